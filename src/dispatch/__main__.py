@@ -1,0 +1,5 @@
+"""``python -m dispatch`` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""Blocks and inlines → HTML fragments, shared by the email, feed and web channels.
+
+The output is safe to put inside MJML's ``<mj-text>`` (MRML): text is escaped (a bare ``<``
+is an MRML parse error), soft line breaks become spaces (MRML drops a newline between two
+inline elements), no newline is written between inline elements, and non-ASCII characters in
+attribute values are written as numeric character references (MRML writes attribute values
+with Rust debug escaping, turning a ZWJ into the text ``\\u{200d}``). See notes/email.md.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Callable, Iterable
+
+from markupsafe import Markup
+
+from ..model import (
+    Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
+    LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
+)
+
+
+def attr(value: str) -> str:
+    """Escape an attribute value: ``& < > "`` as entities and every non-ASCII character as a
+    numeric character reference (``ā`` → ``&#257;``), so MRML cannot mangle it."""
+    out = escape(value, quote=True)
+    return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in out)
+
+
+def text(value: str) -> str:
+    """Escape text content (``& < >``); soft line breaks become spaces."""
+    return escape(value.replace("\n", " "), quote=False)
+
+
+class HtmlRenderer:
+    """Render model blocks to an HTML fragment string.
+
+    Args:
+        url: maps every ``href``/``src`` as written to the URL to emit (make absolute, add
+            tracking parameters…). Identity by default.
+        heading_offset: added to in-section heading levels (``###`` → ``h3`` by default).
+        classes: optional CSS class per element kind (``"table"``, ``"quote"``…), for layouts
+            that style by class.
+    """
+
+    def __init__(
+        self,
+        url: Callable[[str], str] = lambda u: u,
+        *,
+        heading_offset: int = 0,
+        classes: dict[str, str] | None = None,
+        footnote_prefix: str = "fn",
+    ):
+        self.url = url
+        self.heading_offset = heading_offset
+        self.classes = classes or {}
+        self.footnote_prefix = footnote_prefix
+
+    def _cls(self, kind: str) -> str:
+        name = self.classes.get(kind)
+        return f' class="{attr(name)}"' if name else ""
+
+    # -- public ----------------------------------------------------------------
+    def blocks(self, blocks: Iterable[Block]) -> Markup:
+        """Render blocks; HTML comments are not published."""
+        return Markup("".join(self.block(b) for b in blocks))
+
+    def inlines(self, inlines: Iterable[Inline]) -> Markup:
+        """Render inlines (no surrounding element)."""
+        return Markup("".join(self.inline(n) for n in inlines))
+
+    # -- blocks ----------------------------------------------------------------
+    def block(self, block: Block) -> str:
+        if isinstance(block, Paragraph):
+            return f"<p{self._cls('p')}>{self.inlines(block.children)}</p>"
+        if isinstance(block, Heading):
+            level = min(block.level + self.heading_offset, 6)
+            return f"<h{level}{self._cls('h')}>{self.inlines(block.children)}</h{level}>"
+        if isinstance(block, ListBlock):
+            tag = "ol" if block.ordered else "ul"
+            start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+            items = "".join(f"<li>{self._item(item)}</li>" for item in block.items)
+            return f"<{tag}{start}{self._cls(tag)}>{items}</{tag}>"
+        if isinstance(block, Quote):
+            return f"<blockquote{self._cls('quote')}>{self.blocks(block.children)}</blockquote>"
+        if isinstance(block, CodeBlock):
+            lang = f' class="language-{attr(block.lang)}"' if block.lang else ""
+            return f"<pre{self._cls('pre')}><code{lang}>{escape(block.text, quote=False)}</code></pre>"
+        if isinstance(block, Table):
+            return self._table(block)
+        if isinstance(block, Rule):
+            return f"<hr{self._cls('hr')}>"
+        if isinstance(block, HtmlBlock):
+            return "" if block.is_comment else self.raw_block(block.html)
+        if isinstance(block, Footnotes):
+            return self.footnotes(block)
+        raise TypeError(f"unknown block {block!r}")  # pragma: no cover
+
+    def raw_block(self, html: str) -> str:
+        """A raw HTML block, as written (subclasses may rewrite URLs in it)."""
+        return html
+
+    def _item(self, item: tuple[Block, ...]) -> str:
+        if len(item) == 1 and isinstance(item[0], Paragraph):
+            return str(self.inlines(item[0].children))
+        return str(self.blocks(item))
+
+    def _table(self, table: Table) -> str:
+        def cells(row, tag):
+            out = []
+            for i, cell in enumerate(row):
+                align = table.align[i] if i < len(table.align) else ""
+                style = f' style="text-align:{align}"' if align else ""
+                out.append(f"<{tag}{style}>{self.inlines(cell)}</{tag}>")
+            return "".join(out)
+
+        head = f"<thead><tr>{cells(table.head, 'th')}</tr></thead>" if table.head else ""
+        body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in table.rows)
+        return f"<table{self._cls('table')}>{head}<tbody>{body}</tbody></table>"
+
+    def footnotes(self, notes: Footnotes) -> str:
+        items = "".join(
+            f'<li id="{self.footnote_prefix}-{attr(label)}">{self._item(blocks)}</li>' for label, blocks in notes.items
+        )
+        return f'<hr{self._cls("hr")}><ol{self._cls("footnotes")}>{items}</ol>'
+
+    # -- inlines ---------------------------------------------------------------
+    def inline(self, node: Inline) -> str:
+        if isinstance(node, Text):
+            return text(node.text)
+        if isinstance(node, Strong):
+            return f"<strong>{self.inlines(node.children)}</strong>"
+        if isinstance(node, Emph):
+            return f"<em>{self.inlines(node.children)}</em>"
+        if isinstance(node, Code):
+            return f"<code{self._cls('code')}>{escape(node.text, quote=False)}</code>"
+        if isinstance(node, Link):
+            title = f' title="{attr(node.title)}"' if node.title else ""
+            return f'<a href="{attr(self.url(node.href))}"{title}{self._cls("a")}>{self.inlines(node.children)}</a>'
+        if isinstance(node, Image):
+            title = f' title="{attr(node.title)}"' if node.title else ""
+            return f'<img src="{attr(self.url(node.src))}" alt="{attr(node.alt or "")}"{title}{self._cls("img")}>'
+        if isinstance(node, LineBreak):
+            return "<br>"
+        if isinstance(node, RawHtml):
+            return "" if node.html.startswith("<!--") else node.html
+        if isinstance(node, FootnoteRef):
+            return f'<sup><a href="#{self.footnote_prefix}-{attr(node.label)}">{node.number}</a></sup>'
+        raise TypeError(f"unknown inline {node!r}")  # pragma: no cover

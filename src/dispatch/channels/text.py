@@ -1,0 +1,252 @@
+"""The text channel: Issue → the plain-text part of the email (``email.txt``).
+
+Rendered from the document model, never by converting the HTML. Layout templates
+(``text/issue.txt``, ``text/<kind>.txt``) decide what goes where; :class:`TextRenderer`
+(``t`` in templates) does the typesetting:
+
+* lines of at most 78 display columns (RFC 5322 §2.1.1 "SHOULD"), counted by display width
+  (CJK and emoji are 2 columns); a URL longer than a line stays whole on its own line;
+* headings underlined (``=`` for level 1, ``-`` for level 2) to their display width;
+* links as ``text [n]`` with a numbered list at the end (the same URL keeps one number);
+  images as ``[image: alt] [n]``;
+* lists with hanging indents, quotes prefixed ``> ``, code verbatim and indented;
+* tables aligned by display width, or as ``header: value`` records when wider than the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from urllib.parse import urljoin
+
+import lxml.html
+
+from ..config import Settings
+from ..layout import environment, render, section_templates
+from ..model import (
+    Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline, Issue,
+    LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
+)
+from ..textutil import join_columns, pad, width, wrap
+
+#: RFC 5322 §2.1.1: lines SHOULD be no more than 78 characters.
+LINE_COLUMNS = 78
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """The plain-text part: ``text`` (ends with a newline)."""
+
+    text: str
+
+
+class TextRenderer:
+    """Typesets model blocks as plain text (see the module docstring).
+
+    Args:
+        base: URL relative links are resolved against (the issue's permalink).
+        columns: line width in display columns.
+    """
+
+    def __init__(self, base: str = "", columns: int = LINE_COLUMNS):
+        self.base = base
+        self.columns = columns
+        self.links: list[str] = []
+
+    # -- helpers for templates --------------------------------------------------
+    def heading(self, text: str, level: int = 2) -> str:
+        """A heading, wrapped, underlined with ``=`` (level 1) or ``-`` to its width."""
+        lines = wrap(text, self.columns)
+        rule = "=" if level <= 1 else "-"
+        return "\n".join(lines) + "\n" + rule * min(max(width(l) for l in lines), self.columns)
+
+    def para(self, text: str, indent: str = "", subsequent: str | None = None) -> str:
+        """Wrap plain ``text`` as a paragraph."""
+        return "\n".join(wrap(text, self.columns, indent=indent, subsequent=subsequent))
+
+    def inline(self, inlines: Iterable[Inline]) -> str:
+        """Inlines as one line of text (links numbered)."""
+        return " ".join(self._inline(list(inlines)).split())
+
+    def blocks(self, blocks: Iterable[Block], indent: str = "") -> str:
+        """Blocks separated by blank lines; each line prefixed by ``indent``."""
+        parts = [self.block(b, indent) for b in blocks]
+        return "\n\n".join(p for p in parts if p)
+
+    def table(self, head: Sequence[str], rows: Sequence[Sequence[str]], align: Sequence[str] = ()) -> str:
+        """A table aligned by display width; when it is wider than the line, each row becomes
+        a record of ``header: value`` lines instead."""
+        ncols = max([len(head), *(len(r) for r in rows)] or [0])
+        head = list(head) + [""] * (ncols - len(head))
+        rows = [list(r) + [""] * (ncols - len(r)) for r in rows]
+        align = [(align[i] if i < len(align) else "") or "left" for i in range(ncols)]
+        widths = [max(width(c) for c in col) for col in zip(head, *rows)]
+        total = sum(widths) + 2 * (ncols - 1)
+        if total <= self.columns:
+            lines = []
+            if any(head):
+                lines.append(join_columns(head, widths, align))
+                lines.append(join_columns(["-" * w for w in widths], widths, align))
+            lines.extend(join_columns(r, widths, align) for r in rows)
+            return "\n".join(lines)
+        records = []
+        label_w = max(width(h) for h in head) if any(head) else 0
+        for row in rows:
+            rec = []
+            for h, cell in zip(head, row):
+                label = f"{pad(h + ':', label_w + 1)} " if any(head) else ""
+                rec.extend(wrap(cell, self.columns, indent=label, subsequent=" " * width(label)))
+            records.append("\n".join(rec))
+        return "\n\n".join(records)
+
+    def link_list(self) -> str:
+        """The numbered link list (``[1] https://…``), or ``""`` when there are no links."""
+        lines = []
+        for number, url in enumerate(self.links, 1):
+            label = f"[{number}] "
+            lines.extend(wrap(url, self.columns, indent=label))
+        return "\n".join(lines)
+
+    def ref(self, url: str) -> int:
+        """The number of ``url`` in the link list, adding it when new."""
+        url = self._absolute(url)
+        if url not in self.links:
+            self.links.append(url)
+        return self.links.index(url) + 1
+
+    # -- blocks ------------------------------------------------------------------
+    def block(self, block: Block, indent: str = "") -> str:
+        cols = self.columns
+        if isinstance(block, Paragraph):
+            return "\n".join(wrap(self.inline(block.children), cols, indent=indent, subsequent=indent))
+        if isinstance(block, Heading):
+            text = self.inline(block.children)
+            return "\n".join(wrap(text.upper() if block.level <= 3 else text, cols, indent=indent))
+        if isinstance(block, ListBlock):
+            out = []
+            for n, item in enumerate(block.items, block.start):
+                marker = f"{n}. " if block.ordered else "- "
+                out.append(self._item(item, indent + marker, indent + " " * len(marker)))
+            return "\n".join(out)
+        if isinstance(block, Quote):
+            inner = TextRenderer(self.base, cols - 2)
+            inner.links = self.links
+            text = inner.blocks(block.children)
+            return "\n".join((indent + "> " + line).rstrip() for line in text.split("\n"))
+        if isinstance(block, CodeBlock):
+            return "\n".join((indent + "    " + line).rstrip() for line in block.text.split("\n"))
+        if isinstance(block, Table):
+            head = [self.inline(c) for c in block.head]
+            rows = [[self.inline(c) for c in row] for row in block.rows]
+            inner = TextRenderer(self.base, cols - width(indent))
+            table = inner.table(head, rows, block.align)
+            return "\n".join((indent + line).rstrip() for line in table.split("\n"))
+        if isinstance(block, Rule):
+            return indent + "-" * min(20, cols)
+        if isinstance(block, HtmlBlock):
+            return "" if block.is_comment else self._html(block.html, indent)
+        if isinstance(block, Footnotes):
+            out = []
+            for n, (label, blocks) in enumerate(block.items, 1):
+                out.append(self._item(blocks, indent + f"[^{n}] ", indent + "      "))
+            return "\n".join(out)
+        raise TypeError(f"unknown block {block!r}")  # pragma: no cover
+
+    def _item(self, blocks: Sequence[Block], first: str, rest: str) -> str:
+        lines: list[str] = []
+        for i, block in enumerate(blocks):
+            if isinstance(block, Paragraph):
+                text = self.inline(block.children)
+                lines.extend(wrap(text, self.columns, indent=first if i == 0 else rest, subsequent=rest))
+            else:
+                sub = self.block(block, rest)
+                if i == 0:
+                    sub = first + sub[len(rest):]
+                lines.extend(sub.split("\n"))
+        if not lines:
+            lines.append(first.rstrip())
+        return "\n".join(lines)
+
+    def _html(self, html: str, indent: str) -> str:
+        try:
+            fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+        except Exception:  # lxml raises several types for broken markup
+            return "\n".join(wrap(re.sub(r"<[^>]+>", " ", html), self.columns, indent=indent))
+        parts: list[str] = []
+        for el in fragment.iter():
+            if el.tag == "img":
+                parts.append(f"[image: {el.get('alt') or el.get('title') or 'no description'}] [{self.ref(el.get('src', ''))}]")
+            elif el.tag == "a" and el.get("href"):
+                parts.append(f"{el.text_content().strip()} [{self.ref(el.get('href'))}]")
+        text = " ".join(fragment.text_content().split())
+        for p in parts:
+            if p.split(" [")[0] and p.split(" [")[0] in text and not p.startswith("[image"):
+                text = text.replace(p.rsplit(" [", 1)[0], p, 1)
+            elif p.startswith("[image"):
+                text = (text + " " + p).strip()
+        return "\n".join(wrap(text, self.columns, indent=indent)) if text else ""
+
+    # -- inlines -----------------------------------------------------------------
+    def _inline(self, nodes: list[Inline]) -> str:
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, Text):
+                out.append(node.text.replace("\n", " "))
+            elif isinstance(node, Strong):
+                out.append(self._inline(list(node.children)))
+            elif isinstance(node, Emph):
+                out.append(self._inline(list(node.children)))
+            elif isinstance(node, Code):
+                out.append(node.text)
+            elif isinstance(node, Link):
+                label = self._inline(list(node.children)).strip()
+                href = node.href
+                if href.startswith("#"):
+                    out.append(label)
+                elif href.startswith("mailto:") and label == href.removeprefix("mailto:"):
+                    out.append(label)
+                elif label in (href, self._absolute(href), href.removeprefix("mailto:")):
+                    out.append(self._absolute(href))
+                else:
+                    out.append(f"{label} [{self.ref(href)}]")
+            elif isinstance(node, Image):
+                out.append(f"[image: {node.alt or 'no description'}] [{self.ref(node.src)}]")
+            elif isinstance(node, LineBreak):
+                out.append(" ")
+            elif isinstance(node, FootnoteRef):
+                out.append(f"[^{node.number}]")
+            elif isinstance(node, RawHtml):
+                if node.html.lower().startswith("<br"):
+                    out.append(" ")
+                elif not node.html.startswith("<"):
+                    out.append(node.html)
+        return "".join(out)
+
+    def _absolute(self, url: str) -> str:
+        if not self.base or url.startswith(("mailto:", "#")) or re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+            return url
+        return urljoin(self.base, url)
+
+
+def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "") -> TextResult:
+    """Render the plain-text part of ``issue`` through the layout's ``text/issue.txt``.
+
+    Raises:
+        RenderError: a layout template is missing or broken.
+    """
+    env = environment(settings.root, settings.layout)
+    t = TextRenderer(issue.permalink)
+    text = render(
+        env,
+        "text/issue.txt",
+        issue=issue,
+        settings=settings,
+        t=t,
+        section_templates=section_templates,
+        view_online=issue.permalink,
+        unsubscribe=unsubscribe,
+        dateline=f"{issue.meta.date:%-d %B %Y}",
+    )
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    return TextResult(text)

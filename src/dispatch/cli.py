@@ -1,0 +1,64 @@
+"""The ``dispatch`` command line: thin over the library; the only place errors become exit
+codes. A :class:`~dispatch.errors.DispatchError` prints one ``path:line: message`` line to
+stderr and exits 2; anything else is a bug and keeps its traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import DispatchError
+
+
+def _fail(exc: DispatchError) -> None:
+    click.echo(f"dispatch: {exc}" if not exc.location() else str(exc), err=True)
+    sys.exit(2)
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 10_240 else f"{n / 1024:.1f} KB"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dispatch")
+def main() -> None:
+    """Compile a Markdown briefing into email, plain text, feeds and social threads."""
+
+
+@main.command()
+@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Output root; files go to OUT/<slug>/.")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUE).")
+def render(issue: Path, out: Path, config: Path | None) -> None:
+    """Render ISSUE (a Markdown file) to email.html, email.txt, entry.xml, thread.json/.txt."""
+    from .config import load_settings
+    from .render import render_issue
+
+    try:
+        settings = load_settings(issue.parent, config_path=config)
+        report = render_issue(issue, out, settings)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    for name, size in report.sizes.items():
+        click.echo(f"{report.folder / name}  {_size(size)}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command("config")
+def config_cmd() -> None:
+    """List every dispatch.toml setting with its default and meaning."""
+    from .config import describe
+
+    for name, default, doc in describe():
+        click.echo(f"{name} = {default}\n    {doc}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

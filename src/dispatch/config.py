@@ -1,0 +1,276 @@
+"""Settings from ``dispatch.toml``: typed, with defaults, one docstring per option.
+
+``dispatch.toml`` is optional. It is looked for in the issue file's folder and then in each
+parent folder; the folder it is found in is the newsletter's *root* (where ``layouts/`` is
+looked up). Without one, the current directory is the root and every default applies.
+
+Example::
+
+    site_name = "The Briefing"
+    base_url = "https://briefing.example.nz/"
+    author = "Aroha Smith"
+    timezone = "Pacific/Auckland"
+    language = "en-NZ"
+
+    [thread]
+    platforms = ["x", "bluesky", "mastodon"]
+    faq_posts = true
+    limits = { mastodon = 5000 }
+
+    [components.aliases]
+    bottom_line = ["TL;DR", "In short"]
+
+Unknown keys are an error (a typo would otherwise be ignored silently).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+CONFIG_NAME = "dispatch.toml"
+DEFAULT_BASE_URL = "https://example.com/"
+
+
+def _doc(default: Any, doc: str, **kw: Any) -> Any:
+    """A dataclass field carrying its documentation (shown by ``dispatch config``)."""
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc, **kw})
+    return field(default=default, metadata={"doc": doc, **kw})
+
+
+@dataclass(frozen=True)
+class ThreadSettings:
+    """The ``[thread]`` table: how the social thread is cut."""
+
+    platforms: tuple[str, ...] = _doc(
+        ("x", "bluesky", "mastodon"),
+        "Platforms to cut a thread for, in order. Known: x, bluesky, mastodon, threads, linkedin.",
+    )
+    limits: Mapping[str, int] = _doc(
+        {},
+        "Per-platform post limit overrides, in the platform's own unit "
+        "(e.g. { mastodon = 5000 } for a server with a higher limit).",
+    )
+    faq_posts: bool = _doc(True, "Give each FAQ question a post of its own.")
+    counter: bool = _doc(True, 'Number the posts "i/N" (counted within each limit).')
+
+
+@dataclass(frozen=True)
+class ComponentSettings:
+    """The ``[components]`` table."""
+
+    aliases: Mapping[str, tuple[str, ...]] = _doc(
+        {},
+        "Extra headings recognised as a component, by component name "
+        "(bottom_line, faq, numbers, lens, sources). Emoji, punctuation and case are ignored.",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a render needs to know about the newsletter, with defaults.
+
+    Attributes not read from the file: ``root`` (the newsletter folder) and ``path`` (the
+    ``dispatch.toml`` read, or ``None``).
+    """
+
+    site_name: str = _doc("Dispatch", "The newsletter's name, shown in the email header and feeds.")
+    base_url: str = _doc(
+        DEFAULT_BASE_URL,
+        "Absolute URL the web archive is published at; an issue's permalink is base_url + slug + '/'.",
+    )
+    author: str = _doc("", "Default author name for issues without an 'author' key.")
+    email: str = _doc("", "The sender address (From:) and the feed author's email.")
+    timezone: str = _doc("UTC", "IANA time zone for dates written without one (e.g. Pacific/Auckland).")
+    language: str = _doc("en", "Default BCP 47 language tag for issues without a 'lang' key.")
+    layout: str = _doc("default", "Layout folder name under layouts/ (yours first, then the built-in one).")
+    thread: ThreadSettings = field(default_factory=ThreadSettings)
+    components: ComponentSettings = field(default_factory=ComponentSettings)
+    root: Path = field(default=Path("."), metadata={"internal": True})
+    path: Path | None = field(default=None, metadata={"internal": True})
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The site's time zone as a :class:`zoneinfo.ZoneInfo`."""
+        return ZoneInfo(self.timezone)
+
+    def permalink(self, slug: str) -> str:
+        """Return the absolute web URL of the issue with ``slug``: ``base_url + slug + "/"``."""
+        return self.base_url.rstrip("/") + "/" + slug + "/"
+
+
+def find_config(start: Path) -> Path | None:
+    """Return the nearest ``dispatch.toml`` in ``start`` or one of its parents, or ``None``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(start: Path | None = None, *, config_path: Path | None = None) -> Settings:
+    """Read settings for a newsletter.
+
+    Args:
+        start: a folder (usually the issue file's) to search upwards from for ``dispatch.toml``.
+        config_path: an explicit ``dispatch.toml``; wins over the search.
+
+    Returns:
+        :class:`Settings`; defaults with ``root`` = current directory when no file is found.
+
+    Raises:
+        ConfigError: the file is not valid TOML, has an unknown key, or a value of the wrong
+            type (the message names the line of the key).
+    """
+    path = config_path or (find_config(start) if start is not None else None)
+    if path is None:
+        return Settings(root=Path.cwd())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration: {exc.strerror}", path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise ConfigError(f"not valid TOML: {str(exc).split(' (at line')[0]}", path, line) from None
+    settings = _build(Settings, data, "", text, path)
+    settings = dataclasses.replace(settings, root=path.parent, path=path)
+    _check(settings, text, path)
+    return settings
+
+
+def _line_from_message(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """Best-effort 1-based line of ``key`` (last dotted part) in TOML ``text``."""
+    name = key.rsplit(".", 1)[-1]
+    pattern = re.compile(rf"^\s*(?:\[.*\b{re.escape(name)}\b.*\]|[\"']?{re.escape(name)}[\"']?\s*=)")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str, text: str, path: Path) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = prefix + key
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(
+                f"unknown setting '{dotted}'; known settings here: {known}", path, _key_line(text, dotted)
+            )
+        f = fields[key]
+        if dataclasses.is_dataclass(f.default_factory if f.default_factory is not dataclasses.MISSING else None):
+            if not isinstance(value, dict):
+                raise ConfigError(f"'{dotted}' must be a table", path, _key_line(text, dotted))
+            values[key] = _build(f.default_factory, value, dotted + ".", text, path)
+            continue
+        values[key] = _coerce(f, value, dotted, text, path)
+    return cls(**values)
+
+
+def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path) -> Any:
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(
+            f"'{dotted}' must be {expected}, not {type(value).__name__} {value!r}", path, _key_line(text, dotted)
+        )
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad("a string")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise bad("a table")
+        if dotted.endswith("limits"):
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()):
+                raise bad("a table of positive whole numbers")
+            return dict(value)
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, str):
+                v = [v]
+            if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+                raise bad("a table of lists of strings")
+            out[k] = tuple(v)
+        return out
+    return value  # pragma: no cover - every option has a typed default
+
+
+def _check(settings: Settings, text: str, path: Path) -> None:
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone '{settings.timezone}'; use an IANA name such as 'Pacific/Auckland'",
+            path,
+            _key_line(text, "timezone"),
+        ) from None
+    if not re.match(r"^https?://[^/\s]+", settings.base_url):
+        raise ConfigError(
+            f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
+        )
+    from .components import default_registry
+    from .channels.thread import PLATFORMS
+
+    for name in settings.thread.platforms:
+        if name not in PLATFORMS:
+            raise ConfigError(
+                f"unknown thread platform '{name}'; known: {', '.join(PLATFORMS)}", path, _key_line(text, "platforms")
+            )
+    for name in settings.thread.limits:
+        if name not in PLATFORMS:
+            raise ConfigError(
+                f"unknown thread platform '{name}' in limits; known: {', '.join(PLATFORMS)}",
+                path,
+                _key_line(text, "limits"),
+            )
+    known = default_registry().names()
+    for name in settings.components.aliases:
+        if name not in known:
+            raise ConfigError(
+                f"unknown component '{name}' in aliases; known: {', '.join(known)}", path, _key_line(text, name)
+            )
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config``."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in dataclasses.fields(cls):
+            if f.metadata.get("internal"):
+                continue
+            if f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(f.default_factory):
+                walk(f.default_factory, prefix + f.name + ".")
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            rows.append((prefix + f.name, repr(default), f.metadata.get("doc", "")))
+
+    walk(Settings, "")
+    return rows

@@ -1,0 +1,239 @@
+"""Normalising front matter of any dialect into :class:`dispatch.model.FrontMatter`.
+
+Keys (case-insensitive): ``title``, ``date``, ``id``, ``slug``, ``summary`` (or
+``description``), ``tags`` (list, or comma-separated string; ``keywords`` and ``category``
+are read as tags too), ``author`` (or ``authors``), ``lang``, ``draft`` (or Pelican's
+``status: draft``), ``preheader``. Every other key is kept in ``extra``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from .config import Settings
+from .errors import SourceError
+from .model import FrontMatter
+from .source import SourceFile
+from .textutil import slugify
+
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M %z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d %B %Y",
+    "%B %d, %Y",
+)
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
+    """Turn raw front matter into typed, validated :class:`FrontMatter`.
+
+    Raises:
+        SourceError: a key has a value of the wrong type (``title: [a, b]``), a date cannot
+            be read, or there is no title / no date anywhere; the line is the key's line.
+    """
+    data = dict(src.front.data)
+    lines = dict(src.front.lines)
+    path = src.path
+
+    def line_of(key: str) -> int:
+        return lines.get(key, 1)
+
+    def text(key: str, *aliases: str) -> str:
+        for name in (key, *aliases):
+            if name in data:
+                value = data.pop(name)
+                if value is None:
+                    return ""
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    return str(value).strip()
+                raise SourceError(
+                    f"'{name}' must be text, not {_kind(value)}; write it as a single quoted string",
+                    path,
+                    line_of(name),
+                )
+        return ""
+
+    title = text("title")
+    if not title and src.title:
+        title = src.title
+        lines["title"] = src.title_line or 1
+    if not title:
+        raise SourceError("the issue has no title; add 'title:' to the front matter or a '# Title' line", path, 1)
+
+    date_line = line_of("date")
+    raw_date = data.pop("date", None)
+    if raw_date is None:
+        m = _FILENAME_DATE.match(path.name)
+        if not m:
+            raise SourceError(
+                "the issue has no date; add 'date: YYYY-MM-DD' (or with a time) to the front matter", path, 1
+            )
+        raw_date = m.group(1)
+    when = parse_date(raw_date, settings.tz, path, date_line)
+
+    slug_line = line_of("slug")
+    slug = text("slug")
+    if slug:
+        clean = slugify(slug)
+        if clean != slug:
+            raise SourceError(
+                f"slug {slug!r} is not URL-safe; use lower-case letters, digits and '-', e.g. {clean or 'my-issue'!r}",
+                path,
+                slug_line,
+            )
+    else:
+        slug = slugify(title) or f"issue-{when:%Y-%m-%d}"
+
+    id_line = line_of("id")
+    given_id = text("id", "guid", "uuid")
+    issue_id = make_id(given_id, settings.base_url, when, slug)
+    if given_id and not _URI_SCHEME.match(issue_id):  # pragma: no cover - make_id always returns a URI
+        raise SourceError(f"id {given_id!r} cannot be made into a URI", path, id_line)
+
+    summary = text("summary", "description", "excerpt")
+    author = text("author")
+    if not author and "authors" in data:
+        authors = data.pop("authors")
+        author = ", ".join(authors) if isinstance(authors, list) else str(authors)
+    lang = text("lang", "language") or settings.language
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", lang):
+        raise SourceError(f"lang {lang!r} is not a BCP 47 tag; write e.g. 'en' or 'en-NZ'", path, line_of("lang"))
+    preheader = text("preheader")
+    tags = _tags(data, lines, path)
+    draft = _draft(data, lines, path)
+
+    return FrontMatter(
+        title=title,
+        date=when,
+        id=issue_id,
+        slug=slug,
+        summary=summary,
+        tags=tags,
+        author=author or settings.author,
+        lang=lang,
+        draft=draft,
+        preheader=preheader,
+        extra=data,
+        dialect=src.front.dialect,
+        lines=lines,
+    )
+
+
+def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
+    """Return an aware datetime for a front-matter date.
+
+    Accepts ``date``/``datetime`` objects (YAML, TOML) and strings in ISO 8601 or the common
+    ``YYYY-MM-DD HH:MM[:SS] [±HHMM]`` forms. A value without a time zone takes ``tz``; a
+    date alone is midnight in ``tz``.
+
+    Raises:
+        SourceError: the value is not a date, naming ``path:line`` and the accepted form.
+    """
+    when: datetime | None = None
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime.combine(value, time())
+    elif isinstance(value, str):
+        s = value.strip()
+        try:
+            when = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in _DATE_FORMATS:
+                try:
+                    when = datetime.strptime(s, fmt)
+                    break
+                except ValueError:
+                    continue
+    if when is None:
+        raise SourceError(
+            f"cannot read date {value!r}; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM (optionally with +HH:MM)",
+            path,
+            line,
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when
+
+
+def make_id(given: str, base_url: str, when: datetime, slug: str) -> str:
+    """The issue's permanent id, always an absolute URI (Atom ``id``, RFC 4287 §4.2.6).
+
+    * a URI as given (``urn:uuid:…``, ``tag:…``, ``https://…``) is kept;
+    * a bare UUID becomes ``urn:uuid:<uuid>``;
+    * anything else, or nothing, becomes a ``tag:`` URI (RFC 4151) from the site's host,
+      the issue's date and the given text (or the slug): ``tag:example.com,2026-05-22:slug``.
+
+    Set ``id`` once in front matter to keep it permanent across slug, title or host edits.
+    """
+    if given and _URI_SCHEME.match(given):
+        return given
+    if given:
+        try:
+            return uuid.UUID(given).urn
+        except ValueError:
+            pass
+    host = urlsplit(base_url).hostname or "localhost"
+    specific = re.sub(r"[^A-Za-z0-9._~!$&'()*+,;=:@/?-]+", "-", given or slug)
+    return f"tag:{host},{when:%Y-%m-%d}:{specific}"
+
+
+def _tags(data: dict[str, Any], lines: dict[str, int], path: Path) -> tuple[str, ...]:
+    out: list[str] = []
+    for key in ("tags", "keywords", "category", "categories"):
+        if key not in data:
+            continue
+        value = data.pop(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            items = [t.strip() for t in value.split(",")]
+        elif isinstance(value, list) and all(isinstance(t, (str, int, float)) for t in value):
+            items = [str(t).strip() for t in value]
+        else:
+            raise SourceError(
+                f"'{key}' must be a list of words or a comma-separated string, not {_kind(value)}",
+                path,
+                lines.get(key, 1),
+            )
+        out.extend(t for t in items if t and t not in out)
+    return tuple(out)
+
+
+def _draft(data: dict[str, Any], lines: dict[str, int], path: Path) -> bool:
+    draft = False
+    if "draft" in data:
+        value = data.pop("draft")
+        if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no", ""):
+            value = value.strip().lower() in ("true", "yes")
+        if not isinstance(value, bool):
+            raise SourceError(f"'draft' must be true or false, not {value!r}", path, lines.get("draft", 1))
+        draft = value
+    if "status" in data:
+        status = str(data.get("status")).strip().lower()
+        if status == "draft":
+            draft = True
+    return draft
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,97 @@
+"""Layouts: Jinja2 templates per channel, looked up in the newsletter's own ``layouts/``
+first, then in the layouts that ship with dispatch.
+
+A layout folder has one sub-folder per channel (``email/``, ``html/``, ``text/``,
+``thread/``) and, in each, ``issue.*`` (the whole output), ``section.*`` (an ordinary
+section) and one template per component named after it (``faq.mjml``, ``faq.txt``…). A
+user's ``layouts/default/email/faq.mjml`` overrides just that file; a user's
+``layouts/mine/`` with ``layout = "mine"`` in ``dispatch.toml`` falls back to the built-in
+``default`` for every file it does not have.
+
+Templates ending in ``.mjml``, ``.html`` or ``.xml`` are autoescaped; ``.txt`` ones are not.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from .errors import RenderError
+
+PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
+# In a source checkout (editable install) the built-in layouts are the repository's layouts/.
+SOURCE_LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+
+
+def builtin_layouts() -> Path:
+    """The folder holding the built-in layouts (``default`` …)."""
+    if (PACKAGE_LAYOUTS / "default").is_dir():
+        return PACKAGE_LAYOUTS
+    return SOURCE_LAYOUTS
+
+
+def layout_dirs(root: Path, name: str) -> list[Path]:
+    """Folders searched for a template, first match wins: ``root/layouts/name``,
+    built-in ``name``, ``root/layouts/default``, built-in ``default`` (existing ones only).
+
+    Raises:
+        RenderError: no layout called ``name`` exists anywhere.
+    """
+    builtin = builtin_layouts()
+    candidates = [root / "layouts" / name, builtin / name, root / "layouts" / "default", builtin / "default"]
+    seen: list[Path] = []
+    for folder in candidates:
+        if folder.is_dir() and folder.resolve() not in [s.resolve() for s in seen]:
+            seen.append(folder)
+    if not any(f.name == name for f in seen):
+        raise RenderError(
+            f"no layout '{name}': create layouts/{name}/ or set layout = \"default\" in dispatch.toml"
+        )
+    return seen
+
+
+def _autoescape(template_name: str | None) -> bool:
+    return bool(template_name) and template_name.rsplit(".", 1)[-1] in ("mjml", "html", "xml")
+
+
+@lru_cache(maxsize=16)
+def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=_autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["zip"] = lambda a, b: list(zip(a, b))
+    return env
+
+
+def environment(root: Path, name: str) -> jinja2.Environment:
+    """The Jinja2 environment for layout ``name`` of the newsletter at ``root`` (cached)."""
+    return _environment(tuple(layout_dirs(root, name)))
+
+
+def render(env: jinja2.Environment, names: list[str] | str, **context) -> str:
+    """Render the first existing template of ``names`` with ``context``.
+
+    Raises:
+        RenderError: no such template, or the template is broken (naming its file and line).
+    """
+    try:
+        template = env.get_or_select_template(names)
+        return template.render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"the layout has no template {exc.name}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template error: {exc.message}") from None
+
+
+def section_templates(channel: str, kind: str, ext: str) -> list[str]:
+    """Template names for a section of ``kind`` in ``channel``: its own, then ``section``."""
+    return [f"{channel}/{kind}.{ext}", f"{channel}/section.{ext}"]

@@ -1,0 +1,334 @@
+"""One parse: an issue file → :class:`dispatch.model.Issue`.
+
+The body (with section headings marked by :mod:`dispatch.source`) goes through
+Python-Markdown once, with the ``tables``, ``fenced_code`` and ``footnotes`` extensions.
+A tree processor running last captures the finished ElementTree, which is walked into typed
+blocks and inlines; raw HTML that Python-Markdown stashed is restored as
+:class:`~dispatch.model.HtmlBlock`/:class:`~dispatch.model.RawHtml`. The marked headings
+cut the top-level blocks into sections, and the component registry turns matching sections
+into typed component data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .components import ComponentError, Registry, SectionDraft, default_registry
+from .config import Settings
+from .errors import SourceError
+from .frontmatter import build_front_matter
+from .model import (
+    Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
+    Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
+)
+from .source import MARK_RE, RawSection, read_source
+from .textutil import plain_text, slugify
+
+_STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_FOOTNOTE_JUNK = re.compile(r"qq\d+zz|zz\d+qq")
+_ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
+
+
+class _Capture(Treeprocessor):
+    def run(self, root: ET.Element) -> None:
+        self.md.captured_root = root  # type: ignore[attr-defined]
+
+
+class _CaptureExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_Capture(md), "dispatch-capture", -1000)
+
+
+def new_markdown() -> markdown.Markdown:
+    """A Python-Markdown instance configured as dispatch reads Markdown."""
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", _CaptureExtension()],
+        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
+    )
+
+
+def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None) -> Issue:
+    """Parse one issue file into the document model.
+
+    Args:
+        path: the Markdown file.
+        settings: the newsletter's settings (time zone, base URL, component aliases).
+        registry: components to recognise (default: the built-in ones plus configured aliases).
+
+    Raises:
+        SourceError: unreadable file or front matter, bad key types or dates, an empty body, or
+            a component section that cannot be parsed (naming the section's heading line).
+    """
+    path = Path(path)
+    src = read_source(path)
+    meta = build_front_matter(src, settings)
+    registry = registry or default_registry(settings.components.aliases)
+
+    md = new_markdown()
+    md.convert(src.body)
+    root: ET.Element = md.captured_root  # type: ignore[attr-defined]
+    walker = _Walker(md)
+
+    lead: list[Block] = []
+    drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
+    footnotes: Footnotes | None = None
+    current = lead
+    for elem in root:
+        index = _section_index(elem)
+        if index is not None and index < len(src.sections):
+            raw = src.sections[index]
+            heading = tuple(walker.inlines(elem))
+            body: list[Block] = []
+            drafts.append((raw, heading, body))
+            current = body
+            continue
+        if elem.tag == "div" and "footnote" in (elem.get("class") or "").split():
+            footnotes = walker.footnotes(elem)
+            continue
+        current.extend(walker.blocks([elem]))
+
+    sections: list[Section] = []
+    anchors: set[str] = set()
+    for raw, heading, body in drafts:
+        heading_text = plain_text(heading)
+        draft = SectionDraft(heading_text, raw.level, raw.line, tuple(body), raw.component, dict(raw.attrs))
+        try:
+            kind, data = registry.parse(draft)
+        except ComponentError as exc:
+            raise SourceError(exc.message, path, exc.line or raw.line) from None
+        anchor = _unique(slugify(heading_text) or f"section-{raw.index + 1}", anchors)
+        sections.append(Section(kind, heading, heading_text, raw.level, raw.line, tuple(body), data, anchor))
+
+    if not lead and not sections:
+        raise SourceError("the issue has no body; write the briefing below the front matter", path, src.body_line)
+
+    return Issue(
+        path=path,
+        meta=meta,
+        lead=tuple(lead),
+        sections=tuple(sections),
+        footnotes=footnotes,
+        permalink=settings.permalink(meta.slug),
+        source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _section_index(elem: ET.Element) -> int | None:
+    if elem.tag not in ("h1", "h2"):
+        return None
+    text = elem.text or ""
+    m = MARK_RE.match(text)
+    if not m:
+        return None
+    elem.text = text[m.end():]
+    return int(m.group(1))
+
+
+def _unique(anchor: str, seen: set[str]) -> str:
+    candidate, n = anchor, 2
+    while candidate in seen:
+        candidate = f"{anchor}-{n}"
+        n += 1
+    seen.add(candidate)
+    return candidate
+
+
+class _Walker:
+    """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
+
+    def __init__(self, md: markdown.Markdown):
+        self.stash = md.htmlStash.rawHtmlBlocks
+        self.footnote_numbers: dict[str, int] = {}
+
+    # -- blocks --------------------------------------------------------------------
+    def blocks(self, elems) -> list[Block]:
+        out: list[Block] = []
+        for elem in elems:
+            block = self.block(elem)
+            if block is not None:
+                out.append(block)
+        return out
+
+    def block(self, elem: ET.Element) -> Block | None:
+        tag = elem.tag
+        if tag == "p":
+            only = self._only_stash(elem)
+            if only is not None:
+                return HtmlBlock(_strip_marks(only).strip("\n"))
+            children = tuple(self.inlines(elem))
+            return Paragraph(children) if children else None
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            _strip_elem_marks(elem)
+            return Heading(int(tag[1]), tuple(self.inlines(elem)))
+        if tag in ("ul", "ol"):
+            items = tuple(tuple(self.item(li)) for li in elem if li.tag == "li")
+            start = int(elem.get("start", "1")) if tag == "ol" else 1
+            return ListBlock(tag == "ol", items, start)
+        if tag == "blockquote":
+            return Quote(tuple(self.blocks(elem)))
+        if tag == "pre":
+            code = elem.find("code")
+            text = (code.text if code is not None else elem.text) or ""
+            text = self._unstash_text(text)
+            lang = ""
+            if code is not None:
+                m = re.search(r"language-(\S+)", code.get("class") or "")
+                lang = m.group(1) if m else ""
+            return CodeBlock(text.rstrip("\n"), lang)
+        if tag == "table":
+            return self.table(elem)
+        if tag == "hr":
+            return Rule()
+        if tag == "div" and "footnote" in (elem.get("class") or "").split():
+            return self.footnotes(elem)
+        return HtmlBlock(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
+
+    def item(self, li: ET.Element) -> list[Block]:
+        block_tags = {"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"}
+        if not any(child.tag in block_tags for child in li):
+            children = tuple(self.inlines(li))
+            return [Paragraph(children)] if children else []
+        out: list[Block] = []
+        # leading inline content before the first block child
+        lead = ET.Element("span")
+        lead.text = li.text
+        rest = []
+        for child in li:
+            if rest or child.tag in block_tags:
+                rest.append(child)
+            else:
+                lead.append(child)
+        if (lead.text or "").strip() or len(lead):
+            out.append(Paragraph(tuple(self.inlines(lead))))
+        out.extend(self.blocks(rest))
+        return out
+
+    def table(self, elem: ET.Element) -> Table:
+        head: tuple[tuple[Inline, ...], ...] = ()
+        rows: list[tuple[tuple[Inline, ...], ...]] = []
+        align: list[str] = []
+        for tr in elem.iter("tr"):
+            cells = [c for c in tr if c.tag in ("th", "td")]
+            row = tuple(tuple(self.inlines(c)) for c in cells)
+            if all(c.tag == "th" for c in cells) and not head and not rows:
+                head = row
+                for c in cells:
+                    m = re.search(r"text-align:\s*(\w+)", c.get("style") or "")
+                    align.append(m.group(1) if m else "")
+            else:
+                rows.append(row)
+        return Table(head, tuple(rows), tuple(align))
+
+    def footnotes(self, elem: ET.Element) -> Footnotes:
+        items: list[tuple[str, tuple[Block, ...]]] = []
+        ol = elem.find("ol")
+        for li in (ol if ol is not None else []):
+            label = (li.get("id") or "").removeprefix("fn:")
+            for a in list(li.iter("a")):
+                if "footnote-backref" in (a.get("class") or ""):
+                    a.clear()
+                    a.tag = "span"
+            items.append((label, tuple(self.item(li))))
+        return Footnotes(tuple(items))
+
+    # -- inlines -------------------------------------------------------------------
+    def inlines(self, elem: ET.Element) -> list[Inline]:
+        out: list[Inline] = []
+        self._text(elem.text, out)
+        for child in elem:
+            node = self.inline(child)
+            if node is not None:
+                if isinstance(node, list):
+                    out.extend(node)
+                else:
+                    out.append(node)
+            self._text(child.tail, out)
+        return _merge(out)
+
+    def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
+        tag = elem.tag
+        if tag == "em":
+            return Emph(tuple(self.inlines(elem)))
+        if tag == "strong":
+            return Strong(tuple(self.inlines(elem)))
+        if tag == "code":
+            return Code(self._unstash_text(elem.text or ""))
+        if tag == "a":
+            href = self._unstash_text(elem.get("href", ""))
+            return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
+        if tag == "img":
+            return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
+        if tag == "br":
+            return LineBreak()
+        if tag == "sup" and (elem.get("id") or "").startswith("fnref"):
+            a = elem.find("a")
+            label = (a.get("href", "") if a is not None else "").removeprefix("#fn:")
+            number = int((a.text or "0")) if a is not None and (a.text or "").isdigit() else len(self.footnote_numbers) + 1
+            self.footnote_numbers[label] = number
+            return FootnoteRef(label, number)
+        if tag == "span":
+            return self.inlines(elem)
+        # any other element Python-Markdown produced: keep it as raw HTML
+        return RawHtml(ET.tostring(elem, encoding="unicode", method="html").removesuffix(elem.tail or ""))
+
+    def _text(self, text: str | None, out: list[Inline]) -> None:
+        if not text:
+            return
+        text = _FOOTNOTE_JUNK.sub("", _strip_marks(text))
+        pos = 0
+        for m in _STASH.finditer(text):
+            if m.start() > pos:
+                out.append(Text(text[pos:m.start()]))
+            raw = self._raw(int(m.group(1)))
+            if _ENTITY.match(raw.strip()):
+                out.append(Text(html.unescape(raw.strip())))
+            elif raw.strip():
+                out.append(RawHtml(_strip_marks(raw)))
+            pos = m.end()
+        if pos < len(text):
+            out.append(Text(text[pos:]))
+
+    def _raw(self, index: int) -> str:
+        raw = self.stash[index] if index < len(self.stash) else ""
+        return raw if isinstance(raw, str) else ET.tostring(raw, encoding="unicode")
+
+    def _only_stash(self, elem: ET.Element) -> str | None:
+        if len(elem) == 0:
+            m = _STASH.fullmatch((elem.text or "").strip())
+            if m:
+                raw = self._raw(int(m.group(1)))
+                if not _ENTITY.match(raw.strip()):
+                    return raw
+        return None
+
+    def _unstash_text(self, text: str) -> str:
+        return _STASH.sub(lambda m: self._raw(int(m.group(1))), text)
+
+
+def _strip_marks(text: str) -> str:
+    return MARK_RE.sub("", text)
+
+
+def _strip_elem_marks(elem: ET.Element) -> None:
+    if elem.text:
+        elem.text = _strip_marks(elem.text)
+
+
+def _merge(nodes: list[Inline]) -> list[Inline]:
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        elif isinstance(node, Text) and not node.text:
+            continue
+        else:
+            out.append(node)
+    return out

@@ -1,0 +1,81 @@
+"""The library API behind ``dispatch render``: one parse, every channel, one atomic write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .channels.email import render_email, write_hint
+from .channels.feed import render_entry
+from .channels.text import render_text
+from .channels.thread import render_threads, threads_json, threads_text
+from .config import Settings, load_settings
+from .model import Issue
+from .output import write_folder
+from .parse import parse_issue
+
+#: The files ``dispatch render`` writes into ``<out>/<slug>/``.
+OUTPUTS = ("email.html", "email.txt", "entry.xml", "thread.json", "thread.txt")
+
+
+@dataclass
+class RenderReport:
+    """What a render did.
+
+    Attributes:
+        issue: the parsed issue.
+        folder: the output folder written.
+        sizes: output file name → size in bytes.
+        warnings: lines for the user (email near Gmail's clip…).
+        timings: step name → seconds (``parse``, ``email``, ``text``, ``feed``, ``thread``,
+            ``write``).
+    """
+
+    issue: Issue
+    folder: Path
+    sizes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def render_issue(path: Path | str, out: Path | str = "dist", settings: Settings | None = None) -> RenderReport:
+    """Parse ``path`` once and write every output to ``out/<slug>/`` atomically.
+
+    Args:
+        path: the issue's Markdown file.
+        out: the output root (``dist/`` by default).
+        settings: defaults to the nearest ``dispatch.toml`` above ``path``.
+
+    Raises:
+        DispatchError: any input, configuration or layout problem; nothing is written then.
+    """
+    path = Path(path)
+    settings = settings or load_settings(path.parent)
+    timings: dict[str, float] = {}
+
+    def timed(name, fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        timings[name] = time.perf_counter() - start
+        return result
+
+    issue = timed("parse", parse_issue, path, settings)
+    email = timed("email", render_email, issue, settings)
+    text = timed("text", render_text, issue, settings)
+    entry = timed("feed", render_entry, issue, settings)
+    threads = timed("thread", render_threads, issue, settings)
+    files = {
+        "email.html": email.html.encode("utf-8"),
+        "email.txt": text.text.encode("utf-8"),
+        "entry.xml": entry.xml,
+        "thread.json": threads_json(threads, issue).encode("utf-8"),
+        "thread.txt": threads_text(threads).encode("utf-8"),
+    }
+    folder = Path(out) / issue.meta.slug
+    sizes = timed("write", write_folder, folder, files)
+    report = RenderReport(issue, folder, sizes, timings=timings)
+    hint = write_hint(folder / "email.html", email.bytes)
+    if hint:
+        report.warnings.append(hint)
+    return report

@@ -1,0 +1,312 @@
+"""Reading an issue file: front-matter dialects and splitting the body into sections.
+
+Python-Markdown keeps no source positions, so the body is split into sections here, at the
+source level, before Markdown sees it: every section keeps the line of its heading and every
+error can name a line.
+
+Front-matter dialects (detected from the first line):
+
+* YAML between ``---`` lines (Jekyll, Hugo, Eleventy);
+* TOML between ``+++`` lines (Hugo, Zola);
+* Pelican-style ``Key: value`` lines at the top, ended by a blank line (only when every line of
+  that first block has that shape and one of them is ``Title`` or ``Date``);
+* none: the title comes from the first ``#`` heading.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SourceError
+
+#: Private-use characters that bracket a section number inside a marked heading.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+MARK_RE = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PELICAN = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)?):(?:[ \t]+(.*?))?[ \t]*$")
+
+
+@dataclass
+class RawFrontMatter:
+    """Front matter as read, before normalisation.
+
+    Attributes:
+        dialect: ``"yaml" | "toml" | "pelican" | "none"``.
+        data: keys lower-cased, values as the dialect's parser gave them.
+        lines: 1-based line of each key.
+        end_line: last line of the front-matter block (0 when there is none).
+    """
+
+    dialect: str
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    end_line: int = 0
+
+
+@dataclass
+class RawSection:
+    """A section heading found at the source level.
+
+    Attributes:
+        index: position among the issue's sections (the number in its marker).
+        level: 1 or 2.
+        heading: the heading text as written (Markdown, emoji included).
+        line: 1-based line of the heading in the file.
+        component: a component named explicitly with a trailing ``{.name key=value}`` block
+            (e.g. ``## Our take from home {.lens region=NZ}``), else ``""``.
+        attrs: the ``key=value`` pairs of that block.
+    """
+
+    index: int
+    level: int
+    heading: str
+    line: int
+    component: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceFile:
+    """An issue file split at the source level.
+
+    Attributes:
+        path: the file.
+        text: the whole file, decoded as UTF-8 (a BOM is removed, newlines normalised).
+        front: its front matter.
+        title: the first ``#`` heading when the front matter has no title (else ``None``),
+            with ``title_line``.
+        body: the Markdown body with section headings marked (see :data:`MARK_RE`) and the
+            title heading blanked; same line count as the file from ``body_line`` on.
+        body_line: 1-based line of the body's first line in the file.
+        sections: the section headings in order.
+    """
+
+    path: Path
+    text: str
+    front: RawFrontMatter
+    title: str | None
+    title_line: int | None
+    body: str
+    body_line: int
+    sections: list[RawSection]
+
+
+def read_source(path: Path) -> SourceFile:
+    """Read and split an issue file.
+
+    Raises:
+        SourceError: the file is missing, unreadable, not UTF-8, its front matter is not
+            valid YAML/TOML or not a table of keys, or it has no body.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("no such file; check the path (issues live in issues/)", path) from None
+    except IsADirectoryError:
+        raise SourceError("is a folder, not an issue file", path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", path, line) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    front = _front_matter(lines, path)
+    body_lines = lines[front.end_line :]
+    body_line = front.end_line + 1
+    title = title_line = None
+    if "title" not in front.data:
+        title, title_line = _take_title(body_lines, body_line)
+    if not "".join(body_lines).strip():
+        raise SourceError(
+            "the issue has no body; write the briefing below the front matter",
+            path,
+            front.end_line or 1,
+        )
+    sections = _mark_sections(body_lines, body_line)
+    return SourceFile(
+        path=path,
+        text=text,
+        front=front,
+        title=title,
+        title_line=title_line,
+        body="\n".join(body_lines),
+        body_line=body_line,
+        sections=sections,
+    )
+
+
+def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
+    first = lines[0].rstrip() if lines else ""
+    if first in ("---", "+++"):
+        closers = ("---", "...") if first == "---" else ("+++",)
+        for end in range(1, len(lines)):
+            if lines[end].rstrip() in closers:
+                break
+        else:
+            raise SourceError(
+                f"front matter opened with '{first}' on line 1 is never closed; add a '{first}' line after it",
+                path,
+                1,
+            )
+        block = "\n".join(lines[1:end])
+        if first == "---":
+            data, key_lines = _yaml(block, path)
+            dialect = "yaml"
+        else:
+            data, key_lines = _toml(block, path)
+            dialect = "toml"
+        # key lines are relative to the block, which starts on file line 2
+        return RawFrontMatter(dialect, data, {k: v + 1 for k, v in key_lines.items()}, end + 1)
+    return _pelican(lines)
+
+
+def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        node = yaml.compose(block, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise SourceError("front matter must be 'key: value' lines, not a single value or a list", path, 2)
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value).lower()] = key_node.start_mark.line + 1
+    return _lower(data, path, key_lines), key_lines
+
+
+def _toml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+)", str(exc))
+        line = int(m.group(1)) + 1 if m else 1
+        message = str(exc).split(" (at line")[0]
+        raise SourceError(f"front matter is not valid TOML: {message}", path, line) from None
+    key_lines: dict[str, int] = {}
+    for number, text in enumerate(block.split("\n"), 1):
+        m = re.match(r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
+        if m and m.group(1).lower() not in key_lines:
+            key_lines[m.group(1).lower()] = number
+    return _lower(data, path, key_lines), key_lines
+
+
+def _lower(data: dict[Any, Any], path: Path, key_lines: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).lower()
+        if name in out:
+            raise SourceError(f"key '{name}' appears twice in the front matter; keep one", path, key_lines.get(name, 0) + 1)
+        out[name] = value
+    return out
+
+
+def _pelican(lines: list[str]) -> RawFrontMatter:
+    data: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    end = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            end = number
+            break
+        m = _PELICAN.match(line)
+        if not m:
+            return RawFrontMatter("none")
+        key = m.group(1).lower()
+        data[key] = (m.group(2) or "").strip()
+        key_lines[key] = number
+    else:
+        return RawFrontMatter("none")
+    if not data or not ({"title", "date"} & data.keys()):
+        return RawFrontMatter("none")
+    return RawFrontMatter("pelican", data, key_lines, end)
+
+
+def _fences(lines: list[str]):
+    """Yield ``(index, line, in_code)`` for each line, tracking fenced code and HTML comments."""
+    fence: str | None = None
+    in_comment = False
+    for i, line in enumerate(lines):
+        if fence is not None:
+            yield i, line, True
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+            continue
+        if in_comment:
+            yield i, line, True
+            if "-->" in line:
+                in_comment = False
+            continue
+        m = _FENCE.match(line)
+        if m:
+            fence = m.group(1)
+            yield i, line, True
+            continue
+        if line.lstrip().startswith("<!--") and "-->" not in line:
+            in_comment = True
+            yield i, line, True
+            continue
+        yield i, line, False
+
+
+def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None]:
+    for i, line, in_code in _fences(body):
+        if in_code:
+            continue
+        m = _ATX.match(line)
+        if m and len(m.group(1)) == 1:
+            body[i] = ""
+            return (m.group(2) or "").strip(), body_line + i
+        if line.strip():
+            # only a heading before any other text counts as the title
+            if not line.lstrip().startswith("<!--"):
+                return None, None
+    return None, None
+
+
+_EXPLICIT = re.compile(r"\s*\{:?\s*(\.[A-Za-z_][\w-]*(?:\s+[A-Za-z_][\w-]*=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))*)\s*\}\s*$")
+_ATTR = re.compile(r"([A-Za-z_][\w-]*)=(?:\"([^\"]*)\"|'([^']*)'|([^\s}]+))")
+
+
+def _parse_attrs(block: str) -> tuple[str, dict[str, str]]:
+    """Parse ``.name key=value key="two words"`` into ``("name", {key: value})``."""
+    name, _, rest = block.partition(" ")
+    attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(rest)}
+    return name[1:].lower().replace("-", "_"), attrs
+
+
+def _mark_sections(body: list[str], body_line: int) -> list[RawSection]:
+    sections: list[RawSection] = []
+    for i, line, in_code in _fences(body):
+        if in_code:
+            continue
+        m = _ATX.match(line)
+        if not m or len(m.group(1)) > 2 or not (m.group(2) or "").strip():
+            continue
+        index = len(sections)
+        heading = m.group(2).strip()
+        component, attrs = "", {}
+        explicit = _EXPLICIT.search(heading)
+        if explicit:
+            component, attrs = _parse_attrs(explicit.group(1))
+            heading = heading[: explicit.start()].rstrip()
+        sections.append(RawSection(index, len(m.group(1)), heading, body_line + i, component, attrs))
+        body[i] = f"{m.group(1)} {MARK_OPEN}{index}{MARK_CLOSE}{heading}"
+    return sections

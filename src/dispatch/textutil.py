@@ -1,0 +1,184 @@
+"""Text helpers shared by the parser and the channels: plain text of inlines, slugs,
+graphemes, display width and a width-aware word wrapper.
+
+Units are named everywhere: *characters* are Unicode code points, *graphemes* are extended
+grapheme clusters (Unicode UAX #29, via the ``regex`` module's ``\\X``), *columns* are
+terminal display cells (UAX #11 East Asian Width, via ``wcwidth``: CJK and emoji take 2).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Sequence
+
+import regex
+from wcwidth import wcswidth, wcwidth
+
+from .model import Code, Emph, FootnoteRef, Image, Inline, LineBreak, Link, RawHtml, Strong, Text
+
+_GRAPHEME = regex.compile(r"\X")
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
+
+
+def graphemes(text: str) -> list[str]:
+    """Split ``text`` into extended grapheme clusters (UAX #29)."""
+    return _GRAPHEME.findall(text)
+
+
+def grapheme_count(text: str) -> int:
+    """Number of extended grapheme clusters in ``text`` (what Bluesky and Mastodon count)."""
+    return len(_GRAPHEME.findall(text))
+
+
+def width(text: str) -> int:
+    """Display width of ``text`` in terminal columns (UAX #11; CJK and emoji are 2).
+
+    Grapheme clusters are measured as one unit: a ZWJ sequence or flag is 2 columns, a
+    combining mark adds nothing. Control characters count 0.
+    """
+    if text.isascii() and text.isprintable():
+        return len(text)
+    total = 0
+    for cluster in _GRAPHEME.findall(text):
+        if len(cluster) == 1:
+            w = wcwidth(cluster)
+            total += max(w, 0)
+            continue
+        first = wcwidth(cluster[0])
+        if "\u200d" in cluster or "\ufe0f" in cluster or _is_regional(cluster) or _is_emoji_mod(cluster):
+            total += 2
+        else:
+            total += max(first, 0) if first >= 0 else max(wcswidth(cluster), 0)
+    return total
+
+
+def _is_regional(cluster: str) -> bool:
+    return all(0x1F1E6 <= ord(c) <= 0x1F1FF for c in cluster)
+
+
+def _is_emoji_mod(cluster: str) -> bool:
+    return any(0x1F3FB <= ord(c) <= 0x1F3FF for c in cluster)
+
+
+def plain_text(inlines: Iterable[Inline]) -> str:
+    """Flatten inlines to plain text: link text (not URLs), code verbatim, image alt text,
+    soft breaks as spaces, raw HTML tags dropped."""
+    parts: list[str] = []
+    for node in inlines:
+        if isinstance(node, Text):
+            parts.append(node.text.replace("\n", " "))
+        elif isinstance(node, Code):
+            parts.append(node.text)
+        elif isinstance(node, (Emph, Strong, Link)):
+            parts.append(plain_text(node.children))
+        elif isinstance(node, Image):
+            parts.append(node.alt or "")
+        elif isinstance(node, LineBreak):
+            parts.append(" ")
+        elif isinstance(node, FootnoteRef):
+            parts.append(f"[{node.number}]")
+        elif isinstance(node, RawHtml):
+            if node.html.lower().startswith("<br"):
+                parts.append(" ")
+    return re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+
+
+_SENTENCE_END = regex.compile(r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])|(?<=[。！？][」』”’)]?)(?=\S)")
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences: after ``. ! ? …`` followed by a space and anything but a
+    lower-case letter, and after CJK full stops ``。！？`` with no space. Abbreviations such
+    as "e.g." followed by a lower-case word do not end a sentence."""
+    out = [s.strip() for s in _SENTENCE_END.split(text)]
+    return [s for s in out if s]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (the whole text if it has one)."""
+    parts = sentences(text)
+    return parts[0] if parts else ""
+
+
+def slugify(text: str) -> str:
+    """A URL slug: diacritics removed (Māori ``ā`` → ``a``), lower case, ``[a-z0-9-]``
+    only, at most 80 characters. Returns ``""`` when nothing Latin or numeric is left."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:80].rstrip("-")
+
+
+def find_urls(text: str) -> list[re.Match[str]]:
+    """Bare ``http(s)://`` URLs in ``text``; trailing punctuation is not part of a URL."""
+    return list(_URL.finditer(text))
+
+
+def wrap(text: str, columns: int = 78, *, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """Wrap ``text`` to ``columns`` display columns (not characters).
+
+    Breaks at spaces; a CJK run may break between any two ideographs (UAX #14 allows it) but
+    never before closing punctuation. A word wider than the line (a long URL) is kept whole
+    on a line of its own. ``indent`` starts the first line, ``subsequent`` (default: as many
+    spaces as ``indent`` is wide) every other line. Returns lines without newlines.
+    """
+    if subsequent is None:
+        subsequent = " " * width(indent)
+    words = _tokens(text)
+    lines: list[str] = []
+    current = indent
+    current_w = width(indent)
+    base_w = current_w
+    for word, space_before in words:
+        w = width(word)
+        sep = " " if (space_before and current_w > base_w) else ""
+        if current_w > base_w and current_w + len(sep) + w > columns:
+            lines.append(current.rstrip())
+            current, current_w = subsequent, width(subsequent)
+            base_w = current_w
+            sep = ""
+        current += sep + word
+        current_w += len(sep) + w
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_NO_BREAK_BEFORE = set("、。，．！？：；）」』】〉》”’・ー)")
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Split text into ``(token, preceded_by_space)``; CJK runs split per grapheme."""
+    out: list[tuple[str, bool]] = []
+    for m in re.finditer(r"(\s*)(\S+)", text.replace("\n", " ")):
+        space = bool(m.group(1)) or not out
+        word = m.group(2)
+        if not _CJK.search(word) or find_urls(word):
+            out.append((word, space))
+            continue
+        pieces: list[str] = []
+        for g in graphemes(word):
+            if pieces and (g in _NO_BREAK_BEFORE or not (_CJK.match(g) or _CJK.match(pieces[-1][-1]))):
+                pieces[-1] += g
+            else:
+                pieces.append(g)
+        for k, piece in enumerate(pieces):
+            out.append((piece, space if k == 0 else False))
+    return out
+
+
+def pad(text: str, columns: int, align: str = "left") -> str:
+    """Pad ``text`` with spaces to ``columns`` display columns (``left``/``right``/``center``)."""
+    gap = max(columns - width(text), 0)
+    if align == "right":
+        return " " * gap + text
+    if align == "center":
+        return " " * (gap // 2) + text + " " * (gap - gap // 2)
+    return text + " " * gap
+
+
+def join_columns(cells: Sequence[str], widths: Sequence[int], aligns: Sequence[str], sep: str = "  ") -> str:
+    """One text-table row: each cell padded to its column's display width."""
+    return sep.join(pad(c, w, a) for c, w, a in zip(cells, widths, aligns)).rstrip()
