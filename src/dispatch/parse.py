@@ -33,7 +33,8 @@ from .source import MARK_RE, RawSection, read_source
 from .textutil import plain_text, slugify
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
-_FOOTNOTE_JUNK = re.compile(r"qq\d+zz|zz\d+qq")
+_FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
+_FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
 
 
@@ -162,6 +163,9 @@ class _Walker:
         if tag == "p":
             only = self._only_stash(elem)
             if only is not None:
+                code = _FENCED.match(only)
+                if code:  # fenced_code stashes its output as raw HTML
+                    return CodeBlock(html.unescape(code.group(2)).rstrip("\n"), code.group(1) or "")
                 return HtmlBlock(_strip_marks(only).strip("\n"))
             children = tuple(self.inlines(elem))
             return Paragraph(children) if children else None

@@ -71,5 +71,5 @@ def _source(children: tuple[Inline, ...]) -> Source:
         if found:
             url = found[0].group(0)
             text = (text[: found[0].start()] + text[found[0].end():]).strip()
-    name = re.sub(r"\s*[—–:-]\s*$", "", text).strip() or url
+    name = re.sub(r"[\s—–:.,;-]+$", "", text).strip() or url
     return Source(name, url, tuple(children))
