@@ -30,7 +30,7 @@ def corpus_files() -> list[Path]:
     folder = SHARED / "corpus"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".markdown"))
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".markdown") and p.parent != folder)
 
 
 @pytest.fixture(scope="session")

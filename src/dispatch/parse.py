@@ -20,6 +20,7 @@ from pathlib import Path
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
@@ -266,7 +267,7 @@ class _Walker:
         if tag == "code":
             return Code(self._unstash_text(elem.text or ""))
         if tag == "a":
-            href = self._unstash_text(elem.get("href", ""))
+            href = _amp(self._unstash_text(elem.get("href", "")))
             return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
         if tag == "img":
             return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
@@ -286,7 +287,7 @@ class _Walker:
     def _text(self, text: str | None, out: list[Inline]) -> None:
         if not text:
             return
-        text = _FOOTNOTE_JUNK.sub("", _strip_marks(text))
+        text = _amp(_FOOTNOTE_JUNK.sub("", _strip_marks(text)))
         pos = 0
         for m in _STASH.finditer(text):
             if m.start() > pos:
@@ -315,6 +316,13 @@ class _Walker:
 
     def _unstash_text(self, text: str) -> str:
         return _STASH.sub(lambda m: self._raw(int(m.group(1))), text)
+
+
+def _amp(text: str) -> str:
+    """Undo Python-Markdown's ``&`` placeholder (its e-mail autolinks are entity-encoded)."""
+    if AMP_SUBSTITUTE in text:
+        return html.unescape(text.replace(AMP_SUBSTITUTE, "&"))
+    return text
 
 
 def _strip_marks(text: str) -> str:

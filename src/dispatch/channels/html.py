@@ -9,6 +9,7 @@ with Rust debug escaping, turning a ZWJ into the text ``\\u{200d}``). See notes/
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Callable, Iterable
 
@@ -27,9 +28,13 @@ def attr(value: str) -> str:
     return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in out)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def text(value: str) -> str:
-    """Escape text content (``& < >``); soft line breaks become spaces."""
-    return escape(value.replace("\n", " "), quote=False)
+    """Escape text content (``& < >``); soft line breaks become spaces; C0 control
+    characters (which MRML and XML reject) are removed."""
+    return escape(_CONTROL.sub("", value.replace("\n", " ")), quote=False)
 
 
 class HtmlRenderer:
