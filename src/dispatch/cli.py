@@ -51,6 +51,67 @@ def render(issue: Path, out: Path, config: Path | None) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
+@main.command()
+@click.argument("title")
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path("issues"),
+              show_default=True, help="Folder to create the issue in.")
+def new(title: str, folder: Path) -> None:
+    """Start a new draft issue titled TITLE, with every component heading in place."""
+    from .authoring import new_issue
+    from .config import load_settings
+
+    try:
+        path = new_issue(title, folder, load_settings(folder if folder.exists() else Path.cwd()))
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    click.echo(str(path))
+
+
+@main.command()
+@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+def check(issue: Path) -> None:
+    """Parse and render ISSUE in memory, writing nothing; summarise every channel."""
+    from .authoring import check_issue
+    from .config import load_settings
+
+    try:
+        report = check_issue(issue, load_settings(issue.parent))
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    for line in report.lines:
+        click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Output root; files go to OUT/<slug>/.")
+def watch(issue: Path, out: Path) -> None:
+    """Render ISSUE now and again on every save (of it, dispatch.toml or layouts/). Ctrl-C stops."""
+    from .authoring import watch as watch_loop
+    from .config import find_config, load_settings
+    from .render import render_issue
+
+    def action() -> None:
+        report = render_issue(issue, out, load_settings(issue.parent))
+        click.echo(f"{report.folder}: rendered {len(report.sizes)} files "
+                   f"(email {report.sizes['email.html'] / 1024:.1f} KB)")
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+    config = find_config(issue.parent)
+    root = config.parent if config else Path.cwd()
+    paths = [issue, root / "layouts"] + ([config] if config else [])
+    try:
+        watch_loop(paths, action, lambda exc: click.echo(str(exc), err=True))
+    except KeyboardInterrupt:
+        pass
+
+
 @main.command("config")
 def config_cmd() -> None:
     """List every dispatch.toml setting with its default and meaning."""

@@ -1,0 +1,69 @@
+"""The authoring loop: ``dispatch new``, ``dispatch check``, and the watch loop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dispatch.authoring import check_issue, new_issue, watch
+from dispatch.config import Settings
+from dispatch.errors import SourceError
+from dispatch.parse import parse_issue
+
+from conftest import EXAMPLE
+
+
+def test_new_issue_scaffold_parses_with_every_component(tmp_path):
+    settings = Settings(timezone="Pacific/Auckland")
+    now = datetime(2026, 6, 1, 9, 30, tzinfo=ZoneInfo("Pacific/Auckland"))
+    path = new_issue('Te "Wiki" o te Reo Māori', tmp_path, settings, now=now)
+    assert path.name == "2026-06-01-te-wiki-o-te-reo-maori.md"
+    issue = parse_issue(path, settings)
+    assert issue.meta.title == 'Te "Wiki" o te Reo Māori'
+    assert issue.meta.draft is True
+    assert [s.kind for s in issue.sections] == ["bottom_line", "faq", "numbers", "section", "sources"]
+    with pytest.raises(SourceError, match="already exists"):
+        new_issue('Te "Wiki" o te Reo Māori', tmp_path, settings, now=now)
+
+
+def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = check_issue(EXAMPLE, settings)
+    assert report.lines[0].endswith("9 sections (bottom_line, faq, numbers, lens, sources)")
+    assert any(line.startswith("thread x: ") for line in report.lines)
+    assert report.warnings == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_cli_exit_codes(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "dispatch", "check", str(EXAMPLE)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "email.html:" in ok.stdout
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: A\ndate: soon\n---\nx\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "dispatch", "check", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"{bad}:3: cannot read date")
+
+
+def test_watch_rerenders_on_change_and_survives_errors(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\nx\n", encoding="utf-8")
+    runs, errors, ticks = [], [], []
+
+    def action():
+        runs.append(parse_issue(source, Settings()).meta.title)
+
+    def stop():
+        ticks.append(1)
+        if len(ticks) == 2:  # the author saves a broken file
+            source.write_text("---\ntitle: [broken\n---\nx\n", encoding="utf-8")
+        if len(ticks) == 3:  # and then fixes it
+            source.write_text("---\ntitle: B\ndate: 2026-01-01\n---\nxy\n", encoding="utf-8")
+        return len(ticks) > 4
+
+    watch([source], action, errors.append, interval=0.01, stop=stop)
+    assert runs == ["A", "B"]
+    assert len(errors) == 1 and errors[0].line == 2
