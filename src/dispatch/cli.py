@@ -112,6 +112,37 @@ def watch(issue: Path, out: Path) -> None:
         pass
 
 
+@main.command()
+@click.argument("issues_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("issues"))
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("public"),
+              show_default=True, help="Output folder of the web archive and feeds.")
+@click.option("--now", "now", default=None, metavar="ISO8601",
+              help="Judge the schedule at this instant (default: the current time).")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUES_DIR).")
+def build(issues_dir: Path, out: Path, now: str | None, config: Path | None) -> None:
+    """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
+    tag feeds, one page per issue and an index. Drafts and future issues are left out."""
+    from .build import build_archive, describe_due, parse_now
+    from .config import load_settings
+
+    try:
+        settings = load_settings(issues_dir, config_path=config)
+        report = build_archive(issues_dir, out, settings, parse_now(now))
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for rel in report.changed:
+        click.echo(f"changed  {out / rel}")
+    for rel in report.removed:
+        click.echo(f"removed  {out / rel}")
+    click.echo(f"{len(report.published)} published, {report.drafts} drafts, {report.parsed} parsed, "
+               f"{len(report.changed)} changed, {report.unchanged} unchanged in {report.seconds:.2f} s")
+    click.echo(describe_due(report))
+
+
 @main.command("config")
 def config_cmd() -> None:
     """List every dispatch.toml setting with its default and meaning."""

@@ -20,6 +20,9 @@ Example::
     [components.aliases]
     bottom_line = ["TL;DR", "In short"]
 
+    [feed]                              # for `dispatch build`
+    limit = 20
+
 Unknown keys are an error (a typo would otherwise be ignored silently).
 """
 
@@ -75,6 +78,17 @@ class ComponentSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """The ``[feed]`` table: what ``dispatch build`` puts in the feeds (RSS 2.0, Atom, JSON Feed)."""
+
+    limit: int = _doc(
+        20,
+        "Most entries per feed (feed.xml, atom.xml, feed.json and each tag's feed), newest first; "
+        "the web archive's index page always lists every published issue.",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a render needs to know about the newsletter, with defaults.
 
@@ -94,6 +108,7 @@ class Settings:
     layout: str = _doc("default", "Layout folder name under layouts/ (yours first, then the built-in one).")
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
+    feed: FeedSettings = field(default_factory=FeedSettings)
     root: Path = field(default=Path("."), metadata={"internal": True})
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -199,6 +214,10 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
     if isinstance(default, str):
         if not isinstance(value, str):
             raise bad("a string")
+        return value
+    if isinstance(default, int):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise bad("a positive whole number")
         return value
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

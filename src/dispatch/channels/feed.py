@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urljoin
 
 import lxml.etree as etree
-import lxml.html
 from feedgen.feed import FeedGenerator
 
 from ..config import Settings
 from ..layout import environment, render, section_templates
-from ..model import Issue
+from ..model import Issue, RawHtml
 from .html import HtmlRenderer
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -34,7 +34,8 @@ def xml_safe(text: str) -> str:
 
 
 class AbsoluteHtmlRenderer(HtmlRenderer):
-    """An :class:`HtmlRenderer` that makes every URL absolute, raw HTML blocks included."""
+    """An :class:`HtmlRenderer` that makes every URL absolute, raw HTML (blocks and inline
+    tags) included."""
 
     def __init__(self, base: str, **kw):
         super().__init__(url=lambda u: absolute(u, base), **kw)
@@ -43,47 +44,67 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
     def raw_block(self, html: str) -> str:
         return absolutize_html(html, self.base)
 
+    def inline(self, node):
+        out = super().inline(node)
+        return absolutize_html(out, self.base) if isinstance(node, RawHtml) else out
+
 
 def absolute(url: str, base: str) -> str:
-    """``url`` resolved against ``base`` (fragments and ``mailto:`` left alone)."""
-    if not url or url.startswith(("#", "mailto:", "tel:", "data:")):
+    """``url`` resolved against ``base`` (RFC 3986 §5.2). In-page fragments become
+    ``base#fragment`` (a feed reader has no page to resolve them against); ``mailto:``,
+    ``tel:`` and ``data:`` URLs and the empty string are left alone."""
+    url = url.strip()
+    if not url or url.lower().startswith(("mailto:", "tel:", "data:")):
         return url
     return urljoin(base, url)
 
 
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_URL_ATTR = re.compile(
+    r"""(?P<pre>\s)(?P<name>href|src|srcset|poster|cite)(?P<eq>\s*=\s*)"""
+    r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""",
+    re.I,
+)
+
+
+def absolutize_srcset(value: str, base: str) -> str:
+    """Resolve every URL of a ``srcset`` value (HTML Living Standard: comma-separated
+    "URL [descriptor]" candidates), keeping the descriptors."""
+    parts = []
+    for candidate in value.split(","):
+        bits = candidate.strip().split(None, 1)
+        if bits:
+            bits[0] = absolute(bits[0], base)
+            parts.append(" ".join(bits))
+    return ", ".join(parts)
+
+
 def absolutize_html(html: str, base: str) -> str:
-    """Resolve ``href``, ``src`` and every URL of ``srcset`` in an HTML fragment."""
-    if not re.search(r"\b(?:href|src|srcset)\s*=", html, re.I):
+    """Resolve ``href``, ``src``, ``poster``, ``cite`` and every URL of ``srcset`` in the
+    start tags of an HTML fragment against ``base``; everything else is kept byte for byte
+    (a lone ``<a href>`` start tag, comments and text are not re-serialised)."""
+    if not re.search(r"\b(?:href|src|srcset|poster|cite)\s*=", html, re.I):
         return html
-    try:
-        fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-    except Exception:  # unparseable markup is published as written
-        return html
-    for el in fragment.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for name in ("href", "src"):
-            if el.get(name):
-                el.set(name, absolute(el.get(name).strip(), base))
-        if el.get("srcset"):
-            parts = []
-            for candidate in el.get("srcset").split(","):
-                bits = candidate.strip().split(None, 1)
-                if bits:
-                    bits[0] = absolute(bits[0], base)
-                    parts.append(" ".join(bits))
-            el.set("srcset", ", ".join(parts))
-    inner = (fragment.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in fragment)
-    return inner
+
+    def attr_(m: re.Match[str]) -> str:
+        name = m.group("name")
+        value = m.group("dq") if m.group("dq") is not None else m.group("sq") if m.group("sq") is not None else m.group("bare")
+        new = absolutize_srcset(value, base) if name.lower() == "srcset" else absolute(value, base)
+        quote = "'" if m.group("sq") is not None else '"'
+        return f"{m.group('pre')}{name}{m.group('eq')}{quote}{new}{quote}"
+
+    return _TAG.sub(lambda t: _URL_ATTR.sub(attr_, t.group(0)), html)
 
 
 def content_html(issue: Issue, settings: Settings) -> str:
-    """The issue's full HTML for feeds and web pages (layout ``html/content.html``), with
-    absolute URLs."""
+    """The issue's full HTML for feeds and web pages (layout ``html/content.html``), with every
+    ``href``/``src``/``srcset`` absolute against the issue's permalink and characters outside
+    XML 1.0's ``Char`` range removed."""
     env = environment(settings.root, settings.layout)
     h = AbsoluteHtmlRenderer(issue.permalink)
-    return render(env, "html/content.html", issue=issue, settings=settings, h=h,
+    html = render(env, "html/content.html", issue=issue, settings=settings, h=h,
                   section_templates=section_templates).strip()
+    return xml_safe(absolutize_html(html, issue.permalink))
 
 
 @dataclass(frozen=True)
@@ -93,21 +114,66 @@ class EntryResult:
     xml: bytes
 
 
-def fill_entry(fe, issue: Issue, settings: Settings, html: str) -> None:
-    """Fill a feedgen ``FeedEntry`` from ``issue`` (shared by the entry and whole feeds)."""
-    fe.id(issue.meta.id)
-    fe.title(xml_safe(issue.meta.title))
-    fe.link(href=issue.permalink, rel="alternate", type="text/html")
-    fe.published(issue.meta.date)
-    fe.updated(issue.meta.date)
-    author = issue.meta.author or settings.author or settings.site_name
-    fe.author({"name": xml_safe(author), **({"email": settings.email} if settings.email else {})})
-    summary = xml_safe(issue.summary)
-    if summary:
-        fe.summary(summary)
-    fe.content(xml_safe(html), type="html")
-    for tag in issue.meta.tags:
-        fe.category(term=xml_safe(tag))
+@dataclass(frozen=True)
+class EntryData:
+    """What one feed entry says, independent of the feed format.
+
+    Attributes:
+        id: the permanent id, an absolute URI (Atom ``id``, RSS ``guid``, JSON Feed ``id``).
+        title: plain text.
+        permalink: absolute URL of the issue's web page.
+        published: aware datetime (the issue's date).
+        updated: aware datetime, last change of the content (never before ``published``).
+        author: display name.
+        summary: plain text (the Bottom Line or front-matter summary), may be ``""``.
+        content_html: the full HTML with absolute URLs.
+        tags: tag names as written.
+        lang: BCP 47 language tag.
+    """
+
+    id: str
+    title: str
+    permalink: str
+    published: datetime
+    updated: datetime
+    author: str
+    summary: str
+    content_html: str
+    tags: tuple[str, ...] = ()
+    lang: str = "en"
+
+    @classmethod
+    def from_issue(cls, issue: Issue, settings: Settings, html: str, updated: datetime | None = None) -> "EntryData":
+        """The entry for ``issue`` with content ``html``; ``updated`` defaults to the date."""
+        return cls(
+            id=issue.meta.id,
+            title=xml_safe(issue.meta.title),
+            permalink=issue.permalink,
+            published=issue.meta.date,
+            updated=updated or issue.meta.date,
+            author=xml_safe(issue.meta.author or settings.author or settings.site_name),
+            summary=xml_safe(issue.summary),
+            content_html=xml_safe(html),
+            tags=tuple(xml_safe(t) for t in issue.meta.tags),
+            lang=issue.meta.lang,
+        )
+
+
+def fill_entry(fe, entry: EntryData, settings: Settings, *, rss: bool = False) -> None:
+    """Fill a feedgen ``FeedEntry`` from ``entry`` (shared by the entry document and the
+    archive's feeds). ``rss=True`` puts the content in a CDATA ``content:encoded``; Atom gets
+    ``<content type="html">`` (feedgen would write the invalid ``type="CDATA"`` into Atom)."""
+    fe.id(entry.id)
+    fe.title(entry.title)
+    fe.link(href=entry.permalink, rel="alternate", type="text/html")
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    fe.author({"name": entry.author, **({"email": settings.email} if settings.email else {})})
+    if entry.summary:
+        fe.summary(entry.summary)
+    fe.content(entry.content_html, type="CDATA" if rss else "html")
+    for tag in entry.tags:
+        fe.category(term=tag)
 
 
 def render_entry(issue: Issue, settings: Settings) -> EntryResult:
@@ -118,7 +184,7 @@ def render_entry(issue: Issue, settings: Settings) -> EntryResult:
     fg.link(href=settings.base_url, rel="alternate")
     fg.updated(issue.meta.date)
     fe = fg.add_entry(order="append")
-    fill_entry(fe, issue, settings, content_html(issue, settings))
+    fill_entry(fe, EntryData.from_issue(issue, settings, content_html(issue, settings)), settings)
     entry = fe.atom_entry()
     doc = etree.Element(f"{{{ATOM_NS}}}entry", nsmap={None: ATOM_NS})
     lang = issue.meta.lang

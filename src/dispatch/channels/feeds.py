@@ -1,0 +1,144 @@
+"""Whole feeds for the web archive: RSS 2.0, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
+
+Each function takes :class:`~dispatch.channels.feed.EntryData` records already sorted newest
+first and already cut to the entry limit, and returns the file's bytes. Output depends only
+on its input: the feed's ``updated``/``lastBuildDate`` is the newest entry's ``updated``
+(never the clock), the generator carries no version, dates are written in UTC, and feedgen's
+``prepend`` default is avoided (entries are appended in the given order). Rules followed:
+
+* RSS 2.0 (https://www.rssboard.org/rss-specification): ``<channel>`` needs ``title``,
+  ``link`` (the site, which feedgen takes from the *last* ``link()`` call, so ``rel="self"``
+  is added first) and ``description``; ``guid isPermaLink="false"`` carries the permanent id;
+  the full HTML goes in ``content:encoded`` as CDATA (``]]>`` is split safely by lxml ≥ 5.3).
+* Atom (RFC 4287): feed ``id``, ``title``, ``updated``, an author, ``link rel="self"``;
+  content ``type="html"`` (never feedgen's invalid ``type="CDATA"``).
+* JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): written directly (feedgen has no
+  JSON Feed), ``version``, ``title``, ``home_page_url``, ``feed_url``, ``items`` with ``id``,
+  ``url``, ``content_html``, RFC 3339 ``date_published``/``date_modified``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from ..config import Settings
+from .feed import EntryData, fill_entry, xml_safe
+
+GENERATOR = "dispatch"
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """The feed-level facts shared by the three formats.
+
+    Attributes:
+        id: the feed's permanent id (an absolute URI; the site's or tag page's URL).
+        title: plain text.
+        home: absolute URL of the HTML page the feed describes.
+        self_url: absolute URL the feed itself is published at.
+        description: plain text (RSS requires one).
+        lang: BCP 47 language tag.
+        fallback_updated: the feed's ``updated`` when it has no entries (aware datetime).
+    """
+
+    id: str
+    title: str
+    home: str
+    self_url: str
+    description: str
+    lang: str
+    fallback_updated: datetime
+
+
+def utc(when: datetime) -> datetime:
+    """``when`` (aware) converted to UTC, so output never depends on a time zone."""
+    return when.astimezone(timezone.utc)
+
+
+def rfc3339(when: datetime) -> str:
+    """``when`` as an RFC 3339 UTC timestamp, e.g. ``2026-05-21T19:00:00Z``."""
+    return utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def feed_updated(entries: Sequence[EntryData], info: FeedInfo) -> datetime:
+    """The feed's ``updated``: the newest entry ``updated`` (RFC 4287 §4.2.15: the most
+    recent significant change), or ``info.fallback_updated`` for an empty feed."""
+    return max((e.updated for e in entries), default=info.fallback_updated)
+
+
+def _generator(info: FeedInfo, settings: Settings) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(info.id)
+    fg.title(xml_safe(info.title))
+    fg.author({"name": xml_safe(settings.author or settings.site_name),
+               **({"email": settings.email} if settings.email else {})})
+    fg.language(info.lang)
+    fg.generator(GENERATOR)
+    return fg
+
+
+def _utc_entry(entry: EntryData) -> EntryData:
+    from dataclasses import replace
+
+    return replace(entry, published=utc(entry.published), updated=utc(entry.updated))
+
+
+def render_atom(entries: Sequence[EntryData], info: FeedInfo, settings: Settings) -> bytes:
+    """An Atom 1.0 feed document (RFC 4287 §4.1.1), UTF-8 with XML declaration."""
+    fg = _generator(info, settings)
+    fg.link(href=info.self_url, rel="self", type="application/atom+xml")
+    fg.link(href=info.home, rel="alternate", type="text/html")
+    fg.subtitle(xml_safe(info.description) or xml_safe(info.title))
+    fg.updated(utc(feed_updated(entries, info)))
+    for entry in entries:
+        fill_entry(fg.add_entry(order="append"), _utc_entry(entry), settings)
+    return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def render_rss(entries: Sequence[EntryData], info: FeedInfo, settings: Settings) -> bytes:
+    """An RSS 2.0 document, UTF-8 with XML declaration; ``lastBuildDate`` is the newest
+    entry's ``updated``, each item's ``pubDate`` its publication date (RFC 822 form)."""
+    fg = _generator(info, settings)
+    fg.link(href=info.self_url, rel="self", type="application/rss+xml")
+    fg.link(href=info.home, rel="alternate")  # RSS <link> is the last one added
+    fg.description(xml_safe(info.description) or xml_safe(info.title))
+    fg.lastBuildDate(utc(feed_updated(entries, info)))
+    for entry in entries:
+        fill_entry(fg.add_entry(order="append"), _utc_entry(entry), settings, rss=True)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def render_json_feed(entries: Sequence[EntryData], info: FeedInfo, settings: Settings) -> bytes:
+    """A JSON Feed 1.1 document (UTF-8, two-space indent, non-ASCII kept as characters)."""
+    author = {"name": settings.author or settings.site_name}
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.home,
+        "feed_url": info.self_url,
+        "description": info.description,
+        "language": info.lang,
+        "authors": [author],
+        "items": [
+            {
+                "id": e.id,
+                "url": e.permalink,
+                "title": e.title,
+                "content_html": e.content_html,
+                **({"summary": e.summary} if e.summary else {}),
+                "date_published": rfc3339(e.published),
+                "date_modified": rfc3339(e.updated),
+                "authors": [{"name": e.author}],
+                **({"tags": list(e.tags)} if e.tags else {}),
+                "language": e.lang,
+            }
+            for e in entries
+        ],
+    }
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    return xml_safe(text).encode("utf-8") + b"\n"

@@ -1,0 +1,181 @@
+"""The web channel: one HTML page per issue (the email's "view online" target) and the
+archive's index page, from the layout's ``web/`` templates.
+
+A page reuses ``html/content.html`` and the component templates beside it (the same
+components as the email), with every URL absolute against the issue's permalink. Its head
+carries what readers and crawlers look for:
+
+* ``<link rel="canonical">`` (RFC 6596) to the permalink;
+* ``<link rel="alternate">`` to the RSS, Atom and JSON Feeds (and the issue's tag feeds);
+* Open Graph (https://ogp.me/) and Twitter card meta;
+* schema.org JSON-LD: a ``NewsArticle`` and, when the issue has an FAQ, an ``FAQPage``
+  (https://schema.org/FAQPage) with one ``Question``/``acceptedAnswer`` per entry.
+
+Dates are shown in the newsletter's time zone with English month names from a fixed table
+(never the process locale), so pages are the same on every machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from markupsafe import Markup
+
+from ..config import Settings
+from ..layout import environment, render, section_templates
+from ..model import Image, Issue
+from .feed import AbsoluteHtmlRenderer, absolute, xml_safe
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A ``<link rel="alternate">`` target: ``href`` (absolute URL), MIME ``type``, ``title``."""
+
+    href: str
+    type: str
+    title: str
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    """One line of the archive index: title, absolute ``url``, aware ``date``, ``summary``,
+    ``tags``."""
+
+    title: str
+    url: str
+    date: datetime
+    summary: str
+    tags: tuple[str, ...] = ()
+
+
+def human_date(when: datetime, settings: Settings) -> str:
+    """``22 May 2026``: the day in the newsletter's time zone, locale-independent."""
+    local = when.astimezone(settings.tz)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def script_json(data: Any) -> Markup:
+    """``data`` as JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` are written as
+    ``\\u003c``… so no ``</script>`` or ``<!--`` can end the element early (HTML Living
+    Standard, "restrictions for contents of script elements")."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(xml_safe(text))
+
+
+def faq_jsonld(issue: Issue, h: AbsoluteHtmlRenderer) -> dict | None:
+    """The issue's FAQ as a schema.org ``FAQPage`` (answers as HTML with absolute links), or
+    ``None`` when the issue has no FAQ with entries."""
+    questions = []
+    for section in issue.components("faq"):
+        for entry in section.data.entries:
+            questions.append({
+                "@type": "Question",
+                "name": entry.question,
+                "acceptedAnswer": {"@type": "Answer", "text": str(h.blocks(entry.answer))},
+            })
+    if not questions:
+        return None
+    return {"@context": "https://schema.org", "@type": "FAQPage", "url": issue.permalink,
+            "mainEntity": questions}
+
+
+def first_image(issue: Issue) -> str:
+    """The page's share image: front-matter ``image`` (or ``cover``), else the first image of
+    the body, absolute against the permalink; ``""`` when there is none."""
+    for key in ("image", "cover", "og_image"):
+        value = issue.meta.extra.get(key)
+        if isinstance(value, str) and value.strip():
+            return absolute(value.strip(), issue.permalink)
+
+    def walk(node: Any) -> str:
+        if isinstance(node, Image):
+            return node.src
+        for name in ("children", "items", "blocks", "lead"):
+            for child in getattr(node, name, ()) or ():
+                for sub in (child if isinstance(child, tuple) else (child,)):
+                    found = walk(sub)
+                    if found:
+                        return found
+        return ""
+
+    for node in (*issue.lead, *(b for s in issue.sections for b in s.blocks)):
+        found = walk(node)
+        if found:
+            return absolute(found, issue.permalink)
+    m = re.search(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)", "".join(
+        getattr(b, "html", "") for b in issue.lead))
+    return absolute(m.group(1), issue.permalink) if m else ""
+
+
+def og_locale(lang: str) -> str:
+    """A BCP 47 tag as an Open Graph locale (``en-NZ`` → ``en_NZ``)."""
+    parts = lang.split("-")
+    return parts[0].lower() + ("_" + parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 else "")
+
+
+def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[FeedLink],
+                css_url: str) -> str:
+    """The issue's web page (layout ``web/page.html``) as a complete HTML document.
+
+    Args:
+        issue: the parsed issue.
+        content: its body HTML from :func:`dispatch.channels.feed.content_html`.
+        feeds: the feeds to announce with ``<link rel="alternate">``.
+        css_url: absolute URL of the archive's stylesheet.
+    """
+    env = environment(settings.root, settings.layout)
+    h = AbsoluteHtmlRenderer(issue.permalink)
+    image = first_image(issue)
+    summary = xml_safe(issue.summary)
+    article = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": xml_safe(issue.meta.title),
+        "url": issue.permalink,
+        "mainEntityOfPage": issue.permalink,
+        "identifier": issue.meta.id,
+        "datePublished": issue.meta.date.isoformat(),
+        "inLanguage": issue.meta.lang,
+        "author": {"@type": "Person" if issue.meta.author else "Organization",
+                   "name": issue.meta.author or settings.author or settings.site_name},
+        "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.base_url},
+        **({"description": summary} if summary else {}),
+        **({"image": image} if image else {}),
+        **({"keywords": list(issue.meta.tags)} if issue.meta.tags else {}),
+    }
+    jsonld = [script_json(article)]
+    faq = faq_jsonld(issue, h)
+    if faq:
+        jsonld.append(script_json(faq))
+    html = render(
+        env, "web/page.html",
+        issue=issue, settings=settings, h=h, section_templates=section_templates,
+        content=Markup(content), feeds=feeds, css_url=css_url, summary=summary, image=image,
+        jsonld=jsonld, date_text=human_date(issue.meta.date, settings), og_locale=og_locale(issue.meta.lang),
+        home=settings.base_url,
+    )
+    return xml_safe(html)
+
+
+def render_index(items: Sequence[IndexItem], settings: Settings, feeds: Sequence[FeedLink], css_url: str) -> str:
+    """The archive's index page (layout ``web/index.html``): every item, in the given order
+    (newest first)."""
+    env = environment(settings.root, settings.layout)
+    rows = [(item, human_date(item.date, settings)) for item in items]
+    html = render(env, "web/index.html", settings=settings, rows=rows, feeds=feeds, css_url=css_url,
+                  home=settings.base_url, lang=settings.language, og_locale=og_locale(settings.language))
+    return xml_safe(html)
+
+
+def stylesheet(settings: Settings) -> str:
+    """The archive's stylesheet (layout ``web/style.css``)."""
+    env = environment(settings.root, settings.layout)
+    return render(env, "web/style.css", settings=settings)
