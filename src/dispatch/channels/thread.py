@@ -1,81 +1,114 @@
-"""The thread channel: Issue → a social thread per platform.
+"""The thread channel: Issue → a social thread per platform (``thread.json``, ``thread.txt``).
 
-Post 1 is the hook (the Bottom Line, else the summary). Then each section's thread text,
-from the layout's ``thread/<kind>.txt`` (falling back to ``thread/section.txt``; an empty
-result leaves the section out). In that text a blank line separates paragraphs and a line
-``+++`` forces a new post. The last post links to the issue's web page.
+What goes in: post 1 is the hook (the Bottom Line, else the summary); then each section's
+thread text from the layout's ``thread/<kind>.txt`` (falling back to ``thread/section.txt``;
+an empty result leaves the section out). In that text each line is a paragraph, a line
+starting ``• `` is a list item, and a line ``+++`` forces a new post (FAQ questions use it
+when ``[thread] faq_posts`` is true). The last post is the issue's title and permalink.
 
-Splitting prefers, in order: a section break, a paragraph break, a sentence end
-(including CJK 。！？ with no space), a space. It never cuts inside a word, URL, mention,
-hashtag, number or emoji sequence; CJK text with no spaces may break between ideographs.
-Every post carries an ``i/N`` counter that is counted within the limit; packing repeats
-until N is stable (9 → 10 posts widens the counter).
+How it is cut, for each platform with that platform's own counter (:mod:`dispatch.counters`):
+a new section starts a new post; paragraphs of a section share a post while they fit; a
+paragraph that does not fit alone is cut at sentence ends (``. ! ? …`` then a space, or CJK
+``。！？`` with no space) and at `` · `` separators, then between words. A *word* here is never
+cut: URLs, mentions, hashtags, numbers such as ``5.50%`` and emoji sequences are atoms, and
+CJK text may break between ideographs but never before closing punctuation. Every post
+carries an ``i/N`` counter that is counted within the limit; packing repeats until N is
+stable (9 → 10 posts widens the counter). A word that cannot fit in a post even alone is a
+:class:`~dispatch.errors.RenderError` naming its source line.
+
+Bluesky posts shorten long URLs for display (``host/path...``, as the Bluesky app does) and
+carry rich-text *facets* with UTF-8 byte offsets and the full URI, and the last post carries
+the data for an external link card (``app.bsky.embed.external``). LinkedIn posts carry
+their ``commentary``, the text with the little-format reserved characters escaped.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import regex
 
 from ..config import Settings
-from ..counters import PLATFORMS, Platform, find_urls, utf8_bytes
+from ..counters import PLATFORMS, Platform, find_urls, linkedin_escape, unique_links, utf8_bytes
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
 from ..model import Issue
-from ..textutil import graphemes, plain_text, sentences
+from ..textutil import graphemes, plain_text
 
-__all__ = ["PLATFORMS", "Post", "Thread", "render_threads", "split_thread"]
+__all__ = ["PLATFORMS", "Post", "Thread", "Unit", "render_threads", "split_thread", "thread_units",
+           "bluesky_display", "threads_json", "threads_text"]
 
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+#: A list item line in thread templates.
+BULLET = "• "
 
 
 @dataclass(frozen=True)
 class Post:
-    """One post: ``text`` (counter included), ``length`` in the platform's unit, ``bytes``
-    (UTF-8), and for Bluesky the rich-text ``facets`` (UTF-8 byte offsets)."""
+    """One post as it will be published.
+
+    Attributes:
+        text: the post's text, counter included (Bluesky: with URLs shortened for display).
+        length: ``text`` measured by the platform's counter, in its unit.
+        bytes: ``text`` in UTF-8 bytes.
+        links: distinct URLs in the post.
+        facets: Bluesky rich-text facets (``index.byteStart``/``byteEnd`` in UTF-8 bytes of
+            ``text``; ``features[0].uri`` the full URL), else empty.
+        embed: Bluesky's ``app.bsky.embed.external`` link card (last post only), else ``None``.
+        commentary: LinkedIn's escaped text as sent to its API, else ``""``.
+    """
 
     text: str
     length: int
     bytes: int
+    links: int = 0
     facets: tuple[dict, ...] = ()
+    embed: dict | None = None
+    commentary: str = ""
 
 
 @dataclass(frozen=True)
 class Thread:
-    """A platform's thread: ``platform``, ``limit`` (in ``unit``), ``posts``, and ``embed``
-    (Bluesky's external link card for the last post, else ``None``)."""
+    """A platform's thread: ``platform`` (name), ``label``, ``limit`` (in ``unit``, after
+    ``[thread] limits``), ``unit`` and ``posts``."""
 
     platform: str
     label: str
     limit: int
     unit: str
     posts: tuple[Post, ...]
-    embed: dict | None = None
 
 
-@dataclass
-class _Unit:
+@dataclass(frozen=True)
+class Unit:
+    """A paragraph (or list item) a thread is cut from.
+
+    Attributes:
+        text: plain text, one line.
+        line: 1-based source line it comes from (the section heading's when no better).
+        section: index of its section (0 for the hook); a new section starts a new post.
+        hard_break: start a new post here even within a section.
+        item: a list item (joined to its neighbours with one newline, not a blank line).
+    """
+
     text: str
     line: int
     section: int
     hard_break: bool = False
+    item: bool = False
 
 
-@dataclass
-class _Pending:
-    parts: list[str] = field(default_factory=list)
-    section: int = -1
+# --- what goes in -------------------------------------------------------------------------
 
-
-def thread_units(issue: Issue, settings: Settings) -> list[_Unit]:
-    """The paragraphs a thread is cut from, with their source lines, in order."""
+def thread_units(issue: Issue, settings: Settings) -> list[Unit]:
+    """The hook, then every section's thread text as units, in order."""
     env = environment(settings.root, settings.layout)
-    units: list[_Unit] = []
     hook_section = issue.component("bottom_line")
     hook = issue.bottom_line or issue.summary or issue.meta.title
-    units.append(_Unit(hook, hook_section.line if hook_section else 1, 0))
+    units = [Unit(hook, hook_section.line if hook_section else 1, 0)]
     for number, section in enumerate(issue.sections, 1):
         if section.kind == "bottom_line":
             continue
@@ -90,75 +123,132 @@ def thread_units(issue: Issue, settings: Settings) -> list[_Unit]:
             plain=plain_text,
         )
         hard = True
-        for line in text.split("\n"):
-            line = " ".join(line.split())
+        for raw in text.split("\n"):
+            line = " ".join(raw.split())
             if line == "+++":
                 hard = True
             elif line:
-                units.append(_Unit(line, section.line, number, hard_break=hard))
+                units.append(Unit(line, section.line, number, hard_break=hard, item=line.startswith(BULLET)))
                 hard = False
     return units
 
 
-def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
-    """Cut ``issue`` into a thread for each platform in ``settings.thread.platforms``.
+# --- cutting --------------------------------------------------------------------------------
+
+_SENTENCE_BREAK = regex.compile(
+    r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])"    # ". " before anything but a lower-case letter
+    r"|(?<=[。！？][」』”’）)]*)(?=\S)"            # CJK full stops, no space needed
+    r"|\s+(?=·\s)"                                 # before " · " separators (Numbers)
+)
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF]")
+_NO_BREAK_BEFORE = set("、。，．！？：；）」』】〉》〕”’・ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ)]}!?,.:;%")
+_NO_BREAK_AFTER = set("（「『【〈《〔“‘([{$")
+_WORDISH = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF]+")
+
+
+def sentence_pieces(text: str) -> list[tuple[str, str]]:
+    """Cut ``text`` at sentence ends and `` · `` separators: ``(separator, piece)`` pairs,
+    the separator being the whitespace that stood before the piece (``""`` after a CJK full
+    stop). URLs are never cut (a sentence end inside one is ignored)."""
+    urls = find_urls(text)
+    out: list[tuple[str, str]] = []
+    pos, sep = 0, ""
+    for m in _SENTENCE_BREAK.finditer(text):
+        if any(s < m.start() < e for s, e in urls) or m.start() == 0:
+            continue
+        out.append((sep, text[pos:m.start()]))
+        sep, pos = (" " if m.group(0) else ""), m.end()
+    out.append((sep, text[pos:]))
+    return [(s, p) for s, p in out if p]
+
+
+def word_pieces(text: str) -> list[tuple[str, str]]:
+    """Cut ``text`` into unbreakable words: ``(separator, word)`` pairs.
+
+    Words are separated by spaces; within a run with no spaces, a break is allowed only next
+    to a CJK character (UAX #14 lets ideographs break), never before closing punctuation or
+    after opening punctuation. URLs, mentions, hashtags, numbers (``5.50%``) and emoji
+    sequences (grapheme clusters) are atoms and never cut.
+    """
+    atoms: list[tuple[bool, str]] = []  # (space before, atom)
+    urls = find_urls(text)
+    pos, space = 0, False
+    while pos < len(text):
+        ch = text[pos]
+        if ch.isspace():
+            space = True
+            pos += 1
+            continue
+        url = next(((s, e) for s, e in urls if s == pos), None)
+        if url:
+            end = url[1]
+        else:
+            m = _WORDISH.match(text, pos)
+            if m and not _CJK.match(ch):
+                end = m.end()
+                # an emoji or CJK inside the run ends it at a grapheme boundary
+                inner = next((s for s, e in urls if pos < s < end), end)
+                end = min(end, inner)
+            else:
+                end = pos + len(graphemes(text[pos:pos + 8])[0])
+        atoms.append((space, text[pos:end]))
+        space = False
+        pos = end
+    words: list[tuple[str, str]] = []
+    for space_before, atom in atoms:
+        if not words:
+            words.append(("", atom))
+            continue
+        prev = words[-1][1]
+        breakable = space_before or (
+            (_CJK.match(atom[0]) or _CJK.match(prev[-1]))
+            and atom[0] not in _NO_BREAK_BEFORE and prev[-1] not in _NO_BREAK_AFTER
+        )
+        if breakable:
+            words.append((" " if space_before else "", atom))
+        else:
+            words[-1] = (words[-1][0], prev + atom)
+    return words
+
+
+def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *, counter: bool = True,
+                 path: str | Path = "", display: Callable[[str], str] | None = None) -> list[str]:
+    """Pack ``units`` into post texts within ``limit``, then the ``link`` post; each text gets
+    its ``i/N`` counter when ``counter`` is true.
+
+    Args:
+        units: what to post, in order (:func:`thread_units`).
+        link: the last post's text.
+        platform: whose counter and extra limits (bytes, links) apply.
+        limit: the length limit in the platform's unit.
+        path: the issue file, for error messages.
+        display: how a text will be shown (Bluesky shortens URLs); measured instead of the text.
+
+    Returns:
+        The post texts as written (before ``display``).
 
     Raises:
-        RenderError: a word or URL cannot fit in one post even alone (naming its source line).
+        RenderError: a word does not fit in a post even alone (naming its source line).
     """
-    units = thread_units(issue, settings)
-    link = f"Read the full briefing: {issue.permalink}"
-    threads = []
-    for name in settings.thread.platforms:
-        platform = PLATFORMS[name]
-        limit = settings.thread.limits.get(name, platform.limit)
-        posts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=str(issue.path))
-        embed = None
-        if name == "bluesky":
-            embed = {
-                "$type": "app.bsky.embed.external",
-                "external": {"uri": issue.permalink, "title": issue.meta.title, "description": issue.summary[:300]},
-            }
-        threads.append(Thread(name, platform.label, limit, platform.unit, tuple(posts), embed))
-    return threads
-
-
-def split_thread(units: list[_Unit], link: str, platform: Platform, limit: int, *, counter: bool = True,
-                 path: str = "") -> list[Post]:
-    """Pack ``units`` into posts within ``limit``, then append the ``link`` post.
-
-    Raises:
-        RenderError: a single token does not fit in a post.
-    """
-    n_guess = 1
-    for _ in range(8):
-        texts = _pack(units, link, platform, limit, _suffix_len(n_guess, counter), path)
-        if len(texts) == n_guess or not counter:
+    show = display or (lambda t: t)
+    n = 1
+    for _ in range(12):
+        reserve = f" {n}/{n}" if counter else ""
+        bodies = _pack(units, link, lambda t: platform.fits(show(t) + reserve, limit), platform, limit, path)
+        if not counter or len(bodies) <= n:
             break
-        n_guess = len(texts)
-    else:  # pragma: no cover - widths converge in two or three rounds
-        raise RenderError("thread splitting did not converge")
-    total = len(texts)
-    posts = []
-    for i, body in enumerate(texts, 1):
-        text = f"{body} {i}/{total}" if counter else body
-        if not platform.fits(text, limit):  # pragma: no cover - guarded by _pack
-            raise RenderError(f"post {i} for {platform.label} is over its limit")
-        posts.append(Post(text, platform.count(text), utf8_bytes(text), _facets(text) if platform.name == "bluesky" else ()))
-    return posts
+        n = len(bodies)
+    else:  # pragma: no cover - the count only grows, and converges in two or three rounds
+        raise RenderError("thread splitting did not converge", path or None)
+    total = len(bodies)
+    return [f"{body} {i}/{total}" if counter else body for i, body in enumerate(bodies, 1)]
 
 
-def _suffix_len(n: int, counter: bool) -> str:
-    return f" {n}/{n}" if counter else ""
-
-
-def _pack(units: list[_Unit], link: str, platform: Platform, limit: int, suffix: str, path: str) -> list[str]:
+def _pack(units: list[Unit], link: str, fits: Callable[[str], bool], platform: Platform, limit: int,
+          path: str | Path) -> list[str]:
     posts: list[str] = []
     current = ""
-    current_section = -1
-
-    def fits(text: str) -> bool:
-        return platform.fits(text + suffix, limit)
+    section = -1
 
     def flush() -> None:
         nonlocal current
@@ -167,103 +257,199 @@ def _pack(units: list[_Unit], link: str, platform: Platform, limit: int, suffix:
         current = ""
 
     for unit in units:
-        if unit.section != current_section or unit.hard_break:
+        if unit.section != section or unit.hard_break:
             flush()
-            current_section = unit.section
-        candidate = f"{current} {unit.text}".strip() if current else unit.text
-        if fits(candidate):
-            current = candidate
+            section = unit.section
+        joined = current + ("\n" if unit.item else "\n\n") + unit.text if current else unit.text
+        if fits(joined):
+            current = joined
             continue
         flush()
         if fits(unit.text):
             current = unit.text
             continue
-        for piece in _pieces(unit, platform, limit, suffix, path):
-            candidate = f"{current} {piece}".strip() if current else piece
+        for sep, sentence in sentence_pieces(unit.text):
+            candidate = current + sep + sentence if current else sentence
             if fits(candidate):
                 current = candidate
-            else:
+                continue
+            flush()
+            if fits(sentence):
+                current = sentence
+                continue
+            for wsep, word in word_pieces(sentence):
+                candidate = current + wsep + word if current else word
+                if fits(candidate):
+                    current = candidate
+                    continue
                 flush()
-                current = piece
+                if not fits(word):
+                    raise _too_long(word, unit, platform, limit, path)
+                current = word
     flush()
+    if not fits(link):
+        raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
     posts.append(link)
     return posts
 
 
-def _pieces(unit: _Unit, platform: Platform, limit: int, suffix: str, path: str) -> list[str]:
-    """Split a unit that does not fit into sentence-sized, then word-sized pieces."""
+def _too_long(word: str, unit: Unit, platform: Platform, limit: int, path: str | Path) -> RenderError:
+    line = _source_line(path, word, unit.line)
+    shown = word if len(word) <= 60 else word[:57] + "…"
+    return RenderError(
+        f"'{shown}' cannot fit in one {platform.label} post even alone ({platform.count(word)} {platform.unit}, "
+        f"limit {limit}); shorten it, or link it with text",
+        path or None,
+        line,
+    )
+
+
+def _source_line(path: str | Path, word: str, default: int) -> int:
+    """The 1-based line of ``path`` holding ``word`` (its first 40 characters), else ``default``."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, TypeError):
+        return default
+    needle = word[:40]
+    for number, line in enumerate(lines, 1):
+        if needle in line:
+            return number
+    return default
+
+
+# --- Bluesky rich text ------------------------------------------------------------------------
+
+_HASHTAG = regex.compile(r"(?<![\w#])#([\p{L}\p{M}\p{N}_]*\p{L}[\p{L}\p{M}\p{N}_]*)")
+
+
+#: URLs up to this many characters are shown whole in Bluesky posts.
+SHORT_URL_MAX = 48
+
+
+def short_url(url: str) -> str:
+    """A long URL (over :data:`SHORT_URL_MAX` characters) shortened for display the way the
+    Bluesky app does it: no scheme, a path longer than 15 characters cut to 13 and
+    ``...``-ended. Shorter URLs are kept whole. The facet always keeps the full URI."""
+    if len(url) <= SHORT_URL_MAX:
+        return url
+    bare = re.sub(r"^https?://", "", url, flags=re.I)
+    host, slash, path = bare.partition("/")
+    path = slash + path
+    if len(path) > 15:
+        path = path[:13] + "..."
+    return host + path
+
+
+def bluesky_display(text: str) -> tuple[str, tuple[dict, ...]]:
+    """Bluesky's post ``text`` (long URLs shortened) and its rich-text facets.
+
+    Facets (lexicon ``app.bsky.richtext.facet``) index the returned text in UTF-8 *bytes*
+    (``byteStart`` inclusive, ``byteEnd`` exclusive), never code points: an emoji before a
+    link moves it by 4 bytes, not 1 or 2. Links get ``#link`` with the full URI (``https://``
+    added to a bare domain), hashtags ``#tag`` with the tag without ``#``.
+    """
     out: list[str] = []
-    for sentence in sentences(unit.text):
-        if platform.fits(sentence + suffix, limit):
-            out.append(sentence)
-            continue
-        out.extend(_words(sentence, unit, platform, limit, suffix, path))
-    return out
+    facets: list[dict] = []
+    pos = 0
+    offset = 0  # bytes written so far
 
+    def emit(chunk: str) -> None:
+        nonlocal offset
+        out.append(chunk)
+        offset += utf8_bytes(chunk)
 
-def _words(sentence: str, unit: _Unit, platform: Platform, limit: int, suffix: str, path: str) -> list[str]:
-    words: list[str] = []
-    for token in sentence.split():
-        if platform.fits(token + suffix, limit):
-            words.append(token)
-            continue
-        if _CJK.search(token) and not find_urls(token):
-            words.extend(_cjk_runs(token, platform, limit, suffix))
-            continue
-        where = f"{path}:{unit.line}: " if path else ""
-        raise RenderError(
-            f"{where}'{token[:60]}…' cannot fit in one {platform.label} post ({platform.limit} {platform.unit}); "
-            "shorten it or link it with text"
-        )
-    return words
+    def tags(chunk: str) -> None:
+        for m in _HASHTAG.finditer(chunk):
+            start = offset + utf8_bytes(chunk[:m.start()])
+            facets.append({
+                "index": {"byteStart": start, "byteEnd": start + utf8_bytes(m.group(0))},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)}],
+            })
 
-
-def _cjk_runs(token: str, platform: Platform, limit: int, suffix: str) -> list[str]:
-    runs: list[str] = []
-    current = ""
-    for g in graphemes(token):
-        if platform.fits(current + g + suffix, limit):
-            current += g
-        else:
-            runs.append(current)
-            current = g
-    if current:
-        runs.append(current)
-    return runs
-
-
-def _facets(text: str) -> tuple[dict, ...]:
-    """Bluesky link facets for every URL in ``text``, with UTF-8 byte offsets."""
-    facets = []
     for start, end in find_urls(text):
-        uri = text[start:end]
-        if not uri.startswith(("http://", "https://")):
-            uri = "https://" + uri
-        byte_start = utf8_bytes(text[:start])
+        tags(text[pos:start])
+        emit(text[pos:start])
+        url = text[start:end]
+        uri = url if re.match(r"https?://", url, re.I) else "https://" + url
+        shown = short_url(url)
         facets.append({
-            "index": {"byteStart": byte_start, "byteEnd": byte_start + utf8_bytes(text[start:end])},
+            "index": {"byteStart": offset, "byteEnd": offset + utf8_bytes(shown)},
             "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
         })
-    return tuple(facets)
+        emit(shown)
+        pos = end
+    tags(text[pos:])
+    emit(text[pos:])
+    facets.sort(key=lambda f: f["index"]["byteStart"])
+    return "".join(out), tuple(facets)
+
+
+# --- whole threads --------------------------------------------------------------------------
+
+def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
+    """Cut ``issue`` into a thread for each platform in ``settings.thread.platforms``, each
+    within its limit (``[thread] limits`` overrides a platform's default).
+
+    Raises:
+        RenderError: a word cannot fit in one post even alone (naming its source line), or a
+            layout template is broken.
+    """
+    units = thread_units(issue, settings)
+    link = f"{issue.meta.title} {issue.permalink}"
+    threads = []
+    for name in settings.thread.platforms:
+        platform = PLATFORMS[name]
+        limit = settings.thread.limits.get(name, platform.limit)
+        display = (lambda t: bluesky_display(t)[0]) if name == "bluesky" else None
+        texts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=issue.path,
+                             display=display)
+        posts = []
+        for i, text in enumerate(texts, 1):
+            facets: tuple[dict, ...] = ()
+            embed = None
+            commentary = ""
+            if name == "bluesky":
+                text, facets = bluesky_display(text)
+                if i == len(texts):
+                    embed = {
+                        "$type": "app.bsky.embed.external",
+                        "external": {
+                            "uri": issue.permalink,
+                            "title": issue.meta.title,
+                            "description": _clip(issue.summary, 300),
+                        },
+                    }
+            if name == "linkedin":
+                commentary = linkedin_escape(text)
+            posts.append(Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed,
+                              commentary))
+        threads.append(Thread(name, platform.label, limit, platform.unit, tuple(posts)))
+    return threads
+
+
+def _clip(text: str, graphemes_max: int) -> str:
+    parts = graphemes(text)
+    return text if len(parts) <= graphemes_max else "".join(parts[: graphemes_max - 1]) + "…"
 
 
 def threads_json(threads: list[Thread], issue: Issue) -> str:
-    """``thread.json``: every platform's posts with their counts, facets and embed."""
-    import json
+    """``thread.json``: for each platform its limit and unit, and each post's text, length,
+    UTF-8 bytes and links; Bluesky posts add ``facets`` (and ``embed`` on the last post) in
+    the shape of ``app.bsky.feed.post`` records; LinkedIn posts add ``commentary``."""
+    def post(p: Post) -> dict:
+        data: dict = {"text": p.text, "length": p.length, "bytes": p.bytes, "links": p.links}
+        if p.facets:
+            data["facets"] = list(p.facets)
+        if p.embed:
+            data["embed"] = p.embed
+        if p.commentary:
+            data["commentary"] = p.commentary
+        return data
 
     data = {
-        "issue": {"id": issue.meta.id, "title": issue.meta.title, "url": issue.permalink},
+        "issue": {"id": issue.meta.id, "title": issue.meta.title, "url": issue.permalink, "lang": issue.meta.lang},
         "platforms": {
-            t.platform: {
-                "label": t.label,
-                "limit": t.limit,
-                "unit": t.unit,
-                "posts": [
-                    {"text": p.text, "length": p.length, "bytes": p.bytes, **({"facets": list(p.facets)} if p.facets else {})}
-                    for p in t.posts
-                ],
-                **({"embed": t.embed} if t.embed else {}),
-            }
+            t.platform: {"label": t.label, "limit": t.limit, "unit": t.unit, "posts": [post(p) for p in t.posts]}
             for t in threads
         },
     }
@@ -271,14 +457,21 @@ def threads_json(threads: list[Thread], issue: Issue) -> str:
 
 
 def threads_text(threads: list[Thread]) -> str:
-    """``thread.txt``: each platform's posts with their counts against the limit, for a
-    person to read before posting."""
+    """``thread.txt``: each platform's posts, each headed by its count against the limit
+    (and UTF-8 bytes for Bluesky, links for Threads), for a person to read before posting."""
     out: list[str] = []
     for t in threads:
-        title = f"{t.label}: {len(t.posts)} posts, limit {t.limit} {t.unit}"
+        platform = PLATFORMS[t.platform]
+        longest = max((p.length for p in t.posts), default=0)
+        title = f"{t.label}: {len(t.posts)} posts, limit {t.limit} {t.unit} (longest {longest})"
         out += [title, "=" * len(title), ""]
-        for i, post in enumerate(t.posts, 1):
-            out.append(f"[{i}/{len(t.posts)}] {post.length}/{t.limit} {t.unit}, {post.bytes} bytes")
-            out.append(post.text)
+        for i, p in enumerate(t.posts, 1):
+            extra = ""
+            if platform.max_bytes:
+                extra += f", {p.bytes}/{platform.max_bytes} bytes"
+            if platform.max_links:
+                extra += f", {p.links}/{platform.max_links} links"
+            out.append(f"--- post {i}/{len(t.posts)}: {p.length}/{t.limit}{extra}")
+            out.append(p.text)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
