@@ -18,6 +18,9 @@ def _fail(exc: DispatchError) -> None:
     sys.exit(2)
 
 
+_PLATFORMS = ("generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack")
+
+
 def _size(n: int) -> str:
     return f"{n:,} bytes" if n < 10_240 else f"{n / 1024:.1f} KB"
 
@@ -34,19 +37,24 @@ def main() -> None:
               show_default=True, help="Output root; files go to OUT/<slug>/.")
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="dispatch.toml to use (default: the nearest one above ISSUE).")
-def render(issue: Path, out: Path, config: Path | None) -> None:
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
+              help="Sending platform preset: its merge tags and HTML form (default: dispatch.toml's platform).")
+@click.option("--eml", is_flag=True, help="Also write message.eml (multipart/alternative: text, then HTML).")
+@click.option("--allow-clip", is_flag=True, help="Write an email over Gmail's ~102 KB clip instead of failing.")
+def render(issue: Path, out: Path, config: Path | None, platform: str | None, eml: bool, allow_clip: bool) -> None:
     """Render ISSUE (a Markdown file) to email.html, email.txt, entry.xml, thread.json/.txt."""
     from .config import load_settings
     from .render import render_issue
 
     try:
         settings = load_settings(issue.parent, config_path=config)
-        report = render_issue(issue, out, settings)
+        report = render_issue(issue, out, settings, platform=platform, eml=eml, allow_clip=allow_clip)
     except DispatchError as exc:
         _fail(exc)
         return
     for name, size in report.sizes.items():
-        click.echo(f"{report.folder / name}  {_size(size)}")
+        note = report.notes.get(name)
+        click.echo(f"{report.folder / name}  {note or _size(size)}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -110,6 +118,25 @@ def watch(issue: Path, out: Path) -> None:
         watch_loop(paths, action, lambda exc: click.echo(str(exc), err=True))
     except KeyboardInterrupt:
         pass
+
+
+@main.command("send-test")
+@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--to", "to", required=True, help="Address to send the test message to.")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUE).")
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
+              help="Platform preset whose merge tags go in (they stay unfilled in a test).")
+def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -> None:
+    """Send ISSUE as a multipart email to ADDRESS through dispatch.toml's [smtp] server."""
+    from .config import load_settings
+    from .mail import send_test as send
+
+    try:
+        settings = load_settings(issue.parent, config_path=config)
+        click.echo(send(issue, settings, to, platform=platform))
+    except DispatchError as exc:
+        _fail(exc)
 
 
 @main.command()

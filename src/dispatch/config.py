@@ -20,6 +20,17 @@ Example::
     [components.aliases]
     bottom_line = ["TL;DR", "In short"]
 
+    platform = "mailchimp"              # sending platform preset (dispatch.platforms)
+
+    [links]
+    params = { utm_source = "briefing", utm_medium = "email", utm_campaign = "{slug}" }
+
+    [smtp]                              # for `dispatch send-test`
+    host = "smtp.example.nz"
+    port = 587
+    user = "briefing@example.nz"
+    password_env = "DISPATCH_SMTP_PASSWORD"
+
     [feed]                              # for `dispatch build`
     limit = 20
 
@@ -78,6 +89,35 @@ class ComponentSettings:
 
 
 @dataclass(frozen=True)
+class LinkSettings:
+    """The ``[links]`` table: what is added to the email's web links."""
+
+    params: Mapping[str, str] = _doc(
+        {},
+        "URL query parameters added to every http(s) link in the email, e.g. "
+        '{ utm_source = "briefing", utm_medium = "email", utm_campaign = "{slug}" } '
+        "({slug} and {date} are filled in per issue). Never added to merge-tag links, mailto: "
+        "or in-page anchors; a parameter the link already has is kept as written.",
+    )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The ``[smtp]`` table: the server ``dispatch send-test`` sends through."""
+
+    host: str = _doc("localhost", "SMTP server host name.")
+    port: int = _doc(587, "SMTP server port (587 submission with STARTTLS; 25 plain; 465 is not supported).")
+    user: str = _doc("", "User name to log in with; empty: send without logging in.")
+    password_env: str = _doc(
+        "DISPATCH_SMTP_PASSWORD",
+        "Name of the environment variable holding the SMTP password (never put it in dispatch.toml).",
+    )
+    starttls: bool = _doc(
+        True, "Upgrade to TLS with STARTTLS when the server offers it (RFC 3207); a login is refused without TLS."
+    )
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     """The ``[feed]`` table: what ``dispatch build`` puts in the feeds (RSS 2.0, Atom, JSON Feed)."""
 
@@ -106,6 +146,16 @@ class Settings:
     timezone: str = _doc("UTC", "IANA time zone for dates written without one (e.g. Pacific/Auckland).")
     language: str = _doc("en", "Default BCP 47 language tag for issues without a 'lang' key.")
     layout: str = _doc("default", "Layout folder name under layouts/ (yours first, then the built-in one).")
+    platform: str = _doc(
+        "generic",
+        "Sending platform the email is prepared for: generic, mailchimp, buttondown, listmonk, ghost "
+        "or substack (its unsubscribe/view-online merge tags and HTML form; `render --platform` wins).",
+    )
+    unsubscribe_url: str = _doc(
+        "", "Unsubscribe link (URL or your tool's merge tag) for the generic platform; empty: no link."
+    )
+    links: LinkSettings = field(default_factory=LinkSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
@@ -230,6 +280,10 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
             if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()):
                 raise bad("a table of positive whole numbers")
             return dict(value)
+        if dotted.endswith("params"):
+            if not all(isinstance(v, str) for v in value.values()):
+                raise bad("a table of strings")
+            return dict(value)
         out = {}
         for k, v in value.items():
             if isinstance(v, str):
@@ -256,6 +310,12 @@ def _check(settings: Settings, text: str, path: Path) -> None:
         )
     from .components import default_registry
     from .channels.thread import PLATFORMS
+    from .platforms import PLATFORMS as SENDERS
+
+    if settings.platform not in SENDERS:
+        raise ConfigError(
+            f"unknown platform '{settings.platform}'; known: {', '.join(SENDERS)}", path, _key_line(text, "platform")
+        )
 
     for name in settings.thread.platforms:
         if name not in PLATFORMS:

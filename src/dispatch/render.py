@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .channels.email import render_email, write_hint
+from .channels.email import clip_report, render_email, write_hint
 from .channels.feed import render_entry
 from .channels.text import render_text
 from .channels.thread import render_threads, threads_json, threads_text
@@ -30,6 +30,8 @@ class RenderReport:
         warnings: lines for the user (email near Gmail's clip…).
         timings: step name → seconds (``parse``, ``email``, ``text``, ``feed``, ``thread``,
             ``write``).
+        notes: output file name → a remark for its report line (email.html: bytes against
+            Gmail's clip, and the platform).
     """
 
     issue: Issue
@@ -37,15 +39,28 @@ class RenderReport:
     sizes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
 
-def render_issue(path: Path | str, out: Path | str = "dist", settings: Settings | None = None) -> RenderReport:
+def render_issue(
+    path: Path | str,
+    out: Path | str = "dist",
+    settings: Settings | None = None,
+    *,
+    platform: str | None = None,
+    eml: bool = False,
+    allow_clip: bool = False,
+) -> RenderReport:
     """Parse ``path`` once and write every output to ``out/<slug>/`` atomically.
 
     Args:
         path: the issue's Markdown file.
         out: the output root (``dist/`` by default).
         settings: defaults to the nearest ``dispatch.toml`` above ``path``.
+        platform: sending-platform preset (:mod:`dispatch.platforms`); default
+            ``settings.platform``.
+        eml: also write ``message.eml`` (:func:`dispatch.mail.build_message`).
+        allow_clip: write an email over Gmail's ~102 KB clip (with a warning) instead of failing.
 
     Raises:
         DispatchError: any input, configuration or layout problem; nothing is written then.
@@ -61,8 +76,8 @@ def render_issue(path: Path | str, out: Path | str = "dist", settings: Settings 
         return result
 
     issue = timed("parse", parse_issue, path, settings)
-    email = timed("email", render_email, issue, settings)
-    text = timed("text", render_text, issue, settings)
+    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
+    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe))
     entry = timed("feed", render_entry, issue, settings)
     threads = timed("thread", render_threads, issue, settings)
     files = {
@@ -72,9 +87,14 @@ def render_issue(path: Path | str, out: Path | str = "dist", settings: Settings 
         "thread.json": threads_json(threads, issue).encode("utf-8"),
         "thread.txt": threads_text(threads).encode("utf-8"),
     }
+    if eml:
+        from .mail import build_message, message_bytes
+
+        files["message.eml"] = message_bytes(build_message(issue, settings, email.document, text.text))
     folder = Path(out) / issue.meta.slug
     sizes = timed("write", write_folder, folder, files)
-    report = RenderReport(issue, folder, sizes, timings=timings)
+    report = RenderReport(issue, folder, sizes, timings=timings, warnings=list(email.warnings))
+    report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
     hint = write_hint(folder / "email.html", email.bytes)
     if hint:
         report.warnings.append(hint)

@@ -17,19 +17,25 @@ notes/email.md; each is handled here:
 
 from __future__ import annotations
 
+import html as htmllib
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import mjml
+from markupsafe import Markup
 
 from ..config import Settings
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
-from ..model import Issue
-from .html import HtmlRenderer
+from ..model import (
+    Emph, Footnotes, Heading, HtmlBlock, Image, Issue, Link, ListBlock, Paragraph, Quote, RawHtml, Strong,
+    Table,
+)
+from ..platforms import PLATFORMS, Platform
+from .html import HtmlRenderer, attr
 
 #: Gmail clips a message body over about 102 KB (Google's documented threshold).
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -38,25 +44,50 @@ WARN_BYTES = 90 * 1024
 #: Preheader length inboxes show, in characters.
 PREHEADER_CHARS = 90
 
+#: One unit of preheader filler: combining grapheme joiner, zero-width non-joiner, no-break
+#: space. Inboxes show it as blank, so the preview stops after the preheader instead of
+#: pulling in body text (notes/email.md; the common "&#847;&zwnj;&nbsp;" technique).
+PREHEADER_FILLER = "&#847;&zwnj;&nbsp;"
+#: Filler units after the preheader: 225 invisible characters, more than the longest previews show (~200).
+PREHEADER_FILLER_UNITS = 75
+_FILLER_CHARS = "\u034f\u200c\u00a0"
+_HREF = re.compile(r'(<a\s[^>]*?\bhref=")([^"]*)(")', re.I)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+
 _MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%\{?[\w.]+\}?%%|\{\$[\w]+\}|\[[A-Z_]+\]")
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)([^>]*)>", re.I)
 
 
 @dataclass(frozen=True)
 class EmailResult:
-    """The rendered email: ``html`` (str) and its UTF-8 size in ``bytes``."""
+    """The rendered email.
+
+    Attributes:
+        html: what ``email.html`` holds, in the platform's form (a full document, a body
+            fragment for Ghost, clean content for Substack).
+        document: the complete HTML document (what ``message.eml`` carries), with the
+            platform's merge tags.
+        platform: the :class:`~dispatch.platforms.Platform` preset used.
+        warnings: lines for the user (images without alt text).
+        unsubscribe: the unsubscribe link or merge tag used (``""``: none), for the text part.
+    """
 
     html: str
+    document: str = ""
+    platform: Platform = PLATFORMS["generic"]
+    warnings: tuple[str, ...] = ()
+    unsubscribe: str = ""
 
     @property
     def bytes(self) -> int:
-        """Size of the HTML in UTF-8 bytes (what Gmail's clip counts)."""
+        """Size of :attr:`html` in UTF-8 bytes (what Gmail's clip counts)."""
         return len(self.html.encode("utf-8"))
 
 
 def preheader(issue: Issue) -> str:
     """The inbox preview text: front matter ``preheader``, else the Bottom Line, else the
-    summary; cut at a word boundary to at most :data:`PREHEADER_CHARS` characters (with "…")."""
+    summary; cut at a word boundary to at most :data:`PREHEADER_CHARS` characters (with "…").
+    Inboxes show roughly the first 90-140 characters (notes/email.md: "keep under ~90")."""
     text = issue.meta.preheader or issue.bottom_line or issue.summary
     text = " ".join(text.split())
     if len(text) <= PREHEADER_CHARS:
@@ -67,39 +98,207 @@ def preheader(issue: Issue) -> str:
     return cut.rstrip(" ,;:—–-") + "…"
 
 
-def render_email(issue: Issue, settings: Settings) -> EmailResult:
-    """Render ``issue`` as a complete HTML email document.
+def render_email(
+    issue: Issue, settings: Settings, platform: str | None = None, *, allow_clip: bool = False
+) -> EmailResult:
+    """Render ``issue`` as an HTML email prepared for a sending platform.
+
+    Args:
+        issue: the parsed issue.
+        settings: the newsletter's settings (``platform``, ``unsubscribe_url``,
+            ``[links] params`` are read here).
+        platform: a preset name from :data:`dispatch.platforms.PLATFORMS`; ``None`` takes
+            ``settings.platform``.
+        allow_clip: accept an email over Gmail's clip (:data:`GMAIL_CLIP_BYTES`) with a
+            warning instead of an error.
 
     Returns:
         :class:`EmailResult`.
 
     Raises:
-        RenderError: the layout is missing a template, a template is broken, or MJML
-            rejects the compiled layout.
+        RenderError: unknown platform; the layout is missing a template, a template is broken,
+            or MJML rejects the compiled layout; the email is over Gmail's ~102 KB clip and
+            ``allow_clip`` is false.
     """
+    name = platform or settings.platform
+    if name not in PLATFORMS:
+        raise RenderError(f"unknown platform '{name}'; known: {', '.join(PLATFORMS)}")
+    preset = PLATFORMS[name]
     env = environment(settings.root, settings.layout)
     base = issue.permalink
     h = HtmlRenderer(url=lambda u: _absolute(u, base), classes={"table": "md-table"})
-    h.url  # the templates call h.url(...) for component links
+    unsubscribe = preset.unsubscribe or (settings.unsubscribe_url if preset.name == "generic" else "")
     mjml_source = render(
         env,
         "email/issue.mjml",
         issue=issue,
+        # MRML copies the title into aria-label with Rust debug escaping (a ZWJ becomes the
+        # text "\\u{200d}"); character references pass through it intact (notes/email.md)
+        title_refs=Markup(attr(issue.meta.title)),
         settings=settings,
         preheader=preheader(issue),
+        preheader_filler=Markup(PREHEADER_FILLER * PREHEADER_FILLER_UNITS),
         h=h,
-        dir="rtl" if issue.meta.lang.split("-")[0] in ("ar", "he", "fa", "ur") else "ltr",
+        dir=text_direction(issue.meta.lang),
         dateline=f"{issue.meta.date:%-d %B %Y}",
-        view_online=issue.permalink,
-        unsubscribe="",
+        view_online=preset.view_online or issue.permalink,
+        unsubscribe=unsubscribe,
+        platform=preset,
         section_templates=section_templates,
     )
     inline_css = env.loader.get_source(env, "email/inline.css")[0]  # type: ignore[union-attr]
-    return EmailResult(compile_mjml(mjml_source, inline_css))
+    params = link_params(settings, issue)
+    document = compile_mjml(mjml_source, inline_css, params)
+    if preset.form == "fragment":
+        html = body_fragment(document)
+    elif preset.form == "content":
+        html = clean_content(issue, settings, params)
+    else:
+        html = document
+    warnings = list(missing_alt_warnings(issue))
+    size = len(html.encode("utf-8"))
+    if size > GMAIL_CLIP_BYTES and not allow_clip:
+        raise RenderError(
+            f"the email is {size:,} bytes, over Gmail's ~102 KB clip ({GMAIL_CLIP_BYTES:,} bytes); "
+            "shorten the issue or pass --allow-clip",
+            issue.path,
+        )
+    return EmailResult(html, document, preset, tuple(warnings), unsubscribe)
 
 
-def compile_mjml(source: str, inline_css: str) -> str:
+def text_direction(lang: str) -> str:
+    """``"rtl"`` for right-to-left scripts (Arabic, Hebrew, Persian, Urdu…), else ``"ltr"``
+    (for ``<html dir>``, WCAG 2.1 H56)."""
+    return "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
+
+
+_RTL = ("ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb")
+
+
+def link_params(settings: Settings, issue: Issue) -> dict[str, str]:
+    """``[links] params`` from dispatch.toml with ``{slug}`` and ``{date}`` (YYYY-MM-DD)
+    filled in for ``issue``."""
+    out = {}
+    for key, value in settings.links.params.items():
+        out[key] = value.replace("{slug}", issue.meta.slug).replace("{date}", f"{issue.meta.date:%Y-%m-%d}")
+    return out
+
+
+def add_params(url: str, params: dict[str, str]) -> str:
+    """Add ``params`` to ``url`` when it is a web (http/https) link.
+
+    Merge tags, ``mailto:``/``tel:`` links, in-page anchors and relative links are returned
+    unchanged (notes/email.md: never add utm_* to a merge-tag link). A parameter the URL
+    already has is kept as written; the fragment stays last.
+    """
+    if not params or _MERGE_TAG.search(url) or "dispatchmergetag" in url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return url
+    have = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    extra = urlencode([(k, v) for k, v in params.items() if k not in have])
+    if not extra:
+        return url
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _add_params_to_hrefs(html: str, params: dict[str, str]) -> str:
+    def fix(m: re.Match[str]) -> str:
+        url = htmllib.unescape(m.group(2))
+        new = add_params(url, params)
+        if new == url:
+            return m.group(0)
+        return f"{m.group(1)}{htmllib.escape(new, quote=True)}{m.group(3)}"
+
+    return _HREF.sub(fix, html)
+
+
+def body_fragment(document: str) -> str:
+    """The inside of ``<body>`` of ``document`` without the hidden preheader: the form Ghost
+    wants (it wraps the post in its own newsletter template and preview text). The body's own
+    inline style (background) moves onto a wrapping ``<div>``."""
+    m = re.search(r"<body([^>]*)>(.*)</body>", document, re.S | re.I)
+    if m is None:  # pragma: no cover - compile_mjml always writes a body
+        return document
+    inner = re.sub(r'<div class="preheader".*?</div>', "", m.group(2), count=1, flags=re.S)
+    style = re.search(r'style="([^"]*)"', m.group(1))
+    return f'<div class="dispatch-email" style="{style.group(1) if style else ""}">{inner}</div>\n'
+
+
+def clean_content(issue: Issue, settings: Settings, params: dict[str, str]) -> str:
+    """Clean semantic HTML (headings, paragraphs, lists; no layout tables, no styles) for
+    pasting into an editor that applies its own design (Substack): the layout's
+    ``html/content.html`` with absolute links carrying ``params``."""
+    env = environment(settings.root, settings.layout)
+    base = issue.permalink
+    h = HtmlRenderer(url=lambda u: _absolute(u, base))
+    html = render(env, "html/content.html", issue=issue, settings=settings, h=h,
+                  section_templates=section_templates)
+    return _add_params_to_hrefs(html.strip() + "\n", params)
+
+
+def missing_alt_warnings(issue: Issue) -> list[str]:
+    """One warning per image whose source has no ``alt`` at all (``Image.alt is None``, or a
+    raw ``<img>`` without ``alt``), naming the file and the section's line. Such images are
+    rendered with ``alt=""`` (decorative), which is rarely what the author meant."""
+    out: list[str] = []
+
+    def warn(src: str, line: int) -> None:
+        where = f"{issue.path}:{line}" if line else str(issue.path)
+        out.append(f"{where}: image {src!r} has no alt text; it is sent with alt=\"\" (decorative). "
+                   "Describe it, or write alt=\"\" to mark it decorative")
+
+    def inlines(nodes, line: int) -> None:
+        for n in nodes:
+            if isinstance(n, Image) and n.alt is None:
+                warn(n.src, line)
+            elif isinstance(n, (Emph, Strong, Link)):
+                inlines(n.children, line)
+            elif isinstance(n, RawHtml):
+                raw(n.html, line)
+
+    def raw(html: str, line: int) -> None:
+        for tag in _IMG_TAG.findall(html):
+            if not re.search(r"\salt\s*=", tag, re.I):
+                src = re.search(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", tag, re.I)
+                warn(src.group(1) if src else "", line)
+
+    def blocks(items, line: int) -> None:
+        for b in items:
+            if isinstance(b, (Paragraph, Heading)):
+                inlines(b.children, line)
+            elif isinstance(b, ListBlock):
+                for item in b.items:
+                    blocks(item, line)
+            elif isinstance(b, Quote):
+                blocks(b.children, line)
+            elif isinstance(b, Table):
+                for row in (b.head, *b.rows):
+                    for cell in row:
+                        inlines(cell, line)
+            elif isinstance(b, HtmlBlock) and not b.is_comment:
+                raw(b.html, line)
+            elif isinstance(b, Footnotes):
+                for _, bs in b.items:
+                    blocks(bs, line)
+
+    blocks(issue.lead, 0)
+    for section in issue.sections:
+        inlines(section.heading, section.line)
+        blocks(section.blocks, section.line)
+    if issue.footnotes:
+        blocks([issue.footnotes], 0)
+    return out
+
+
+def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = None) -> str:
     """MJML → HTML with ``inline_css`` inlined; merge tags preserved byte for byte.
+
+    After inlining: ``params`` are added to web links (:func:`add_params`), every ``<img>``
+    without ``alt`` gets ``alt=""`` (MRML omits it), the preheader filler is written back as
+    ASCII character references, and the doctype premailer drops is put back.
 
     Raises:
         RenderError: MRML cannot parse the MJML (its message has no position).
@@ -117,6 +316,10 @@ def compile_mjml(source: str, inline_css: str) -> str:
         raise RenderError(f"MJML could not compile the email layout: {exc}") from None
     html = _STYLE_OPEN.sub(r'<style data-premailer="ignore"\1>', html)
     html = inline(html, inline_css)
+    if params:
+        html = _add_params_to_hrefs(html, params)
+    html = re.sub(r"<img(?![^>]*\salt=)", '<img alt=""', html, flags=re.I)
+    html = html.replace(_FILLER_CHARS, PREHEADER_FILLER).replace(' data-premailer="ignore"', "")
     html = re.sub(r"dispatchmergetag(\d+)x", lambda m: tags[int(m.group(1))], html)
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
@@ -150,10 +353,19 @@ def _absolute(url: str, base: str) -> str:
     return urljoin(base, url)
 
 
+def clip_report(size: int) -> str:
+    """The size line for the report: ``size`` bytes against Gmail's clip, e.g.
+    ``"37,323 bytes (36% of Gmail's ~102 KB clip)"``."""
+    return f"{size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}% of Gmail's ~102 KB clip)"
+
+
 def write_hint(path: Path, size: int) -> str | None:
-    """A warning line when an email of ``size`` bytes nears or passes Gmail's clip."""
+    """A warning line when an email of ``size`` bytes is over :data:`WARN_BYTES` (90 KB) or
+    over Gmail's clip (:data:`GMAIL_CLIP_BYTES`, only reached with ``--allow-clip``)."""
     if size > GMAIL_CLIP_BYTES:
-        return f"{path}: {size / 1024:.1f} KB is over Gmail's ~102 KB clip; readers will see '[Message clipped]'"
+        return (f"{path}: {size:,} bytes ({size / 1024:.1f} KB) is over Gmail's ~102 KB clip ({GMAIL_CLIP_BYTES:,} bytes); "
+                "Gmail readers will see '[Message clipped]'")
     if size > WARN_BYTES:
-        return f"{path}: {size / 1024:.1f} KB is close to Gmail's ~102 KB clip; consider shortening"
+        return (f"{path}: {size:,} bytes ({size / 1024:.1f} KB) is close to Gmail's ~102 KB clip ({GMAIL_CLIP_BYTES:,} bytes); "
+                "consider shortening")
     return None

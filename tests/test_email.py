@@ -1,0 +1,409 @@
+"""The email channel, inbox-grade: one test per pitfall in notes/email.md, platform merge tags,
+dark mode, Outlook/Gmail structure, preheader, link parameters, size against Gmail's clip."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import socket
+import textwrap
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from dispatch.channels.email import (
+    GMAIL_CLIP_BYTES, PREHEADER_CHARS, PREHEADER_FILLER, add_params, compile_mjml, preheader, render_email,
+)
+from dispatch.cli import main
+from dispatch.config import LinkSettings, Settings, load_settings
+from dispatch.errors import ConfigError, RenderError
+from dispatch.parse import parse_issue
+from dispatch.platforms import PLATFORMS
+from dispatch.render import render_issue
+
+from conftest import EXAMPLE, corpus_files
+
+SITE = Settings(site_name="Test Briefing", base_url="https://news.example.org/", email="desk@news.example.org")
+
+
+def write(tmp_path: Path, body: str, front: str = "", title: str = "Test Issue") -> Path:
+    path = tmp_path / "issue.md"
+    head = f'---\ntitle: "{title}"\ndate: 2026-06-01 08:00\nslug: test-issue\n' + front + "---\n\n"
+    path.write_text(head + textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def email_of(tmp_path: Path, body: str, front: str = "", settings: Settings = SITE, title: str = "Test Issue", **kw):
+    issue = parse_issue(write(tmp_path, body, front, title), settings)
+    return render_email(issue, settings, **kw)
+
+
+@pytest.fixture(scope="module")
+def example_html(settings):
+    return render_email(parse_issue(EXAMPLE, settings), settings).html
+
+
+# --- the pitfalls of notes/email.md, one test each --------------------------------------
+
+def test_pitfall_doctype_kept(example_html):
+    # premailer drops a lowercase doctype; it must be the first line, once
+    assert example_html.startswith("<!doctype html>\n<html ")
+    assert example_html.lower().count("<!doctype") == 1
+
+
+def test_pitfall_important_kept_in_media_queries(example_html):
+    # strip_important=True would remove these and collapse columns on desktop
+    assert "@media only screen and (min-width:480px) { .mj-column-per-100 { width:100% !important;" in example_html
+    assert ".masthead h1.title { font-size: 26px !important; line-height: 1.2 !important; }" in example_html
+
+
+def test_pitfall_dark_mode_rules_kept(example_html):
+    # keep_style_tags=False deletes rules matching nothing: [data-ogsc] never matches at render time
+    assert "@media (prefers-color-scheme: dark) {" in example_html
+    assert "[data-ogsc] a { color: #8ab4f8 !important; }" in example_html
+    assert "[data-ogsb] .callout td { background-color: #3a2c0c !important; }" in example_html
+    assert '<meta name="color-scheme" content="light dark">' in example_html
+    assert '<meta name="supported-color-schemes" content="light dark">' in example_html
+    assert ":root { color-scheme: light dark;" in example_html
+
+
+@pytest.mark.parametrize(
+    "platform, unsubscribe, view_online",
+    [
+        ("mailchimp", "*|UNSUB|*", "*|ARCHIVE|*"),
+        ("buttondown", "{{ unsubscribe_url }}", "{{ email_url }}"),
+        ("listmonk", "{{ UnsubscribeURL }}", "{{ MessageURL }}"),
+        ("ghost", "%%{unsubscribe_url}%%", None),
+    ],
+)
+def test_pitfall_merge_tags_exact_per_platform(settings, platform, unsubscribe, view_online):
+    # base_url rewriting and lxml's URL-escaping would give https://site/*|UNSUB|* or {{%20…%20}}
+    linked = dataclasses.replace(settings, links=LinkSettings({"utm_source": "briefing"}))
+    result = render_email(parse_issue(EXAMPLE, linked), linked, platform)
+    html = result.html
+    assert f'<a href="{unsubscribe}" class="footer-link" style="color:#64748b">Unsubscribe</a>' in html
+    assert html.count(unsubscribe) == 1
+    if view_online:
+        assert f'<a href="{view_online}" class="view-online">View online</a>' in html
+        assert html.count(view_online) == 2  # dateline and footer
+    else:  # Ghost has no view-online tag: the permalink, with the link parameters
+        assert 'href="https://briefing.example.nz/moonshot-moment/?utm_source=briefing" class="view-online"' in html
+    assert "%20" not in html and "dispatchmergetag" not in html
+    assert result.unsubscribe == unsubscribe
+
+
+def test_pitfall_no_network(monkeypatch, tmp_path):
+    # fonts=None would add a Google Fonts <link>; premailer would then try to fetch it
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    result = email_of(tmp_path, """
+        Lead with a [link](https://example.org/page).
+
+        ## Story
+        <link rel="stylesheet" href="https://example.org/remote.css">
+        Text.
+        """)
+    assert "fonts.googleapis" not in result.html
+    assert 'href="https://example.org/page"' in result.html
+
+
+def test_pitfall_no_log_noise(capfd, caplog, tmp_path):
+    # cssutils prints ~12 WARNING lines per run for mso-* properties unless silenced
+    caplog.set_level(logging.DEBUG)
+    html = compile_mjml(
+        "<mjml><mj-body><mj-section><mj-column><mj-text><p>x</p></mj-text></mj-column></mj-section></mj-body></mjml>",
+        "p { mso-line-height-rule: exactly; mso-ansi-font-size: 12pt; color: #123456; }",
+    )
+    assert "mso-line-height-rule:exactly" in html and "color:#123456" in html
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_pitfall_nested_media_query_does_not_crash():
+    # premailer raises AttributeError on a @media nested in @media when it parses a <style>;
+    # the layout's head CSS is kept verbatim (data-premailer="ignore") so it never sees it
+    nested = "@media (prefers-color-scheme: dark) { @media (max-width: 480px) { p.x { color: #eeeeee !important; } } }"
+    source = (f"<mjml><mj-head><mj-style>{nested}</mj-style></mj-head><mj-body><mj-section><mj-column>"
+              '<mj-text><p class="x">x</p></mj-text></mj-column></mj-section></mj-body></mjml>')
+    html = compile_mjml(source, "p.x { color: #111111; } " + nested)
+    assert "@media (max-width: 480px) { p.x { color: #eeeeee !important; }" in html
+    assert '<p class="x" style="color:#111">' in html  # the plain rule is still inlined
+
+
+def test_pitfall_newline_between_inline_elements_is_a_space(tmp_path):
+    # MRML drops "\n" between two inline elements: "<b>Bold</b>\n<a>" → "Boldlink"
+    result = email_of(tmp_path, """
+        **Bold**
+        [link](https://example.org/)
+        *slanted*
+        `code`
+        """)
+    text = lxml.html.fromstring(result.html).text_content()
+    assert "Bold link slanted code" in text
+    assert "</strong> <a " in result.html
+
+
+def test_pitfall_zwj_emoji_macrons_and_cjk_in_attributes(tmp_path):
+    # MRML writes attribute values with Rust debug escaping: 👩‍💻 → "👩\u{200d}💻"
+    result = email_of(
+        tmp_path,
+        """
+        ![👩‍💻 Kaiwhakawhanake at work](https://example.org/dev.png "Tēnā koe 你好")
+
+        ## 👩‍💻 Story
+        [Māori news](https://example.org/ "Ngā kōrero 新闻")
+        """,
+        title="Kia ora 👩‍💻 Tēnā koe",
+    )
+    html = result.html
+    assert "\\u{" not in html
+    doc = lxml.html.fromstring(html)
+    img = doc.xpath("//img")[0]
+    assert img.get("alt") == "👩\u200d💻 Kaiwhakawhanake at work"
+    assert img.get("title") == "Tēnā koe 你好"
+    assert doc.xpath("//a[text()='Māori news']")[0].get("title") == "Ngā kōrero 新闻"
+    assert doc.xpath("//div[@role='article']")[0].get("aria-label") == "Kia ora 👩\u200d💻 Tēnā koe"
+    assert doc.findtext(".//title") == "Kia ora 👩\u200d💻 Tēnā koe"
+
+
+# --- platforms --------------------------------------------------------------------------
+
+def test_every_platform_has_a_form_and_tags_match_notes():
+    assert set(PLATFORMS) == {"generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack"}
+    assert {p.form for p in PLATFORMS.values()} == {"document", "fragment", "content"}
+    assert PLATFORMS["mailchimp"].view_online == "*|ARCHIVE|*"
+
+
+def test_ghost_gets_a_body_fragment(settings):
+    result = render_email(parse_issue(EXAMPLE, settings), settings, "ghost")
+    html = result.html
+    assert html.startswith('<div class="dispatch-email" style="word-spacing:normal;background-color:#eef1f4;">')
+    for absent in ("<html", "<head", "<body", "<!doctype", 'class="preheader"'):
+        assert absent not in html
+    assert "<!--[if mso | IE]><table" in html  # ghost tables kept inside the fragment
+    assert result.document.startswith("<!doctype html>")  # the .eml still gets a whole document
+    assert "%%{unsubscribe_url}%%" in result.document
+
+
+def test_substack_gets_clean_content(settings):
+    result = render_email(parse_issue(EXAMPLE, settings), settings, "substack")
+    html = result.html
+    for absent in ("<table role", "<html", "<style", "style=", "<!--[if", "mj-column", "Unsubscribe"):
+        assert absent not in html
+    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert doc.xpath("//h2")[0].text_content() == "🔍 The Bottom Line"
+    assert "By the Numbers" in [h.text_content().split(" ", 1)[1] for h in doc.xpath("//h2")]
+
+
+def test_generic_uses_unsubscribe_url_from_settings(tmp_path):
+    settings = dataclasses.replace(SITE, unsubscribe_url="[unsubscribe]")
+    html = email_of(tmp_path, "Hello.", settings=settings).html
+    assert '<a href="[unsubscribe]" class="footer-link"' in html
+    assert "Unsubscribe" not in email_of(tmp_path, "Hello.").html
+
+
+def test_platform_from_dispatch_toml_and_cli_wins(tmp_path):
+    (tmp_path / "dispatch.toml").write_text('platform = "buttondown"\nemail = "a@b.nz"\n', encoding="utf-8")
+    path = write(tmp_path, "Hello.")
+    settings = load_settings(tmp_path)
+    assert settings.platform == "buttondown"
+    assert "{{ unsubscribe_url }}" in render_email(parse_issue(path, settings), settings).html
+    result = CliRunner().invoke(main, ["render", str(path), "--out", str(tmp_path / "out"), "--platform", "mailchimp"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "test-issue" / "email.html").read_text(encoding="utf-8")
+    assert "*|UNSUB|*" in html and "unsubscribe_url" not in html
+    text = (tmp_path / "out" / "test-issue" / "email.txt").read_text(encoding="utf-8")
+    assert "*|UNSUB|*" in text  # the text part gets the same unsubscribe tag
+
+
+def test_unknown_platform_in_config_names_the_line(tmp_path):
+    (tmp_path / "dispatch.toml").write_text('site_name = "x"\nplatform = "mailchimps"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path)
+    assert err.value.line == 2 and "mailchimps" in err.value.message and "mailchimp" in err.value.message
+
+
+# --- Outlook, Gmail, accessibility -------------------------------------------------------
+
+def test_outlook_conditionals_and_ghost_tables_kept(example_html, issue):
+    assert "<!--[if mso]>\n<noscript>\n<xml>\n<o:OfficeDocumentSettings>" in example_html
+    ghost = re.findall(r'<!--\[if mso \| IE\]><table [^>]*role="presentation"[^>]*width="600"', example_html)
+    # one per mj-section: masthead, lead, every section, footer
+    assert len(ghost) == len(issue.sections) + 3
+    assert "max-width:600px" in example_html
+    assert 'data-premailer' not in example_html
+
+
+def test_lang_dir_and_presentation_roles(example_html, tmp_path):
+    assert example_html.startswith('<!doctype html>\n<html lang="en-NZ" dir="ltr"')
+    doc = lxml.html.fromstring(example_html)
+    layout = [t for t in doc.iter("table") if not t.xpath(".//th")]
+    assert len(layout) > 20
+    assert all(t.get("role") == "presentation" for t in layout)
+    rtl = email_of(tmp_path, "مرحبا", front="lang: ar\n").html
+    assert '<html lang="ar" dir="rtl"' in rtl
+
+
+def test_every_image_has_alt_and_missing_alt_warns(tmp_path):
+    result = email_of(tmp_path, """
+        ## Pictures
+
+        ![](https://example.org/decoration.png)
+
+        ![A chart of revenue](https://example.org/chart.png)
+
+        Inline <img src="https://example.org/raw.png"> raw image.
+
+        <img src="https://example.org/block.png" width="10">
+        """)
+    doc = lxml.html.fromstring(result.html)
+    imgs = {i.get("src"): i.get("alt") for i in doc.iter("img")}
+    assert imgs == {
+        "https://example.org/decoration.png": "",
+        "https://example.org/chart.png": "A chart of revenue",
+        "https://example.org/raw.png": "",
+        "https://example.org/block.png": "",
+    }
+    assert len(result.warnings) == 2
+    assert all(":7: image " in w and "has no alt text" in w for w in result.warnings)
+    assert "raw.png" in result.warnings[0] and "block.png" in result.warnings[1]
+
+
+def test_fonts_have_system_fallbacks(example_html):
+    families = re.findall(r"font-family:\s*([^;\"}]+)", example_html)
+    assert len(families) > 10
+    for family in families:
+        last = family.split(",")[-1].strip().strip("'\"")
+        assert last in ("sans-serif", "serif", "monospace"), family
+    assert "<link" not in example_html and "@font-face" not in example_html and "@import" not in example_html
+
+
+def test_nothing_essential_relies_on_css_gmail_ignores(example_html):
+    # Gmail (caniemail): <style> only for Gmail accounts and ≤ 16 KB; no prefers-color-scheme,
+    # no position, flex/grid, CSS variables. The look must be inline, the head only enhances.
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", example_html, re.S)
+    assert sum(len(s.encode()) for s in styles) < 16 * 1024
+    inline_styles = " ".join(re.findall(r'style="([^"]*)"', example_html))
+    for unsupported in ("position:", "display:flex", "display:grid", "var(--", "calc("):
+        assert unsupported not in inline_styles.replace(" ", "")
+    doc = lxml.html.fromstring(example_html)
+    h2 = doc.xpath("//h2[@class='section-heading']")[0]
+    assert "font-size:21px" in h2.get("style").replace(" ", "")  # heading look is inline
+
+
+# --- preheader ------------------------------------------------------------------------------
+
+def test_preheader_is_first_hidden_and_filled(example_html, issue):
+    body = example_html[example_html.index("<body"):]
+    first = re.search(r'<div class="preheader" style="([^"]*)">(.*?)</div>', body, re.S)
+    assert first and body.index(first.group(0)) < body.index("The Moonshot Moment</h1>")
+    style = first.group(1)
+    assert "display:none" in style and "max-height:0px" in style and "mso-hide:all" in style
+    text, _, filler = first.group(2).partition(PREHEADER_FILLER)
+    assert text == preheader(issue) and len(text) <= PREHEADER_CHARS
+    assert text == "Moonshot AI's $2B raise at a $20B valuation, on the back of the open-source Kimi K2.6…"
+    assert first.group(2).count("&#847;&zwnj;&nbsp;") == 75
+    assert filler.replace(PREHEADER_FILLER, "") == ""
+
+
+def test_preheader_key_wins_and_is_cut_at_a_word(tmp_path):
+    html = email_of(tmp_path, "## Story\nBody text.", front='preheader: "Read this first"\n').html
+    assert '<div class="preheader"' in html and ">Read this first&#847;" in html
+    long = "word " * 40
+    issue = parse_issue(write(tmp_path, "Body.", front=f'preheader: "{long}"\n'), SITE)
+    text = preheader(issue)
+    assert len(text) <= 90 and text.endswith("word…")
+
+
+# --- links ------------------------------------------------------------------------------------
+
+UTM = {"utm_source": "briefing", "utm_medium": "email"}
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.org/a", "https://example.org/a?utm_source=briefing&utm_medium=email"),
+        ("https://example.org/a?id=3&x=y#part", "https://example.org/a?id=3&x=y&utm_source=briefing&utm_medium=email#part"),
+        ("https://example.org/a?utm_source=partner", "https://example.org/a?utm_source=partner&utm_medium=email"),
+        ("http://example.org", "http://example.org?utm_source=briefing&utm_medium=email"),
+        ("mailto:desk@example.org?subject=Hi", "mailto:desk@example.org?subject=Hi"),
+        ("#sources", "#sources"),
+        ("tel:+6441234567", "tel:+6441234567"),
+        ("*|ARCHIVE|*", "*|ARCHIVE|*"),
+        ("{{ unsubscribe_url }}", "{{ unsubscribe_url }}"),
+        ("%%{unsubscribe_url}%%", "%%{unsubscribe_url}%%"),
+        ("https://example.org/?u={{ subscriber.uuid }}", "https://example.org/?u={{ subscriber.uuid }}"),
+    ],
+)
+def test_add_params(url, expected):
+    assert add_params(url, UTM) == expected
+
+
+def test_link_params_in_the_email(tmp_path):
+    settings = dataclasses.replace(SITE, links=LinkSettings({"utm_source": "briefing", "utm_campaign": "{slug}"}))
+    result = email_of(tmp_path, """
+        See [the report](https://example.org/r?id=7&lang=en), [mail us](mailto:a@example.org),
+        [below](#story), [relative](../older/) and the image ![chart](https://example.org/c.png).
+
+        ## Story
+        Text.
+        """, settings=settings, platform="mailchimp")
+    hrefs = [a.get("href") for a in lxml.html.fromstring(result.html).iter("a")]
+    assert "https://example.org/r?id=7&lang=en&utm_source=briefing&utm_campaign=test-issue" in hrefs
+    assert "mailto:a@example.org" in hrefs and "#story" in hrefs and "*|UNSUB|*" in hrefs
+    assert "https://news.example.org/older/?utm_source=briefing&utm_campaign=test-issue" in hrefs
+    assert "*|ARCHIVE|*" in hrefs
+    assert 'src="https://example.org/c.png"' in result.html  # images are not links
+
+
+# --- size -------------------------------------------------------------------------------------
+
+def test_seed_email_under_40_kb(rendered):
+    size = rendered.sizes["email.html"]
+    assert 30_000 < size <= 40 * 1024
+    assert rendered.notes["email.html"] == f"{size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}% of Gmail's ~102 KB clip), generic"
+    assert not any("clip" in w for w in rendered.warnings)
+
+
+def test_biggest_corpus_file_under_clip_or_warned(tmp_path):
+    files = corpus_files()
+    if not files:
+        pytest.skip("../shared/corpus not found")
+    biggest = max(files, key=lambda p: p.stat().st_size)
+    report = render_issue(biggest, tmp_path, Settings(root=tmp_path))
+    size = report.sizes["email.html"]
+    assert size <= GMAIL_CLIP_BYTES
+    warned = [w for w in report.warnings if "Gmail's ~102 KB clip" in w]
+    if size > 90 * 1024:
+        assert warned == [f"{report.folder / 'email.html'}: {size:,} bytes ({size / 1024:.1f} KB) is close to Gmail's ~102 KB clip "
+                          f"({GMAIL_CLIP_BYTES:,} bytes); consider shortening"]
+    else:
+        assert warned == []
+
+
+def test_over_the_clip_is_an_error_unless_allowed(tmp_path):
+    story = "## Story {n}\n\n" + ("A paragraph of reporting with [a link](https://example.org/{n}) in it. " * 12) + "\n\n"
+    path = write(tmp_path, "".join(story.format(n=n) for n in range(60)))
+    issue = parse_issue(path, SITE)
+    with pytest.raises(RenderError) as err:
+        render_email(issue, SITE)
+    assert "over Gmail's ~102 KB clip" in err.value.message and "--allow-clip" in err.value.message
+    assert err.value.path == path
+    allowed = render_email(issue, SITE, allow_clip=True)
+    assert allowed.bytes > GMAIL_CLIP_BYTES
+    runner = CliRunner()
+    result = runner.invoke(main, ["render", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert not (tmp_path / "out" / "test-issue").exists()
+    result = runner.invoke(main, ["render", str(path), "--out", str(tmp_path / "out"), "--allow-clip"])
+    assert result.exit_code == 0
+    assert "is over Gmail's ~102 KB clip" in result.output
