@@ -220,9 +220,11 @@ def x_weight(text: str, config: XConfig = X_V3) -> int:
 
 
 def _x_plain(text: str, config: XConfig) -> int:
+    if text.isascii():  # fast path: ASCII weighs the first range's weight (or the default)
+        return len(text) * _cp_weight(0x41, config)
     total = 0
     for cluster in graphemes(text) if config.emoji_parsing else text:
-        if config.emoji_parsing and is_emoji(cluster):
+        if config.emoji_parsing and (len(cluster) > 1 or ord(cluster) > 0x2000) and is_emoji(cluster):
             total += config.default_weight
         else:
             total += sum(_cp_weight(ord(ch), config) for ch in cluster)
