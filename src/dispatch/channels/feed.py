@@ -52,9 +52,10 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
 def absolute(url: str, base: str) -> str:
     """``url`` resolved against ``base`` (RFC 3986 §5.2). In-page fragments become
     ``base#fragment`` (a feed reader has no page to resolve them against); ``mailto:``,
-    ``tel:`` and ``data:`` URLs and the empty string are left alone."""
+    ``tel:`` and ``data:`` URLs are left alone; an empty URL (the document itself) becomes
+    ``base``."""
     url = url.strip()
-    if not url or url.lower().startswith(("mailto:", "tel:", "data:")):
+    if url.lower().startswith(("mailto:", "tel:", "data:")):
         return url
     return urljoin(base, url)
 
