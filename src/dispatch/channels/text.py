@@ -121,8 +121,13 @@ class TextRenderer:
         if isinstance(block, Paragraph):
             return "\n".join(wrap(self.inline(block.children), cols, indent=indent, subsequent=indent))
         if isinstance(block, Heading):
+            # ### underlined with "~" to its display width; deeper headings as plain lines.
+            # (Not upper-cased: that changes words such as "straße".)
             text = self.inline(block.children)
-            return "\n".join(wrap(text.upper() if block.level <= 3 else text, cols, indent=indent))
+            lines = wrap(text, cols, indent=indent)
+            if block.level <= 3:
+                lines.append(indent + "~" * min(max(width(l) for l in lines) - width(indent), cols - width(indent)))
+            return "\n".join(lines)
         if isinstance(block, ListBlock):
             out = []
             for n, item in enumerate(block.items, block.start):
@@ -229,8 +234,17 @@ class TextRenderer:
         return urljoin(self.base, url)
 
 
-def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "") -> TextResult:
+def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view_online: str = "") -> TextResult:
     """Render the plain-text part of ``issue`` through the layout's ``text/issue.txt``.
+
+    Args:
+        unsubscribe: the sending platform's unsubscribe URL or merge tag (``*|UNSUB|*``…),
+            shown in the footer; ``""`` leaves the line out (the platform adds its own).
+        view_online: the platform's "view in browser" URL or merge tag; default the issue's
+            permalink.
+
+    Lines are at most 78 display columns (RFC 5322 §2.1.1) except a URL or code line that is
+    longer on its own.
 
     Raises:
         RenderError: a layout template is missing or broken.
@@ -244,7 +258,7 @@ def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "") -> T
         settings=settings,
         t=t,
         section_templates=section_templates,
-        view_online=issue.permalink,
+        view_online=view_online or issue.permalink,
         unsubscribe=unsubscribe,
         dateline=f"{issue.meta.date:%-d %B %Y}",
     )
