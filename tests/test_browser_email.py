@@ -45,7 +45,7 @@ function lum(c) { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : M
 function bg(el) { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
   if (c.length < 4 || c[3] > 0) return c; } return [255,255,255]; }
 const vw = document.documentElement.clientWidth;
-return Array.from(document.querySelectorAll('h1, h2, p.callout-label, p.lens-badge')).map(el => {
+return Array.from(document.querySelectorAll('h1, h2, p.callout-label, p.lens-badge, pre, blockquote')).map(el => {
   const r = el.getBoundingClientRect(), s = getComputedStyle(el);
   const a = lum(rgb(s.color)), b = lum(bg(el));
   return {text: el.textContent.trim(), width: r.width, height: r.height, left: r.left, right: r.right,
@@ -192,3 +192,50 @@ def test_every_component_heading_visible_and_readable(looks):
             assert not h["hidden"] and h["width"] > 0 and h["height"] > 0, (width, scheme, h)
             assert h["left"] >= 0 and h["right"] <= h["vw"] + 0.5, (width, scheme, h)
             assert h["contrast"] >= 4.5, (width, scheme, h)
+
+
+STRESS = """---
+title: "Stress 👩‍💻 Tēnā koe"
+date: 2026-06-01 08:00
+slug: stress
+---
+
+A long unbroken link: https://example.org/a/very/long/path/that/does/not/break/anywhere/because/it/is/one/token/0123456789abcdef
+
+## Wide table
+
+| Language | Downloads last month | Growth | Notes about it | More columns here |
+|---|---|---|---|---|
+| Rust | 1,234,567,890 | +12% | supercalifragilisticexpialidocious | yes |
+
+## Code
+
+```rust
+fn main() { println!("a very long line of code that will not fit on a phone screen at all, not even close"); }
+```
+
+> Quoted words from someone, in a block quote.
+
+<img src="data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='900' height='90'/>" alt="" width="900">
+"""
+
+
+def test_wide_content_does_not_overflow_a_phone(browser, tmp_path, settings):
+    """A wide table, a long URL, a long code line and a 900 px image stay inside 375 px."""
+    from dispatch.render import render_issue
+
+    from conftest import ARTIFACTS
+
+    source = tmp_path / "stress.md"
+    source.write_text(STRESS, encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", settings)
+    for scheme in ("light", "dark"):
+        m = _look(browser, report.folder / "email.html", 375, scheme, ARTIFACTS / f"stress-375-{scheme}.png")
+        assert m["clientWidth"] == 375 and m["scrollWidth"] <= 375, m
+        texts = [h["text"] for h in m["headings"]]
+        assert "Stress 👩\u200d💻 Tēnā koe" in texts and "Wide table" in texts
+        code = [h for h in m["headings"] if h["text"].startswith("fn main()")]
+        quote = [h for h in m["headings"] if h["text"].startswith("Quoted")]
+        assert len(code) == 1 and len(quote) == 1
+        for h in m["headings"]:
+            assert h["contrast"] >= 4.5, (scheme, h)

@@ -263,6 +263,8 @@ def test_every_image_has_alt_and_missing_alt_warns(tmp_path):
         Inline <img src="https://example.org/raw.png"> raw image.
 
         <img src="https://example.org/block.png" width="10">
+
+        <img src="data:image/svg+xml;utf8,<svg width='9'/>" alt="" title="a '>' inside a value">
         """)
     doc = lxml.html.fromstring(result.html)
     imgs = {i.get("src"): i.get("alt") for i in doc.iter("img")}
@@ -271,6 +273,7 @@ def test_every_image_has_alt_and_missing_alt_warns(tmp_path):
         "https://example.org/chart.png": "A chart of revenue",
         "https://example.org/raw.png": "",
         "https://example.org/block.png": "",
+        "data:image/svg+xml;utf8,<svg%20width='9'/>": "",
     }
     assert len(result.warnings) == 2
     assert all(":7: image " in w and "has no alt text" in w for w in result.warnings)

@@ -52,7 +52,8 @@ PREHEADER_FILLER = "&#847;&zwnj;&nbsp;"
 PREHEADER_FILLER_UNITS = 75
 _FILLER_CHARS = "\u034f\u200c\u00a0"
 _HREF = re.compile(r'(<a\s[^>]*?\bhref=")([^"]*)(")', re.I)
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_HAS_ALT = re.compile(r"""^<img\b(?:[^>"']|"[^"]*"|'[^']*')*?\salt\s*=""", re.I)
+_IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
 
 _MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%\{?[\w.]+\}?%%|\{\$[\w]+\}|\[[A-Z_]+\]")
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)([^>]*)>", re.I)
@@ -261,7 +262,7 @@ def missing_alt_warnings(issue: Issue) -> list[str]:
 
     def raw(html: str, line: int) -> None:
         for tag in _IMG_TAG.findall(html):
-            if not re.search(r"\salt\s*=", tag, re.I):
+            if not _HAS_ALT.search(tag):
                 src = re.search(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", tag, re.I)
                 warn(src.group(1) if src else "", line)
 
@@ -318,7 +319,7 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     html = inline(html, inline_css)
     if params:
         html = _add_params_to_hrefs(html, params)
-    html = re.sub(r"<img(?![^>]*\salt=)", '<img alt=""', html, flags=re.I)
+    html = _IMG_TAG.sub(lambda m: m.group(0) if _HAS_ALT.search(m.group(0)) else '<img alt=""' + m.group(0)[4:], html)
     html = html.replace(_FILLER_CHARS, PREHEADER_FILLER).replace(' data-premailer="ignore"', "")
     html = re.sub(r"dispatchmergetag(\d+)x", lambda m: tags[int(m.group(1))], html)
     if not html.lstrip().lower().startswith("<!doctype"):
@@ -343,6 +344,8 @@ def inline(html: str, css: str) -> str:
         cssutils_logging_level=logging.CRITICAL,
         exclude_pseudoclasses=True,
         disable_leftover_css=True,
+        # "img { height: auto }" would become the invalid attribute height="auto"
+        disable_basic_attributes=["height"],
     )
     return transformer.transform(pretty_print=False)
 
