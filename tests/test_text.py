@@ -75,6 +75,11 @@ def test_hanging_indents_for_lists(features_text):
     assert lines[nested + 1].startswith("    line of text")
 
 
+def test_h3_underlined_not_upper_cased(features_text):
+    # upper-casing would turn "Straße" into "STRASSE", a word the source does not have
+    assert "Straße und Zeichen\n~~~~~~~~~~~~~~~~~~\n" in features_text
+
+
 def test_quote_code_rule(features_text):
     lines = lines_of(features_text)
     quote = [l for l in lines if "quoted paragraph" in l or l == "> inside the quote."]

@@ -117,6 +117,8 @@ class TextRenderer:
 
     # -- blocks ------------------------------------------------------------------
     def block(self, block: Block, indent: str = "") -> str:
+        """One block as text lines (no trailing newline), each prefixed by ``indent`` and
+        wrapped to ``columns`` display columns; code is kept verbatim."""
         cols = self.columns
         if isinstance(block, Paragraph):
             return "\n".join(wrap(self.inline(block.children), cols, indent=indent, subsequent=indent))

@@ -464,7 +464,7 @@ def threads_text(threads: list[Thread]) -> str:
         platform = PLATFORMS[t.platform]
         longest = max((p.length for p in t.posts), default=0)
         title = f"{t.label}: {len(t.posts)} posts, limit {t.limit} {t.unit} (longest {longest})"
-        out += [title, "=" * len(title), ""]
+        out += [title, "=" * len(title), f"Counted by: {platform.source}", ""]
         for i, p in enumerate(t.posts, 1):
             extra = ""
             if platform.max_bytes:
