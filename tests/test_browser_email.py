@@ -124,7 +124,9 @@ def _look(driver: WebDriver, page: Path, width: int, scheme: str, shot: Path) ->
         scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
         height: document.documentElement.scrollHeight,
         dark: matchMedia('(prefers-color-scheme: dark)').matches,
-        bodyBg: getComputedStyle(document.body).backgroundColor};""", "args": []})
+        bodyBg: getComputedStyle(document.body).backgroundColor,
+        numbersFont: (el => el && getComputedStyle(el).fontSize)(document.querySelector('td.numbers td')),
+        titleFont: (el => el && getComputedStyle(el).fontSize)(document.querySelector('h1.title'))};""", "args": []})
     # a full-page screenshot: grow the viewport to the page's height, then capture
     driver.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
         "width": width, "height": min(metrics["height"], 16000), "deviceScaleFactor": 1, "mobile": width < 500}})
@@ -169,6 +171,13 @@ def test_no_horizontal_overflow_at_375(looks):
         m = results[375, scheme]
         assert m["clientWidth"] == 375
         assert m["scrollWidth"] <= m["clientWidth"], m
+
+
+def test_phone_media_query_applies_at_375_only(looks):
+    # head.css's max-width: 480px rules (kept with their !important, notes/email.md)
+    _, results = looks
+    assert (results[600, "light"]["numbersFont"], results[375, "light"]["numbersFont"]) == ("15px", "14px")
+    assert (results[600, "light"]["titleFont"], results[375, "light"]["titleFont"]) == ("32px", "26px")
 
 
 def test_dark_scheme_applies_and_light_does_not(looks):
