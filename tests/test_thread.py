@@ -242,3 +242,28 @@ def test_thread_json_shape(issue, settings):
     post = data["platforms"]["bluesky"]["posts"][0]
     assert set(post) >= {"text", "length", "bytes", "links"}
     assert data["issue"]["url"] == issue.permalink
+
+
+def test_mixed_content_always_fits_and_loses_nothing():
+    """A deterministic sweep of mixed prose, URLs, emoji sequences, CJK and numbers: every post
+    fits, every counter is right, no character is lost and the long URL is never cut."""
+    import random
+
+    url = "https://example.com/some/long/path/" + "x" * 60
+    pieces = ["word", "K2.6", "5.50%", "@alice", "#OpenSource", "👩‍💻", "🇳🇿", "東京", "大阪。", "增长",
+              url, "example.nz", "e.g.", "end.", "Really?", "é", "क्षि"]
+    rng = random.Random(7)
+    for _ in range(15):
+        text = ""
+        for _ in range(rng.randint(20, 150)):
+            text += ("" if rng.random() < 0.2 else " ") + rng.choice(pieces)
+        text = text.strip()
+        for platform, display in ((X, None), (BSKY, lambda t: bluesky_display(t)[0])):
+            posts = split_thread(units(text), LINK, platform, platform.limit, display=display)
+            n = len(posts)
+            for i, post in enumerate(posts, 1):
+                assert platform.fits(display(post) if display else post)
+                assert post.endswith(f" {i}/{n}")
+                assert post.count("https://example.com/some") == post.count(url)  # never a cut URL
+            joined = "".join(body(p) for p in posts[:-1])
+            assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", text)
