@@ -41,6 +41,9 @@ def test_url_counted_as_23_keeps_two_post_thread_at_two():
     posts = split_thread(units(text), LINK, X, 280)
     assert len(posts) == 2
     assert posts[0] == text + " 1/2"
+    # the same cut with len() as the counter: the bug, three posts
+    naive = dataclasses.replace(X, count=len)
+    assert len(split_thread(units(text), LINK, naive, 280)) == 3
 
 
 def test_newlines_do_not_make_posts(tmp_path, settings):
