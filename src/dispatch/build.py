@@ -50,7 +50,6 @@ from .config import Settings, load_settings
 from .errors import DispatchError, SourceError
 from .frontmatter import parse_date
 from .layout import layout_dirs
-from .model import Issue
 from .output import write_file
 from .parse import parse_issue
 from .textutil import slugify
@@ -236,9 +235,9 @@ class _Cache:
 
 @dataclass
 class _Fresh:
-    """An issue parsed and rendered this run."""
+    """An issue rendered this run: its body HTML and, when published, its page (the parsed
+    model itself is dropped at once, to keep a large archive's memory small)."""
 
-    issue: Issue
     content: str
     page: bytes | None = None
 
@@ -314,13 +313,18 @@ def build_archive(
         summary = xml_safe(issue.summary)
         title = xml_safe(meta.title)
         content_sha = _sha(title, summary, content)
-        fresh[key] = _Fresh(issue, content)
+        page = None
+        if not meta.draft and meta.date <= now:
+            feeds = _feeds_for(settings, _tag_pairs(list(meta.tags)))
+            page = render_page(issue, settings, content, feeds, css_url).encode("utf-8")
+        fresh[key] = _Fresh(content, page)
         cache_writes[cache.content_path(content_sha)] = content.encode("utf-8")
         return Record(
             source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=meta.id, title=title, slug=meta.slug,
             permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
             tags=list(meta.tags), author=xml_safe(meta.author or settings.author or settings.site_name),
-            lang=meta.lang, summary=summary, content_sha=content_sha, page_size=-1, updated_given=updated_given,
+            lang=meta.lang, summary=summary, content_sha=content_sha, page_size=len(page) if page else -1,
+            updated_given=updated_given,
             warnings=xml_warnings(path, raw.decode("utf-8", "replace")),
         )
 
@@ -385,8 +389,8 @@ def build_archive(
         try:
             return cache.content_path(rec.content_sha).read_text(encoding="utf-8")
         except OSError:
-            rec2 = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
-            return fresh[rec2.source].content
+            records[rec.source] = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
+            return fresh[rec.source].content
 
     def entry(rec: Record) -> EntryData:
         return EntryData(
@@ -425,12 +429,8 @@ def build_archive(
                     continue
             except OSError:
                 pass
-            materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
-        item = fresh[rec.source]
-        feeds = _feeds_for(settings, _tag_pairs(rec.tags))
-        page = render_page(item.issue, settings, item.content, feeds, css_url).encode("utf-8")
-        rec.page_size = len(page)
-        writes[rel] = page
+            records[rec.source] = rec = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
+        writes[rel] = fresh[rec.source].page
     writes["index.html"] = render_index(
         [IndexItem(r.title, r.permalink, r.when, r.summary, tuple(r.tags)) for r in published],
         settings, _feeds_for(settings), css_url).encode("utf-8")
