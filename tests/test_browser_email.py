@@ -184,7 +184,7 @@ def test_dark_scheme_applies_and_light_does_not(looks):
     _, results = looks
     assert results[600, "dark"]["dark"] and not results[600, "light"]["dark"]
     assert results[600, "light"]["bodyBg"] == "rgb(238, 241, 244)"  # #eef1f4
-    assert results[600, "dark"]["bodyBg"] == "rgb(17, 20, 24)"  # #111418 from head.css
+    assert results[600, "dark"]["bodyBg"] == "rgb(17, 20, 24)"  # #111418 from dark.css
 
 
 def test_every_component_heading_visible_and_readable(looks):

@@ -68,6 +68,11 @@ def test_pitfall_dark_mode_rules_kept(example_html):
     assert '<meta name="color-scheme" content="light dark">' in example_html
     assert '<meta name="supported-color-schemes" content="light dark">' in example_html
     assert ":root { color-scheme: light dark;" in example_html
+    blocks = re.findall(r"<style[^>]*>(.*?)</style>", example_html, re.S)
+    dark = [b for b in blocks if "prefers-color-scheme" in b]
+    phone = [b for b in blocks if "max-width: 480px" in b]
+    assert len(dark) == 1 and len(phone) == 1 and dark[0] is not phone[0]
+    assert "[data-ogsc]" in dark[0] and "[data-ogsc]" not in phone[0]
 
 
 @pytest.mark.parametrize(
@@ -410,3 +415,10 @@ def test_over_the_clip_is_an_error_unless_allowed(tmp_path):
     result = runner.invoke(main, ["render", str(path), "--out", str(tmp_path / "out"), "--allow-clip"])
     assert result.exit_code == 0
     assert "is over Gmail's ~102 KB clip" in result.output
+
+
+def test_mjml_error_shows_where(tmp_path):
+    with pytest.raises(RenderError) as err:
+        compile_mjml("<mjml><mj-head><mj-style>/* a <b> in css */</mj-style></mj-head><mj-body></mj-body></mjml>", "")
+    assert err.value.message.startswith("MJML could not compile the email layout: ")
+    assert "near '<mjml><mj-head><mj-style>/* a <b> in css */</mj-style></mj-head><mj-bo" in err.value.message

@@ -5,8 +5,9 @@ the layout's ``email/inline.css`` inlined by premailer. The traps of that pipeli
 notes/email.md; each is handled here:
 
 * ``fonts={}`` so MRML adds no Google Fonts ``<link>`` (no network at render or open time);
-* MRML's own ``<style>`` blocks and the layout's ``head.css`` (media queries, dark mode,
-  Outlook.com ``[data-ogsc]`` rules) are marked ``data-premailer="ignore"``: kept verbatim,
+* MRML's own ``<style>`` blocks and the layout's ``head.css`` (media queries) and
+  ``dark.css`` (dark mode, Outlook.com ``[data-ogsc]`` rules; a block of its own so a client
+  that rejects it keeps the rest) are marked ``data-premailer="ignore"``: kept verbatim,
   never inlined (inlining MRML's reset onto every cell costs ~30 % in bytes);
 * premailer runs with ``allow_network=False``, ``strip_important=False``,
   ``keep_style_tags=True`` and no ``base_url``; cssutils' logger is silenced;
@@ -314,7 +315,14 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     try:
         html = mjml.mjml2html(source, fonts={}, disable_comments=False)
     except ValueError as exc:
-        raise RenderError(f"MJML could not compile the email layout: {exc}") from None
+        where = re.search(r"position (\d+):(\d+)", str(exc))
+        near = ""
+        if where:  # MRML gives byte offsets into the compiled MJML, not template lines
+            start = int(where.group(1))
+            near = f" near {source.encode()[max(0, start - 40):start + 40].decode('utf-8', 'replace')!r}"
+        raise RenderError(
+            f"MJML could not compile the email layout: {exc}{near} (a bare '<' in a layout's text or CSS?)"
+        ) from None
     html = _STYLE_OPEN.sub(r'<style data-premailer="ignore"\1>', html)
     html = inline(html, inline_css)
     if params:
