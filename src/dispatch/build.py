@@ -181,11 +181,14 @@ def _sha(*parts: str | bytes) -> str:
 
 
 def environment_key(settings: Settings) -> str:
-    """SHA-256 of everything besides a source that shapes its outputs: the dispatch version,
-    the settings (without their location) and every template of the layout's ``html/`` and
-    ``web/`` folders. A change invalidates the cache."""
+    """SHA-256 of everything besides a source that shapes its outputs: the dispatch version
+    and code (every module of the package), the settings (without their location) and every
+    template of the layout's ``html/`` and ``web/`` folders. A change invalidates the cache."""
     plain = dataclasses.replace(settings, root=Path("."), path=None)
     parts: list[str | bytes] = [__version__, str(CACHE_VERSION), repr(plain)]
+    package = Path(__file__).parent
+    for module in sorted(package.rglob("*.py")):
+        parts += [module.relative_to(package).as_posix(), module.read_bytes()]
     for folder in layout_dirs(settings.root, settings.layout):
         for sub in ("html", "web"):
             d = folder / sub
