@@ -185,6 +185,9 @@ def test_every_platform_has_a_form_and_tags_match_notes():
     assert set(PLATFORMS) == {"generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack"}
     assert {p.form for p in PLATFORMS.values()} == {"document", "fragment", "content"}
     assert PLATFORMS["mailchimp"].view_online == "*|ARCHIVE|*"
+    from dispatch import cli
+
+    assert cli._PLATFORMS == tuple(PLATFORMS)  # the CLI's --platform choices, without importing the channel
 
 
 def test_ghost_gets_a_body_fragment(settings):
