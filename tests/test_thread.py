@@ -244,6 +244,8 @@ def test_thread_json_shape(issue, settings):
     data = json.loads(threads_json(render_threads(issue, settings), issue))
     post = data["platforms"]["bluesky"]["posts"][0]
     assert set(post) >= {"text", "length", "bytes", "links"}
+    assert post["langs"] == ["en-NZ"]
+    assert "langs" not in data["platforms"]["x"]["posts"][0]
     assert data["issue"]["url"] == issue.permalink
 
 

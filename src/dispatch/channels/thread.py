@@ -434,10 +434,12 @@ def _clip(text: str, graphemes_max: int) -> str:
 
 def threads_json(threads: list[Thread], issue: Issue) -> str:
     """``thread.json``: for each platform its limit and unit, and each post's text, length,
-    UTF-8 bytes and links; Bluesky posts add ``facets`` (and ``embed`` on the last post) in
-    the shape of ``app.bsky.feed.post`` records; LinkedIn posts add ``commentary``."""
-    def post(p: Post) -> dict:
+    UTF-8 bytes and links; Bluesky posts add ``langs``, ``facets`` (and ``embed`` on the last
+    post) in the shape of ``app.bsky.feed.post`` records; LinkedIn posts add ``commentary``."""
+    def post(p: Post, platform: str) -> dict:
         data: dict = {"text": p.text, "length": p.length, "bytes": p.bytes, "links": p.links}
+        if platform == "bluesky":
+            data["langs"] = [issue.meta.lang]
         if p.facets:
             data["facets"] = list(p.facets)
         if p.embed:
@@ -449,7 +451,7 @@ def threads_json(threads: list[Thread], issue: Issue) -> str:
     data = {
         "issue": {"id": issue.meta.id, "title": issue.meta.title, "url": issue.permalink, "lang": issue.meta.lang},
         "platforms": {
-            t.platform: {"label": t.label, "limit": t.limit, "unit": t.unit, "posts": [post(p) for p in t.posts]}
+            t.platform: {"label": t.label, "limit": t.limit, "unit": t.unit, "posts": [post(p, t.platform) for p in t.posts]}
             for t in threads
         },
     }
