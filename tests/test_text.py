@@ -147,3 +147,14 @@ def test_table_renderer_direct():
     t = TextRenderer(columns=30)
     out = t.table(["Item", "Qty"], [["りんご", "3"], ["pear", "12"]], ["left", "right"])
     assert out.split("\n") == ["Item    Qty", "------  ---", "りんご    3", "pear     12"]
+
+
+def test_numbers_table_keeps_notes_and_links(tmp_path, settings):
+    path = tmp_path / "n.md"
+    path.write_text(
+        "---\ntitle: Numbers\ndate: 2026-05-22\n---\n## By the Numbers\n\n| Metric | Value | Note |\n|---|---|---|\n"
+        "| Funding | [$2 billion](https://example.com/funding) | led by Meituan |\n| Staff | 300 | estimate |\n",
+        encoding="utf-8")
+    text = render_text(parse_issue(path, settings), settings).text
+    assert "Funding  $2 billion [1]  led by Meituan\nStaff               300  estimate\n" in text
+    assert "[1] https://example.com/funding" in text

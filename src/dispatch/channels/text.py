@@ -100,6 +100,10 @@ class TextRenderer:
             records.append("\n".join(rec))
         return "\n\n".join(records)
 
+    def cells(self, cells: Iterable[Iterable[Inline]]) -> list[str]:
+        """Table cells (each a sequence of inlines) as one-line texts, links numbered."""
+        return [self.inline(c) for c in cells]
+
     def link_list(self) -> str:
         """The numbered link list (``[1] https://…``), or ``""`` when there are no links."""
         lines = []
