@@ -230,7 +230,20 @@ def test_duplicate_id_is_an_error(tmp_path):
     })
     result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01"])
     assert result.exit_code == 2
-    assert "is already used by a.md" in result.output and str(folder / "b.md") in result.output
+    assert result.output.strip() == (f"{folder / 'b.md'}:4: id 'urn:uuid:00000000-0000-4000-8000-0000000000aa' "
+                                     "is already used by a.md; every issue needs its own id")
+    assert not (tmp_path / "o").exists()
+
+
+def test_duplicate_slug_is_an_error(tmp_path):
+    folder = write_archive(tmp_path, {
+        "a.md": issue_text("A", "2026-05-01", slug="same"),
+        "b.md": issue_text("B", "2026-05-02", slug="same"),
+    })
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"{folder / 'a.md'}:4: slug 'same' is already used by b.md; "
+                                     "give this issue its own slug")
 
 
 def test_bad_now_is_a_one_line_error(tmp_path):

@@ -110,7 +110,13 @@ def test_index_lists_newest_first(site):
 
 
 def test_script_json_cannot_close_its_element(tmp_path):
-    body = "Lead.\n\n## FAQ\n\nQ: Is it escaped? Yes: </script><script>alert(1)</script> & 2 > 1.\n"
+    from dispatch.channels.web import script_json
+
+    text = str(script_json({"a": "</script><!-- & -->"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!-- & -->"}
+
+    body = "Lead.\n\n## FAQ\n\nQ: Is 1 < 2 & 3 > 2 in </script>? Yes: <b>bold</b> & 2 > 1.\n"
     folder = write_archive(tmp_path, {"x.md": issue_text("X", "2026-05-01", slug="x", body=body)})
     build_archive(folder, tmp_path / "o", load_settings(folder), parse_now(NOW))
     page = (tmp_path / "o" / "x" / "index.html").read_text()
@@ -118,10 +124,11 @@ def test_script_json_cannot_close_its_element(tmp_path):
     scripts = doc.xpath("//head/script")
     assert [s.get("type") for s in scripts] == ["application/ld+json", "application/ld+json"]
     faq = json.loads(scripts[1].text)
-    assert faq["mainEntity"][0]["name"] == "Is it escaped?"
-    assert faq["mainEntity"][0]["acceptedAnswer"]["text"] == \
-        "<p>Yes: </script><script>alert(1)</script> &amp; 2 &gt; 1.</p>"
-    assert "\\u003c/script\\u003e" in page
+    question = faq["mainEntity"][0]
+    assert question["name"].startswith("Is 1 < 2 & 3 > 2 in")
+    assert question["acceptedAnswer"]["text"] == "<p>Yes: <b>bold</b> &amp; 2 &gt; 1.</p>"
+    head = page.split("</head>")[0]
+    assert "\\u003cb\\u003ebold\\u003c/b\\u003e \\u0026amp; 2" in head
 
 
 # --- a real browser ------------------------------------------------------------------------
@@ -153,6 +160,7 @@ document.getElementById("f").onload = function () {
 
 COMPONENTS = ["h1.title", ".dateline", ".lead", ".bottom-line", ".faq dt", ".numbers-table", ".lens",
               ".sources li", ".site-footer"]
+INDEX_COMPONENTS = ["h1.title", ".archive-item", ".archive-title", ".archive-summary", ".site-footer"]
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +211,14 @@ def test_browser_renders_every_component_and_links_resolve(served, artifacts):
     assert result["bottomLineBackground"] == "rgb(255, 244, 219)"  # the stylesheet resolved and applied
     assert result["stylesheetRules"] > 20
     assert result["jsonld"] == ["NewsArticle", "FAQPage"]
+
+    (out / "_probe_index.html").write_text(PROBE % (base, json.dumps(INDEX_COMPONENTS)), encoding="utf-8")
+    dom = _chromium(root, "--dump-dom", base + "_probe_index.html")
+    result = json.loads(lxml.html.document_fromstring(dom).get_element_by_id("result").text)
+    for sel in INDEX_COMPONENTS:
+        box = result["components"][sel]
+        assert box is not None and box["h"] > 10 and box["display"] != "none", (sel, box)
+    assert result["components"][".archive-title"]["text"] == "The Moonshot Moment"
 
     # every local link and resource of the page and the index answers 200 over loopback
     checked = set()

@@ -172,6 +172,13 @@ def xml_warnings(path: Path, text: str) -> list[str]:
     return out
 
 
+def _key_line(path: Path, key: str) -> int:
+    """The 1-based line of front-matter ``key`` in ``path`` (1 when it is not written)."""
+    from .source import read_source
+
+    return read_source(path).front.lines.get(key, 1)
+
+
 def _sha(*parts: str | bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -352,7 +359,7 @@ def build_archive(
     for key, rec in sorted(records.items()):
         if rec.id in by_id:
             raise SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
-                              paths[key], 1)
+                              paths[key], _key_line(paths[key], "id"))
         by_id[rec.id] = key
     # 3. schedule.
     published = [r for r in records.values() if not r.draft and r.when <= now]
@@ -365,7 +372,7 @@ def build_archive(
     for rec in published:
         if rec.slug in by_slug:
             raise SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own slug",
-                              paths[rec.source], 1)
+                              paths[rec.source], _key_line(paths[rec.source], "slug"))
         by_slug[rec.slug] = rec.source
     report.published = [r.id for r in published]
 
