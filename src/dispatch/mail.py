@@ -178,7 +178,7 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def send_test(path, settings: Settings, to: str, *, platform: str | None = None, **kw) -> str:
+def send_test(path: "Path | str", settings: Settings, to: str, *, platform: str | None = None, **kw) -> str:
     """Render the issue at ``path`` (full HTML document and text part) and send it to ``to``
     with :func:`send_message`; nothing is written to disk.
 
