@@ -78,10 +78,10 @@ def test_user_template_overrides_one_file(tmp_path):
 
 
 def test_named_layout_falls_back_to_default(tmp_path):
-    issue, settings = newsletter(tmp_path, 'layout = "mine"\n')
     mine = tmp_path / "layouts" / "mine" / "text"
     mine.mkdir(parents=True)
     (mine / "section.txt").write_text("SECTION {{ section.heading_text }}\n", encoding="utf-8")
+    issue, settings = newsletter(tmp_path, 'layout = "mine"\n')
     dirs = layout_dirs(tmp_path, "mine")
     assert dirs[0] == tmp_path / "layouts" / "mine" and dirs[-1] == builtin_layouts() / "default"
     report = render_issue(issue, tmp_path / "out", settings)
@@ -89,9 +89,11 @@ def test_named_layout_falls_back_to_default(tmp_path):
 
 
 def test_missing_layout_is_an_error(tmp_path):
-    issue, settings = newsletter(tmp_path, 'layout = "nope"\n')
-    with pytest.raises(RenderError, match="no layout 'nope'"):
-        render_issue(issue, tmp_path / "out", settings)
+    with pytest.raises(ConfigError, match="no layout 'nope'") as err:
+        newsletter(tmp_path, 'site_name = "N"\nlayout = "nope"\n')
+    assert err.value.line == 2
+    with pytest.raises(RenderError, match="no layout 'nope'"):  # library callers passing Settings directly
+        render_issue(tmp_path / "issues" / "a.md", tmp_path / "out", Settings(root=tmp_path, layout="nope"))
     assert not (tmp_path / "out" / "layout-test").exists()
 
 

@@ -67,7 +67,10 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
     if path.exists():
         raise SourceError("already exists; pick another title or edit that file", path)
     safe_title = title.replace("\\", "\\\\").replace('"', '\\"')
-    write_file(path, SCAFFOLD.format(title=safe_title, date=f"{now:%Y-%m-%d %H:%M}", slug=slug).encode("utf-8"))
+    try:
+        write_file(path, SCAFFOLD.format(title=safe_title, date=f"{now:%Y-%m-%d %H:%M}", slug=slug).encode("utf-8"))
+    except OSError as exc:
+        raise SourceError(f"cannot write the new issue: {exc.strerror}", path) from None
     return path
 
 

@@ -32,10 +32,10 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+@click.argument("issue", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Output root; files go to OUT/<slug>/.")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above ISSUE).")
 @click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
               help="Sending platform preset: its merge tags and HTML form (default: dispatch.toml's platform).")
@@ -61,7 +61,7 @@ def render(issue: Path, out: Path, config: Path | None, platform: str | None, em
 
 @main.command()
 @click.argument("title")
-@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path("issues"),
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("issues"),
               show_default=True, help="Folder to create the issue in.")
 def new(title: str, folder: Path) -> None:
     """Start a new draft issue titled TITLE, with every component heading in place."""
@@ -77,7 +77,7 @@ def new(title: str, folder: Path) -> None:
 
 
 @main.command()
-@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("issue", type=click.Path(path_type=Path))
 def check(issue: Path) -> None:
     """Parse and render ISSUE in memory, writing nothing; summarise every channel."""
     from .authoring import check_issue
@@ -95,8 +95,8 @@ def check(issue: Path) -> None:
 
 
 @main.command()
-@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+@click.argument("issue", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Output root; files go to OUT/<slug>/.")
 def watch(issue: Path, out: Path) -> None:
     """Render ISSUE now and again on every save (of it, dispatch.toml or layouts/). Ctrl-C stops."""
@@ -121,9 +121,9 @@ def watch(issue: Path, out: Path) -> None:
 
 
 @main.command("send-test")
-@click.argument("issue", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("issue", type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Address to send the test message to.")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above ISSUE).")
 @click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
               help="Platform preset whose merge tags go in (they stay unfilled in a test).")
@@ -140,12 +140,12 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 
 
 @main.command()
-@click.argument("issues_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("issues"))
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("public"),
+@click.argument("issues_dir", type=click.Path(path_type=Path), default=Path("issues"))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("public"),
               show_default=True, help="Output folder of the web archive and feeds.")
 @click.option("--now", "now", default=None, metavar="ISO8601",
               help="Judge the schedule at this instant (default: the current time).")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above ISSUES_DIR).")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,

@@ -200,7 +200,9 @@ def load_settings(start: Path | None = None, *, config_path: Path | None = None)
     if path is None:
         return Settings(root=Path.cwd())
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration: {exc.strerror}", path) from None
     try:
@@ -304,6 +306,18 @@ def _check(settings: Settings, text: str, path: Path) -> None:
             path,
             _key_line(text, "timezone"),
         ) from None
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", settings.language):
+        raise ConfigError(
+            f"language {settings.language!r} is not a BCP 47 tag; write e.g. 'en' or 'en-NZ'", path,
+            _key_line(text, "language"),
+        )
+    from .layout import builtin_layouts
+
+    if not ((path.parent / "layouts" / settings.layout).is_dir() or (builtin_layouts() / settings.layout).is_dir()):
+        raise ConfigError(
+            f"no layout '{settings.layout}': create layouts/{settings.layout}/ beside this file or use \"default\"",
+            path, _key_line(text, "layout"),
+        )
     if not re.match(r"^https?://[^/\s]+", settings.base_url):
         raise ConfigError(
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")

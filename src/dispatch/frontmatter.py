@@ -107,7 +107,12 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     author = text("author")
     if not author and "authors" in data:
         authors = data.pop("authors")
-        author = ", ".join(authors) if isinstance(authors, list) else str(authors)
+        if isinstance(authors, str):
+            author = authors.strip()
+        elif isinstance(authors, list) and all(isinstance(a, (str, int, float)) and not isinstance(a, bool) for a in authors):
+            author = ", ".join(str(a).strip() for a in authors)
+        else:
+            raise SourceError(f"'authors' must be a list of names, not {_kind(authors)}", path, line_of("authors"))
     lang = text("lang", "language") or settings.language
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", lang):
         raise SourceError(f"lang {lang!r} is not a BCP 47 tag; write e.g. 'en' or 'en-NZ'", path, line_of("lang"))

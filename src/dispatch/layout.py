@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import RenderError
+from .errors import DispatchError, RenderError
 
 PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
 # In a source checkout (editable install) the built-in layouts are the repository's layouts/.
@@ -79,17 +79,49 @@ def render(env: jinja2.Environment, names: list[str] | str, **context) -> str:
     """Render the first existing template of ``names`` with ``context``.
 
     Raises:
-        RenderError: no such template, or the template is broken (naming its file and line).
+        RenderError: no such template, or the template is broken or fails while rendering
+            (naming its file and line).
     """
     try:
         template = env.get_or_select_template(names)
         return template.render(**context)
+    except DispatchError:
+        raise
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"the layout has no template {exc.name}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"template error: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise RenderError("the template is not valid UTF-8; save it as UTF-8", _loading_file(exc)) from None
+    except Exception as exc:  # a template raised while rendering: the layout author's mistake
+        where, line = _template_frame(exc)
+        message = exc.message if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+        raise RenderError(f"template error: {message}", where, line) from None
+
+
+def _loading_file(exc: BaseException) -> str | None:
+    """The file a Jinja loader was reading when ``exc`` was raised."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_locals.get("filename")
+        if isinstance(filename, str):
+            found = filename
+        tb = tb.tb_next
+    return found
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in ``exc``'s traceback (Jinja rewrites template
+    frames to point at the template source)."""
+    where: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.rsplit(".", 1)[-1] in ("mjml", "html", "txt", "xml", "css"):
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
 
 
 def section_templates(channel: str, kind: str, ext: str) -> list[str]:

@@ -252,6 +252,7 @@ class Issue:
         footnotes: footnote definitions (rendered at the end by each channel), or ``None``.
         permalink: absolute URL of the issue's web page.
         source_hash: SHA-256 (hex) of the source bytes.
+        warnings: ``path:line: message`` lines about what parsing cleaned up.
     """
 
     path: Path
@@ -261,6 +262,7 @@ class Issue:
     footnotes: Footnotes | None
     permalink: str
     source_hash: str
+    warnings: tuple[str, ...] = ()
 
     def component(self, kind: str) -> Section | None:
         """Return the first section of ``kind`` or ``None``."""

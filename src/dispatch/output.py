@@ -7,20 +7,38 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 from .errors import DispatchError
 
 
-def write_folder(target: Path, files: dict[str, bytes]) -> dict[str, int]:
+def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable[str] = (),
+                 protect: Iterable[Path] = ()) -> dict[str, int]:
     """Replace folder ``target`` by one holding ``files`` (name → bytes), atomically.
+
+    An existing ``target`` is replaced only when it holds nothing but files named in
+    ``files`` or ``replaceable`` (a previous output); a folder holding anything else, or any
+    path in ``protect`` (the source file), is never replaced.
 
     Returns:
         name → size in bytes of each file written.
 
     Raises:
         DispatchError: the output folder cannot be created or replaced (permissions, a file
-            in the way), naming the folder.
+            in the way, a folder holding other files), naming the folder.
     """
+    allowed = set(files) | set(replaceable)
+    resolved = target.resolve()
+    for path in protect:
+        if resolved == path.resolve() or resolved in path.resolve().parents:
+            raise DispatchError(f"the output folder would replace {path}; choose another --out", target)
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in allowed)
+        if foreign:
+            raise DispatchError(
+                f"holds files dispatch did not write ({', '.join(foreign[:3])}); move them or choose another --out",
+                target,
+            )
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -28,9 +28,9 @@ from .errors import SourceError
 from .frontmatter import build_front_matter
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
-    Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
+    FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
 )
-from .source import MARK_RE, RawSection, read_source
+from .source import MARK_RE, RawSection, SourceFile, read_source
 from .textutil import plain_text, slugify
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -75,10 +75,19 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     registry = registry or default_registry(settings.components.aliases)
 
     md = new_markdown()
-    md.convert(src.body)
+    try:
+        md.convert(src.body)
+        return _assemble(path, src, meta, registry, md, settings)
+    except RecursionError:
+        raise SourceError("the Markdown is nested too deeply to read (hundreds of levels of quotes or lists)",
+                          path, src.body_line) from None
+
+
+def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
+              settings: Settings) -> Issue:
+    """Cut the finished tree into lead and sections and type the components."""
     root: ET.Element = md.captured_root  # type: ignore[attr-defined]
     walker = _Walker(md)
-
     lead: list[Block] = []
     drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
     footnotes: Footnotes | None = None
@@ -120,6 +129,7 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
+        warnings=tuple(src.warnings),
     )
 
 

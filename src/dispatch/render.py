@@ -92,8 +92,8 @@ def render_issue(
 
         files["message.eml"] = message_bytes(build_message(issue, settings, email.document, text.text))
     folder = Path(out) / issue.meta.slug
-    sizes = timed("write", write_folder, folder, files)
-    report = RenderReport(issue, folder, sizes, timings=timings, warnings=list(email.warnings))
+    sizes = timed("write", lambda: write_folder(folder, files, replaceable=(*OUTPUTS, "message.eml"), protect=[path]))
+    report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *email.warnings])
     report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
     hint = write_hint(folder / "email.html", email.bytes)
     if hint:

@@ -29,6 +29,9 @@ from .errors import SourceError
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 MARK_RE = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 
+#: C0/C1 controls other than tab and newline, and the noncharacters U+FFFE/U+FFFF: not
+#: allowed in XML 1.0 (§2.2) and rejected by MRML.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PELICAN = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)?):(?:[ \t]+(.*?))?[ \t]*$")
@@ -87,6 +90,7 @@ class SourceFile:
             title heading blanked; same line count as the file from ``body_line`` on.
         body_line: 1-based line of the body's first line in the file.
         sections: the section headings in order.
+        warnings: ``path:line: message`` lines about what was cleaned (control characters).
     """
 
     path: Path
@@ -97,6 +101,7 @@ class SourceFile:
     body: str
     body_line: int
     sections: list[RawSection]
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_source(path: Path) -> SourceFile:
@@ -120,6 +125,14 @@ def read_source(path: Path) -> SourceFile:
         line = raw[: exc.start].count(b"\n") + 1
         raise SourceError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", path, line) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    warnings = []
+    if _CONTROL.search(text):
+        for number, line in enumerate(text.split("\n"), 1):
+            found = sorted({f"U+{ord(c):04X}" for c in _CONTROL.findall(line)})
+            if found:
+                warnings.append(f"{path}:{number}: removed control character(s) {', '.join(found)}; "
+                                "they cannot appear in email or XML")
+        text = _CONTROL.sub("", text)
     lines = text.split("\n")
     front = _front_matter(lines, path)
     body_lines = lines[front.end_line :]
@@ -143,6 +156,7 @@ def read_source(path: Path) -> SourceFile:
         body="\n".join(body_lines),
         body_line=body_line,
         sections=sections,
+        warnings=warnings,
     )
 
 
@@ -168,27 +182,47 @@ def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
             dialect = "toml"
         # key lines are relative to the block, which starts on file line 2
         return RawFrontMatter(dialect, data, {k: v + 1 for k, v in key_lines.items()}, end + 1)
-    return _pelican(lines)
+    front = _pelican(lines)
+    if front.dialect == "pelican-duplicate":
+        raise SourceError(
+            f"key '{front.data['key']}' appears twice in the front matter (first on line {front.lines['first']}); keep one",
+            path, front.lines["key"])
+    return front
 
 
 def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None
-    if data is None:
+    except RecursionError:
+        raise SourceError("front matter is nested too deeply to read", path, 2) from None
+    if node is None:
         return {}, {}
-    if not isinstance(data, dict):
+    if not isinstance(node, yaml.MappingNode):
         raise SourceError("front matter must be 'key: value' lines, not a single value or a list", path, 2)
+    data: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            key_lines[str(key_node.value).lower()] = key_node.start_mark.line + 1
-    return _lower(data, path, key_lines), key_lines
+    loader = yaml.SafeLoader("")
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        name = str(key_node.value).lower()
+        if name in data:
+            raise SourceError(
+                f"key '{key_node.value}' appears twice in the front matter (first on line {key_lines[name] + 1}); keep one",
+                path, line + 1)
+        try:
+            data[name] = loader.construct_object(value_node, deep=True)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc}); "
+                              "quote it or fix it (dates are YYYY-MM-DD)", path, value_node.start_mark.line + 2) from None
+        except RecursionError:
+            raise SourceError(f"'{key_node.value}' is nested too deeply to read", path, line + 1) from None
+        key_lines[name] = line
+    return data, key_lines
 
 
 def _toml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
@@ -229,6 +263,8 @@ def _pelican(lines: list[str]) -> RawFrontMatter:
         if not m:
             return RawFrontMatter("none")
         key = m.group(1).lower()
+        if key in data:
+            return RawFrontMatter("pelican-duplicate", {"key": m.group(1)}, {"key": number, "first": key_lines[key]}, 0)
         data[key] = (m.group(2) or "").strip()
         key_lines[key] = number
     else:
@@ -239,14 +275,16 @@ def _pelican(lines: list[str]) -> RawFrontMatter:
 
 
 def _fences(lines: list[str]):
-    """Yield ``(index, line, in_code)`` for each line, tracking fenced code and HTML comments."""
+    """Yield ``(index, line, in_code)`` for each line, tracking fenced code and HTML comments.
+
+    As in Python-Markdown, a fence or a ``<!--`` that is never closed opens nothing: the
+    lines after it stay ordinary Markdown (and their headings stay sections)."""
     fence: str | None = None
     in_comment = False
     for i, line in enumerate(lines):
         if fence is not None:
             yield i, line, True
-            stripped = line.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+            if _closes_fence(line, fence):
                 fence = None
             continue
         if in_comment:
@@ -255,15 +293,20 @@ def _fences(lines: list[str]):
                 in_comment = False
             continue
         m = _FENCE.match(line)
-        if m:
+        if m and any(_closes_fence(later, m.group(1)) for later in lines[i + 1:]):
             fence = m.group(1)
             yield i, line, True
             continue
-        if line.lstrip().startswith("<!--") and "-->" not in line:
+        if line.lstrip().startswith("<!--") and "-->" not in line and any("-->" in later for later in lines[i + 1:]):
             in_comment = True
             yield i, line, True
             continue
         yield i, line, False
+
+
+def _closes_fence(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
 def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None]:

@@ -22,9 +22,10 @@ from ..model import (
 
 
 def attr(value: str) -> str:
-    """Escape an attribute value: ``& < > "`` as entities and every non-ASCII character as a
-    numeric character reference (``ā`` → ``&#257;``), so MRML cannot mangle it."""
-    out = escape(value, quote=True)
+    """Escape an attribute value: ``& < > "`` as entities, and a backslash and every non-ASCII
+    character as numeric character references (``ā`` → ``&#257;``), so MRML's Rust-debug
+    attribute writer cannot mangle them."""
+    out = escape(_CONTROL.sub("", value), quote=True).replace("\\", "&#92;")
     return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in out)
 
 
@@ -35,6 +36,25 @@ def text(value: str) -> str:
     """Escape text content (``& < >``); soft line breaks become spaces; C0 control
     characters (which MRML and XML reject) are removed."""
     return escape(_CONTROL.sub("", value.replace("\n", " ")), quote=False)
+
+
+def balance(html: str) -> str:
+    """Re-serialise an HTML fragment through lxml's HTML parser: unclosed elements are
+    closed, stray end tags, doctypes, CDATA sections, processing instructions and comments
+    are dropped; text and well-formed markup come out unchanged."""
+    import lxml.etree
+    import lxml.html
+
+    cleaned = re.sub(r"<!DOCTYPE[^>]*>|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!--.*?-->", "", html, flags=re.S | re.I)
+    try:
+        root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return escape(re.sub(r"<[^>]*>", "", cleaned), quote=False)
+    lxml.etree.strip_elements(root, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
+    out = escape(root.text or "", quote=False)
+    for child in root:
+        out += lxml.html.tostring(child, encoding="unicode")
+    return out
 
 
 class HtmlRenderer:
@@ -60,6 +80,7 @@ class HtmlRenderer:
         self.heading_offset = heading_offset
         self.classes = classes or {}
         self.footnote_prefix = footnote_prefix
+        self._raw = False
 
     def _cls(self, kind: str) -> str:
         name = self.classes.get(kind)
@@ -67,12 +88,20 @@ class HtmlRenderer:
 
     # -- public ----------------------------------------------------------------
     def blocks(self, blocks: Iterable[Block]) -> Markup:
-        """Render blocks; HTML comments are not published."""
-        return Markup("".join(self.block(b) for b in blocks))
+        """Render blocks; HTML comments are not published. Raw HTML the author wrote is
+        balanced (unclosed tags closed, stray end tags, doctypes, CDATA and processing
+        instructions dropped) so it cannot break the layout around it or MRML's parser."""
+        return Markup(self._balanced("".join(self.block(b) for b in blocks)))
 
     def inlines(self, inlines: Iterable[Inline]) -> Markup:
-        """Render inlines (no surrounding element)."""
-        return Markup("".join(self.inline(n) for n in inlines))
+        """Render inlines (no surrounding element); raw HTML balanced as in :meth:`blocks`."""
+        return Markup(self._balanced("".join(self.inline(n) for n in inlines)))
+
+    def _balanced(self, html: str) -> str:
+        if not self._raw:
+            return html
+        self._raw = False
+        return balance(html)
 
     # -- blocks ----------------------------------------------------------------
     def block(self, block: Block) -> str:
@@ -96,7 +125,10 @@ class HtmlRenderer:
         if isinstance(block, Rule):
             return f"<hr{self._cls('hr')}>"
         if isinstance(block, HtmlBlock):
-            return "" if block.is_comment else self.raw_block(block.html)
+            if block.is_comment:
+                return ""
+            self._raw = True
+            return self.raw_block(block.html)
         if isinstance(block, Footnotes):
             return self.footnotes(block)
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
@@ -148,7 +180,10 @@ class HtmlRenderer:
         if isinstance(node, LineBreak):
             return "<br>"
         if isinstance(node, RawHtml):
-            return "" if node.html.startswith("<!--") else node.html
+            if node.html.startswith("<!--"):
+                return ""
+            self._raw = True
+            return node.html
         if isinstance(node, FootnoteRef):
             return f'<sup><a href="#{self.footnote_prefix}-{attr(node.label)}">{node.number}</a></sup>'
         raise TypeError(f"unknown inline {node!r}")  # pragma: no cover

@@ -25,10 +25,18 @@ _A = re.compile(r"^\s*(?:A|Answer)\s*[:.]\s*", re.I)
 
 @dataclass(frozen=True)
 class FAQEntry:
-    """One question (plain text, "Q:" removed, ending in "?") and its answer blocks."""
+    """One question and its answer blocks.
+
+    Attributes:
+        question: plain text, "Q:" removed, usually ending in "?".
+        answer: the answer's blocks.
+        question_inlines: the question as written (links and emphasis kept), for channels
+            that can show them.
+    """
 
     question: str
     answer: tuple[Block, ...]
+    question_inlines: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,10 @@ class FAQComponent:
     def parse(self, draft: SectionDraft) -> FAQ:
         """Raises :class:`ComponentError` when no question can be found."""
         intro: list[Block] = []
-        entries: list[tuple[str, list[Block]]] = []
+        entries: list[tuple[tuple[Inline, ...], list[Block]]] = []
         for block in draft.blocks:
             if isinstance(block, Heading) and block.level >= 3:
-                entries.append((_strip_q(plain_text(block.children)), []))
+                entries.append((_strip_q_inlines(block.children), []))
                 continue
             if isinstance(block, Paragraph):
                 split = _split_question(block.children)
@@ -72,11 +80,15 @@ class FAQComponent:
                 f"the '{draft.heading}' section has no questions; write each as a paragraph "
                 "'Q: the question? the answer' or as a '### question' heading"
             )
-        return FAQ(tuple(FAQEntry(q, tuple(a)) for q, a in entries), tuple(intro))
+        return FAQ(tuple(FAQEntry(plain_text(q), tuple(a), q) for q, a in entries), tuple(intro))
 
 
-def _strip_q(text: str) -> str:
-    return _Q.sub("", text).strip()
+def _strip_q_inlines(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """Remove a leading "Q:" from the first text of ``children``."""
+    if children and isinstance(children[0], Text) and _Q.match(children[0].text):
+        rest = _Q.sub("", children[0].text, count=1)
+        return ((Text(rest),) if rest else ()) + tuple(children[1:])
+    return tuple(children)
 
 
 def _strip_a(block: Paragraph) -> Paragraph:
@@ -90,30 +102,33 @@ def _strip_a(block: Paragraph) -> Paragraph:
     return Paragraph(tuple(children))
 
 
-def _split_question(children: tuple[Inline, ...]) -> tuple[str, tuple[Inline, ...]] | None:
-    """``Q: question? answer…`` → ``("question?", answer inlines)``, else ``None``."""
+def _split_question(children: tuple[Inline, ...]) -> tuple[tuple[Inline, ...], tuple[Inline, ...]] | None:
+    """``Q: question? answer…`` → ``(question inlines, answer inlines)``, else ``None``.
+
+    Also ``**Q: question?** answer`` and ``**Q:** question? answer``."""
     if not children:
         return None
     first = children[0]
     if isinstance(first, (Strong, Emph)):
         text = plain_text(first.children)
-        if _Q.match(text):
-            # **Q: question?** answer
-            return _strip_q(text), _lstrip(children[1:])
-        return None
-    if not (isinstance(first, Text) and _Q.match(first.text)):
-        return None
-    question: list[str] = []
+        if not _Q.match(text):
+            return None
+        if not _Q.sub("", text).strip():  # **Q:** question? answer
+            return _split_at_question_mark(_lstrip(tuple(children[1:])))
+        return _strip_q_inlines(first.children), _lstrip(tuple(children[1:]))  # **Q: question?** answer
+    if isinstance(first, Text) and _Q.match(first.text):
+        return _split_at_question_mark(_strip_q_inlines(tuple(children)))
+    return None
+
+
+def _split_at_question_mark(children: tuple[Inline, ...]) -> tuple[tuple[Inline, ...], tuple[Inline, ...]]:
+    """Split inlines after the first "?" in top-level text; without one, all is question."""
     for i, node in enumerate(children):
         if isinstance(node, Text) and "?" in node.text:
             head, _, tail = node.text.partition("?")
-            question.append(head + "?")
             rest = ((Text(tail),) if tail.strip() else ()) + tuple(children[i + 1:])
-            q = _strip_q(" ".join("".join(question).split()))
-            return q, _lstrip(rest)
-        question.append(plain_text([node]))
-    # no question mark: the whole paragraph is the question
-    return _strip_q(plain_text(children)), ()
+            return tuple(children[:i]) + (Text(head + "?"),), _lstrip(rest)
+    return tuple(children), ()
 
 
 def _lstrip(children: tuple[Inline, ...]) -> tuple[Inline, ...]:

@@ -7,20 +7,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Block, Inline, ListBlock, Paragraph, Table
+from ..model import Block, Inline, ListBlock, Paragraph, Table, Text
 from ..textutil import plain_text
 from . import ComponentError, SectionDraft
 
 
 @dataclass(frozen=True)
 class NumberRow:
-    """One row: ``metric`` and ``value`` as plain text (``value_inlines`` keeps links and
-    emphasis for HTML channels), ``note`` from a third column or ``""``."""
+    """One row: ``metric`` and ``value`` as plain text, ``note`` from a third column or
+    ``""``; ``cells`` keeps every cell as written (links, emphasis, columns past the third)."""
 
     metric: str
     value: str
     value_inlines: tuple[Inline, ...] = ()
     note: str = ""
+    cells: tuple[tuple[Inline, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Numbers:
     header: tuple[str, ...] = ("Metric", "Value")
     before: tuple[Block, ...] = ()
     after: tuple[Block, ...] = ()
+
+    @property
+    def columns(self) -> int:
+        """How many columns the table has (2 for metric | value)."""
+        return max([len(self.header), *(len(r.cells) for r in self.rows)])
 
 
 class NumbersComponent:
@@ -59,6 +65,7 @@ class NumbersComponent:
                         plain_text(row[1]) if len(row) > 1 else "",
                         tuple(row[1]) if len(row) > 1 else (),
                         plain_text(row[2]) if len(row) > 2 else "",
+                        tuple(row),
                     )
                     for row in block.rows
                 )
@@ -83,5 +90,6 @@ def _list_rows(block: ListBlock) -> tuple[NumberRow, ...]:
         m = re.match(r"^(.+?)\s*(?::|—|–| - )\s+(.+)$", text)
         if not m:
             return ()
-        rows.append(NumberRow(m.group(1).strip(), m.group(2).strip()))
+        metric, value = m.group(1).strip(), m.group(2).strip()
+        rows.append(NumberRow(metric, value, (Text(value),), "", ((Text(metric),), (Text(value),))))
     return tuple(rows)
