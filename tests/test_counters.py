@@ -183,3 +183,16 @@ def test_limit_override():
     text = "a" * 600
     assert not PLATFORMS["mastodon"].fits(text)
     assert PLATFORMS["mastodon"].fits(text, 5000)
+
+
+def test_urls_written_against_cjk_text():
+    def urls(text):
+        return [text[s:e] for s, e in find_urls(text)]
+
+    # CJK text runs straight into a URL; the URL stops at CJK characters and punctuation
+    assert urls("详见https://example.com/a。下一句") == ["https://example.com/a"]
+    assert urls("详见example.com。") == ["example.com"]
+    assert x_weight("详见example.com。") == 4 + 23 + 2
+    # an ASCII letter before the scheme makes it no URL at all
+    assert urls("abchttps://example.com") == []
+    assert urls("Zürich.ch ok") == ["Zürich.ch"]

@@ -31,12 +31,12 @@ from .textutil import grapheme_count, graphemes
 _LABEL_CHAR = r"(?:[a-z0-9_\-]|[^\x00-\x7f\s\p{P}\p{Z}\p{C}])"
 _URL_CANDIDATE = regex.compile(
     r"""
-    (?<![\p{L}\p{N}_@$\#＠＃])
+    (?<![a-z0-9_@$\#＠＃])
     (?P<scheme>https?://)?
     (?P<userinfo>[a-z0-9!$&'()*+,;=._~%\-]+(?::[a-z0-9!$&'()*+,;=._~%\-]*)?@)?
     (?P<host>\[[0-9a-f:.]+\]|""" + _LABEL_CHAR + r"""+(?:\.""" + _LABEL_CHAR + r"""+)+)
     (?P<port>:[0-9]{1,5})?
-    (?P<rest>[/?\#][^\s\p{C}\p{Z}<>"{}\\^`]*)?
+    (?P<rest>[/?\#][^\s\p{C}\p{Z}<>"{}\\^`\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF]*)?
     """,
     regex.I | regex.X,
 )
@@ -44,7 +44,8 @@ _URL_CANDIDATE = regex.compile(
 #: ``= _ # / - + &``; a closing bracket only when it closes one opened in the URL).
 _TRAILING = set(".,;:!?'\"*%$@|~[{<»”’…")
 #: Preceding characters that make a match part of a bigger token (an e-mail address, a
-#: ``$cashtag``, a hashtag, a path).
+#: ``$cashtag``, a hashtag, a path). An ASCII letter or digit before a URL does too; any
+#: other letter (CJK text runs straight into a URL) does not (twitter-text).
 _BAD_BEFORE_SCHEME = set("@$#＠＃")
 _BAD_BEFORE_BARE = _BAD_BEFORE_SCHEME | set("./-_:%")
 
@@ -66,6 +67,10 @@ COUNTRY_TLDS = frozenset(
     sd se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv
     tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw""".split()
 )
+
+
+_LATIN_HOST = regex.compile(r"[a-z0-9_.\-\p{Latin}]+", regex.I)
+_LATIN_DOMAIN_END = regex.compile(r"(?:[a-z0-9_\-\p{Latin}]+\.)+[a-z0-9_\-\p{Latin}]+$", regex.I)
 
 
 def _tld_ok(tld: str, has_scheme: bool) -> bool:
@@ -131,19 +136,28 @@ def find_urls(text: str, *, require_scheme: bool = False) -> list[tuple[int, int
             return spans
         start = m.start()
         scheme = bool(m.group("scheme"))
+        host = m.group("host")
+        if not scheme and not _LATIN_HOST.fullmatch(host):
+            # without a scheme only a Latin-script domain counts: "详见example.com" links
+            # "example.com" (twitter-text scans the match for an ASCII/Latin domain)
+            sub = _LATIN_DOMAIN_END.search(host)
+            if sub is None or m.group("userinfo"):
+                pos = start + 1
+                continue
+            start, host = m.start("host") + sub.start(), sub.group(0)
         before = text[start - 1] if start else " "
         bad_before = _BAD_BEFORE_SCHEME if scheme else _BAD_BEFORE_BARE
         ok = (
             (scheme or not require_scheme)
             and before not in bad_before
-            and not regex.match(r"[\p{L}\p{N}]", before)
+            and not (before.isascii() and before.isalnum())
             and (scheme or not m.group("userinfo"))
-            and _host_ok(m.group("host"), scheme)
+            and _host_ok(host, scheme)
         )
         if not ok:
             pos = start + 1
             continue
-        end = start + len(_trim(m.group(0)))
+        end = m.start() + len(_trim(m.group(0)))
         spans.append((start, end))
         pos = end
 
