@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -84,6 +85,18 @@ def test_second_run_is_quiet_and_skips_parsing(scheduled):
     assert second.changed == [] and second.removed == []
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
+    # a deleted page is rebuilt; a deleted cache only costs time: the same bytes come back
+    page = (out / "past" / "index.html").read_bytes()
+    atom = (out / "atom.xml").read_bytes()
+    (out / "past" / "index.html").unlink()
+    third = _build(folder, out, "2026-05-20T00:00:00Z")
+    assert third.changed == ["past/index.html"] and third.parsed == 1
+    assert (out / "past" / "index.html").read_bytes() == page
+    shutil.rmtree(out / ".dispatch-cache")
+    fourth = _build(folder, out, "2026-05-20T00:00:00Z")
+    assert fourth.parsed == 3 and fourth.changed == []
+    assert (out / "atom.xml").read_bytes() == atom
+
 
 def test_changed_files_are_exactly_the_outputs(scheduled):
     folder, out = scheduled
@@ -162,9 +175,13 @@ def test_entry_updated_changes_only_with_content(tmp_path):
     assert updated() == {"Alpha": "2026-05-15T06:30:00+00:00", "Beta": "2026-05-01T19:00:00+00:00",
                          "Gamma": "2026-05-03T20:00:00+00:00", "feed": "2026-05-15T06:30:00+00:00"}
     assert "alpha/index.html" in report.changed and "beta/index.html" not in report.changed
-    # and it stays there on later runs
-    _build(folder, out, "2026-05-20T00:00:00Z")
+    # and it stays there on later runs, even when a settings change re-renders every issue
+    toml = folder.parent / "dispatch.toml"
+    toml.write_text(toml.read_text().replace("Test Weekly", "Test Daily"))
+    report = _build(folder, out, "2026-05-20T00:00:00Z")
+    assert report.parsed == 3
     assert updated()["Alpha"] == "2026-05-15T06:30:00+00:00"
+    assert updated()["Beta"] == "2026-05-01T19:00:00+00:00"
     # newest first by date even though Alpha was updated last
     assert [e.title for e in feedparser.parse((out / "atom.xml").read_bytes()).entries] == ["Gamma", "Beta", "Alpha"]
 

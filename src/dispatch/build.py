@@ -15,8 +15,8 @@ newest first.
 
 Stability: output depends only on the sources, settings and layout (no clock, time zone or
 hash seed). An entry's ``updated`` is front-matter ``updated`` when given; otherwise it is
-its publication date until its content (title, summary, HTML) changes, then the build time
-of the change, kept in the cache so later builds repeat it. Files are written atomically
+its publication date until what the author wrote (title, summary, Markdown body) changes,
+then the build time of the change (a new layout or dispatch version does not count), kept in the cache so later builds repeat it. Files are written atomically
 (temp + rename) and only when their bytes change; stale pages of issues that were
 unpublished are removed.
 
@@ -52,10 +52,11 @@ from .frontmatter import parse_date
 from .layout import layout_dirs
 from .output import write_file
 from .parse import parse_issue
+from .source import read_source
 from .textutil import slugify
 
 CACHE_DIR = ".dispatch-cache"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 ISSUE_SUFFIXES = (".md", ".markdown")
 
 
@@ -63,8 +64,10 @@ ISSUE_SUFFIXES = (".md", ".markdown")
 class Record:
     """What the build knows about one source file (kept in the cache between runs).
 
-    Dates are ISO 8601 strings in UTC; ``content_sha`` is the SHA-256 of the entry's title,
-    summary and HTML; ``page_size`` is the byte size of its web page.
+    Dates are ISO 8601 strings in UTC; ``content_sha`` is the SHA-256 of the rendered body
+    HTML (the key of its cached copy); ``text_sha`` the SHA-256 of what the author wrote (title,
+    summary, Markdown body), which decides the entry's ``updated``; ``page_size`` is the byte
+    size of its web page.
     """
 
     source: str
@@ -80,6 +83,7 @@ class Record:
     lang: str
     summary: str
     content_sha: str
+    text_sha: str
     page_size: int
     updated_given: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -174,8 +178,6 @@ def xml_warnings(path: Path, text: str) -> list[str]:
 
 def _key_line(path: Path, key: str) -> int:
     """The 1-based line of front-matter ``key`` in ``path`` (1 when it is not written)."""
-    from .source import read_source
-
     return read_source(path).front.lines.get(key, 1)
 
 
@@ -313,6 +315,7 @@ def build_archive(
 
     def materialize(path: Path, key: str, raw: bytes) -> Record:
         issue = parse_issue(path, settings)
+        report.parsed += 1
         content = content_html(issue, settings)
         meta = issue.meta
         given = meta.extra.get("updated") or meta.extra.get("modified") or meta.extra.get("lastmod")
@@ -322,7 +325,8 @@ def build_archive(
             updated_given = updated_given.astimezone(timezone.utc).isoformat()
         summary = xml_safe(issue.summary)
         title = xml_safe(meta.title)
-        content_sha = _sha(title, summary, content)
+        content_sha = _sha(content)
+        text_sha = _sha(title, summary, read_source(path).body)
         page = None
         if not meta.draft and meta.date <= now:
             feeds = _feeds_for(settings, _tag_pairs(list(meta.tags)))
@@ -333,7 +337,7 @@ def build_archive(
             source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=meta.id, title=title, slug=meta.slug,
             permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
             tags=list(meta.tags), author=xml_safe(meta.author or settings.author or settings.site_name),
-            lang=meta.lang, summary=summary, content_sha=content_sha, page_size=len(page) if page else -1,
+            lang=meta.lang, summary=summary, content_sha=content_sha, text_sha=text_sha, page_size=len(page) if page else -1,
             updated_given=updated_given,
             warnings=xml_warnings(path, raw.decode("utf-8", "replace")),
         )
@@ -351,7 +355,6 @@ def build_archive(
             records[key] = cached
         else:
             records[key] = materialize(path, key, raw)
-            report.parsed += 1
         report.warnings.extend(records[key].warnings)
 
     # 2. unique ids and slugs (a second issue with one id would replace the first in readers).
@@ -386,18 +389,20 @@ def build_archive(
             seen = history.get(rec.id)
             if seen is None:
                 when = rec.when
-            elif seen.get("content") == rec.content_sha:
+            elif seen.get("text") == rec.text_sha:
                 when = datetime.fromisoformat(seen["updated"])
-            else:
-                when = max(now, rec.when)
+            else:  # edited since: the time of this run (never earlier than the last update)
+                when = max(now, rec.when, datetime.fromisoformat(seen["updated"]))
         updated[rec.id] = when
-        history[rec.id] = {"content": rec.content_sha, "updated": when.isoformat()}
+        history[rec.id] = {"text": rec.text_sha, "updated": when.isoformat()}
 
     def content_of(rec: Record) -> str:
         if rec.source in fresh:
             return fresh[rec.source].content
         try:
-            return cache.content_path(rec.content_sha).read_text(encoding="utf-8")
+            content = cache.content_path(rec.content_sha).read_text(encoding="utf-8")
+            fresh[rec.source] = _Fresh(content)  # read once, even when the issue is in many feeds
+            return content
         except OSError:
             records[rec.source] = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
             return fresh[rec.source].content
@@ -433,7 +438,7 @@ def build_archive(
     for rec in published:
         rel = f"{rec.slug}/index.html"
         target = out / rel
-        if rec.source not in fresh:
+        if rec.source not in fresh or fresh[rec.source].page is None:
             try:
                 if target.stat().st_size == rec.page_size:
                     continue
