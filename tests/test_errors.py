@@ -28,6 +28,12 @@ CASES = {
         "---\ntitle: A\ndate: 2026-01-01\n---\nLead.\n\n## Here {.sidebar}\n\nText.\n", 7, "unknown component"),
     "bad_slug": ("---\ntitle: A\ndate: 2026-01-01\nslug: Not OK!\n---\nBody\n", 4, "not URL-safe"),
     "no_date_anywhere": ("---\ntitle: A\n---\nBody\n", 1, "no date"),
+    "yaml_date_out_of_range": ("---\ntitle: A\ndate: 2026-13-45\n---\nBody\n", 3, "month must be in 1..12"),
+    "yaml_duplicate_key": ("---\ntitle: First\ndate: 2026-01-01\ntitle: Second\n---\nBody\n", 4, "appears twice"),
+    "pelican_duplicate_key": ("Title: A\nDate: 2026-01-01\nTitle: B\n\nBody\n", 3, "appears twice"),
+    "yaml_nested_too_deep": ("---\ntitle: A\ndate: 2026-01-01\nx: " + "[" * 3000 + "\n---\nBody\n", 2, "too deeply"),
+    "markdown_nested_too_deep": ("---\ntitle: A\ndate: 2026-01-01\n---\n" + "> " * 400 + "deep\n", 5, "too deeply"),
+    "authors_not_names": ("---\ntitle: A\ndate: 2026-01-01\nauthors: [{a: 1}]\n---\nBody\n", 4, "'authors' must be a list"),
 }
 
 
@@ -90,3 +96,78 @@ def test_failed_render_keeps_previous_output(tmp_path):
     after = {p.name: p.read_bytes() for p in (tmp_path / "out" / "a").iterdir()}
     assert before == after
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a"]  # no temporary folders left
+
+
+def test_directory_as_issue_is_one_line(tmp_path):
+    (tmp_path / "issues").mkdir()
+    proc = run("render", "issues", cwd=tmp_path)
+    assert_one_line(proc, "issues: ", "is a folder")
+
+
+def test_render_never_replaces_the_source_folder(tmp_path):
+    """A page-bundle layout (hello/issue.md) rendered with --out . must not delete hello/."""
+    (tmp_path / "hello").mkdir()
+    source = tmp_path / "hello" / "issue.md"
+    source.write_text("---\ntitle: Hello\ndate: 2026-05-22\n---\n\nOnly copy.\n", encoding="utf-8")
+    proc = run("render", "hello/issue.md", "--out", ".", cwd=tmp_path)
+    assert_one_line(proc, "hello: ", "would replace hello/issue.md")
+    assert source.read_text(encoding="utf-8").endswith("Only copy.\n")
+
+
+def test_render_never_replaces_a_folder_of_other_files(tmp_path):
+    (tmp_path / "out" / "a").mkdir(parents=True)
+    (tmp_path / "out" / "a" / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "issue.md").write_text("---\ntitle: A\ndate: 2026-01-01\n---\nBody\n", encoding="utf-8")
+    proc = run("render", "issue.md", "--out", "out", cwd=tmp_path)
+    assert_one_line(proc, "out/a: ", "holds files dispatch did not write (notes.txt)")
+    assert (tmp_path / "out" / "a" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_config_not_utf8_and_bom(tmp_path):
+    (tmp_path / "issue.md").write_text("---\ntitle: A\ndate: 2026-01-01\n---\nBody\n", encoding="utf-8")
+    (tmp_path / "dispatch.toml").write_bytes(b"site_name = \"\xff\"\n")
+    assert_one_line(run("render", "issue.md", cwd=tmp_path), f"{tmp_path / 'dispatch.toml'}: ", "not valid UTF-8")
+    (tmp_path / "dispatch.toml").write_bytes("\ufeffsite_name = \"BOM\"\n".encode("utf-8"))
+    assert run("render", "issue.md", cwd=tmp_path).returncode == 0
+
+
+def test_new_under_a_file(tmp_path):
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    proc = run("new", "Hello", "--dir", "afile/sub", cwd=tmp_path)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_template_runtime_error_names_template_line(tmp_path):
+    (tmp_path / "dispatch.toml").write_text('site_name = "T"\n', encoding="utf-8")
+    (tmp_path / "issue.md").write_text("---\ntitle: A\ndate: 2026-01-01\n---\nLead.\n\n## Bottom line\n\nHi.\n",
+                                       encoding="utf-8")
+    template = tmp_path / "layouts" / "default" / "text" / "bottom_line.txt"
+    template.parent.mkdir(parents=True)
+    template.write_text("ok\n{{ 1/0 }}\n", encoding="utf-8")
+    assert_one_line(run("render", "issue.md", cwd=tmp_path), f"{template}:2: ", "ZeroDivisionError")
+    template.write_bytes(b"\xff\n")
+    assert_one_line(run("render", "issue.md", cwd=tmp_path), f"{template}: ", "not valid UTF-8")
+
+
+def test_control_characters_are_removed_with_a_warning(tmp_path):
+    (tmp_path / "issue.md").write_text("---\ntitle: A\x07B\ndate: 2026-01-01\n---\nPara \x00one\x1b two.\n",
+                                       encoding="utf-8")
+    proc = run("render", "issue.md", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    warnings = proc.stderr.strip().splitlines()
+    assert warnings == [
+        "warning: issue.md:2: removed control character(s) U+0007; they cannot appear in email or XML",
+        "warning: issue.md:5: removed control character(s) U+0000, U+001B; they cannot appear in email or XML",
+    ]
+    assert "Para one two." in (tmp_path / "out" / "ab" / "email.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("raw", ["Text <b>unclosed", "<p>unclosed", '<a href="x">unclosed', "a stray </span> here",
+                                 "<![CDATA[ x ]]> y", "<?php echo 1; ?> z", "<!DOCTYPE html> w"])
+def test_unbalanced_inline_html_renders(tmp_path, raw):
+    (tmp_path / "issue.md").write_text(f"---\ntitle: A\ndate: 2026-01-01\n---\nLead {raw} end.\n\n## S\n\nAfter.\n",
+                                       encoding="utf-8")
+    proc = run("render", "issue.md", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out" / "a" / "email.html").read_text(encoding="utf-8")
+    assert "end." in html and "After." in html

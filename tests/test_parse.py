@@ -297,3 +297,37 @@ def test_list_items_keep_nested_blocks(tmp_path):
     path = write(tmp_path, "---\ntitle: A\ndate: 2026-01-01\n---\n- one\n\n    more\n\n- two\n")
     block = parse_issue(path, NZ).lead[0]
     assert isinstance(block, ListBlock) and len(block.items) == 2 and len(block.items[0]) == 2
+
+
+def test_faq_question_forms_keep_links(tmp_path):
+    path = write(tmp_path, """
+        ---
+        title: A
+        date: 2026-01-01
+        ---
+        ## FAQ
+
+        Q: Is [Kimi](https://e.com/k) open? Yes.
+
+        **Q:** Bold marker? Answer two.
+
+        **Q: Whole bold?** Answer three.
+        """)
+    entries = parse_issue(path, NZ).sections[0].data.entries
+    assert [e.question for e in entries] == ["Is Kimi open?", "Bold marker?", "Whole bold?"]
+    assert entries[0].question_inlines[1].href == "https://e.com/k"
+    assert [plain_text(e.answer[0].children) for e in entries] == ["Yes.", "Answer two.", "Answer three."]
+
+
+def test_unclosed_fence_does_not_swallow_sections(tmp_path):
+    path = write(tmp_path, "---\ntitle: A\ndate: 2026-01-01\n---\n```\nnot closed\n\n## Bottom Line\n\nStill a component.\n")
+    issue = parse_issue(path, NZ)
+    assert [s.kind for s in issue.sections] == ["bottom_line"]
+
+
+def test_numbers_keep_every_column(tmp_path):
+    path = write(tmp_path, "---\ntitle: A\ndate: 2026-01-01\n---\n## Numbers\n\n| Metric | Value | Note |\n"
+                           "|---|---|---|\n| [Funding](https://e.com/f) | $2B | Noteword |\n")
+    numbers = parse_issue(path, NZ).sections[0].data
+    assert numbers.columns == 3 and numbers.header == ("Metric", "Value", "Note")
+    assert numbers.rows[0].note == "Noteword" and numbers.rows[0].cells[0][0].href == "https://e.com/f"

@@ -78,9 +78,12 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     try:
         md.convert(src.body)
         return _assemble(path, src, meta, registry, md, settings)
-    except RecursionError:
-        raise SourceError("the Markdown is nested too deeply to read (hundreds of levels of quotes or lists)",
-                          path, src.body_line) from None
+    except (RecursionError, _TooDeep):
+        deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (MAX_DEPTH, MAX_DEPTH * 2))
+        line = next((src.body_line + i for i, text in enumerate(src.body.split("\n")) if deep.match(text)),
+                    src.body_line)
+        raise SourceError(f"quotes or lists are nested too deeply (more than {MAX_DEPTH} levels); flatten them",
+                          path, line) from None
 
 
 def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
@@ -153,20 +156,34 @@ def _unique(anchor: str, seen: set[str]) -> str:
     return candidate
 
 
+#: Deepest nesting of quotes and lists accepted; deeper input would exhaust Python's stack
+#: in the renderers.
+MAX_DEPTH = 40
+
+
+class _TooDeep(Exception):
+    pass
+
+
 class _Walker:
     """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
 
     def __init__(self, md: markdown.Markdown):
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
+        self.depth = 0
 
     # -- blocks --------------------------------------------------------------------
     def blocks(self, elems) -> list[Block]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep()
         out: list[Block] = []
         for elem in elems:
             block = self.block(elem)
             if block is not None:
                 out.append(block)
+        self.depth -= 1
         return out
 
     def block(self, elem: ET.Element) -> Block | None:
