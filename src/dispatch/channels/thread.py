@@ -186,7 +186,7 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
             m = _WORDISH.match(text, pos)
             if m and not _CJK.match(ch):
                 end = m.end()
-                # an emoji or CJK inside the run ends it at a grapheme boundary
+                # a URL that starts inside the run (after "(", say) is an atom of its own
                 inner = next((s for s, e in urls if pos < s < end), end)
                 end = min(end, inner)
             else:
