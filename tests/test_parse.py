@@ -331,3 +331,10 @@ def test_numbers_keep_every_column(tmp_path):
     numbers = parse_issue(path, NZ).sections[0].data
     assert numbers.columns == 3 and numbers.header == ("Metric", "Value", "Note")
     assert numbers.rows[0].note == "Noteword" and numbers.rows[0].cells[0][0].href == "https://e.com/f"
+
+
+def test_mailchimp_merge_tag_in_body_is_not_emphasis(tmp_path):
+    path = write(tmp_path, "---\ntitle: A\ndate: 2026-01-01\n---\nKia ora *|FNAME|*, and *this*.\n")
+    para = parse_issue(path, NZ).lead[0]
+    assert plain_text(para.children) == "Kia ora *|FNAME|*, and this."
+    assert para.children[0].text == "Kia ora *|FNAME|*, and "

@@ -76,7 +76,7 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
 
     md = new_markdown()
     try:
-        md.convert(src.body)
+        md.convert(_protect_merge_tags(src.body))
         return _assemble(path, src, meta, registry, md, settings)
     except (RecursionError, _TooDeep):
         deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (MAX_DEPTH, MAX_DEPTH * 2))
@@ -84,6 +84,15 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
                     src.body_line)
         raise SourceError(f"quotes or lists are nested too deeply (more than {MAX_DEPTH} levels); flatten them",
                           path, line) from None
+
+
+_MAILCHIMP_TAG = re.compile(r"(?<!\\)\*\|([A-Z0-9_:]+)\|\*")
+
+
+def _protect_merge_tags(body: str) -> str:
+    """Escape Mailchimp merge tags (``*|FNAME|*``) so Markdown does not read their stars as
+    emphasis; other platforms' tags (``{{ x }}``, ``%%{x}%%``) need no protection."""
+    return _MAILCHIMP_TAG.sub(r"\\*|\1|\\*", body)
 
 
 def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
