@@ -9,12 +9,24 @@ Library API (the CLI is a thin layer over it)::
     report = render_issue("issues/2026-05-22-moonshot-moment.md", "dist")
 """
 
-from .config import Settings, load_settings
 from .errors import ConfigError, DispatchError, RenderError, SourceError
-from .parse import parse_issue
-from .render import RenderReport, render_issue
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Settings": "config", "load_settings": "config", "parse_issue": "parse",
+    "RenderReport": "render", "render_issue": "render",
+}
+
+
+def __getattr__(name: str):
+    """Import the heavier parts (Markdown, MJML, premailer…) on first use, so the CLI starts
+    fast for commands that do not need them."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'dispatch' has no attribute {name!r}")
 
 __all__ = [
     "ConfigError", "DispatchError", "RenderError", "RenderReport", "Settings", "SourceError",

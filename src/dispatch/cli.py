@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .errors import DispatchError
+from .platforms import PLATFORMS
 
 
 def _fail(exc: DispatchError) -> None:
@@ -18,7 +19,7 @@ def _fail(exc: DispatchError) -> None:
     sys.exit(2)
 
 
-_PLATFORMS = ("generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack")
+_PLATFORMS = tuple(PLATFORMS)
 
 
 def _size(n: int) -> str:
