@@ -281,3 +281,15 @@ def test_example_repository_builds(tmp_path):
     assert report.published == ["tag:briefing.example.nz,2026-05-22:moonshot-moment"]
     cache = json.loads((tmp_path / "public" / ".dispatch-cache" / "index.json").read_text())
     assert cache["records"]["2026-05-22-moonshot-moment.md"]["slug"] == "moonshot-moment"
+
+
+def test_only_drafts_gives_valid_quiet_empty_feeds(tmp_path):
+    folder = write_archive(tmp_path, {"d.md": issue_text("D", "2026-05-01", draft=True),
+                                      "README.md": "Notes for the editors, not an issue.\n",
+                                      "_template.md": "---\ntitle: x\n---\n"})
+    out = tmp_path / "public"
+    first = _build(folder, out, "2026-06-01T00:00:00Z")
+    assert first.parsed == 1 and first.drafts == 1 and first.published == []
+    assert feed_items(out / "atom.xml") == [] and feed_items(out / "feed.json") == []
+    assert "<updated>1970-01-01T00:00:00+00:00</updated>" in (out / "atom.xml").read_text()
+    assert _build(folder, out, "2026-06-05T00:00:00Z").changed == []

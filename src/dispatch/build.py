@@ -58,6 +58,9 @@ from .textutil import slugify
 CACHE_DIR = ".dispatch-cache"
 CACHE_VERSION = 2
 ISSUE_SUFFIXES = (".md", ".markdown")
+#: ``updated`` of a feed with no entries yet (RFC 4287 requires one): fixed, so rebuilding an
+#: empty archive stays quiet instead of rewriting its feeds with the clock.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -145,7 +148,7 @@ def parse_now(value: str | None) -> datetime:
 
 def issue_files(folder: Path) -> list[Path]:
     """Every issue file under ``folder`` (``*.md``, ``*.markdown``; hidden files and folders,
-    and names starting with ``_`` skipped), sorted by path.
+    names starting with ``_`` and ``README.md`` skipped), sorted by path.
 
     Raises:
         DispatchError: ``folder`` is not a folder.
@@ -157,7 +160,7 @@ def issue_files(folder: Path) -> list[Path]:
         rel = path.relative_to(folder)
         if any(part.startswith((".", "_")) for part in rel.parts):
             continue
-        if path.suffix.lower() in ISSUE_SUFFIXES and path.is_file():
+        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and path.is_file():
             found.append(path)
     return sorted(found)
 
@@ -417,7 +420,7 @@ def build_archive(
     limit = settings.feed.limit
     top = [entry(r) for r in published[:limit]]
     site = FeedInfo(id=base, title=settings.site_name, home=base, self_url="", description=settings.site_name,
-                    lang=settings.language, fallback_updated=now)
+                    lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
     writes["feed.xml"] = render_rss(top, dataclasses.replace(site, self_url=base + "feed.xml"), settings)
     writes["atom.xml"] = render_atom(top, dataclasses.replace(site, self_url=base + "atom.xml"), settings)
     writes["feed.json"] = render_json_feed(top, dataclasses.replace(site, self_url=base + "feed.json"), settings)
@@ -431,7 +434,7 @@ def build_archive(
         name = tag_names[slug]
         info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
                         self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
-                        lang=settings.language, fallback_updated=now)
+                        lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
         writes[f"tags/{slug}/atom.xml"] = render_atom([entry(r) for r in tag_entries[slug][:limit]], info, settings)
 
     # 6. pages: rendered for fresh issues, or when the file on disk is missing or not ours.
