@@ -139,3 +139,27 @@ def test_size_warning(kib, expect):
 
     hint = write_hint(Path("email.html"), kib * 1024)
     assert (hint is None) if expect is None else (expect in hint and f"{kib:.1f} KB" in hint)
+
+
+def test_links_in_component_parts_survive_every_channel(tmp_path):
+    """Links in headings, FAQ questions, Numbers cells and Sources items, and a third
+    Numbers column, reach both the email and the text part."""
+    from dispatch.config import Settings
+    from dispatch.render import render_issue
+
+    source = tmp_path / "c.md"
+    source.write_text(
+        "---\ntitle: A\ndate: 2026-01-01\n---\n## [Linked](https://h.example/) heading\n\nx\n\n"
+        "## FAQ\n\nQ: Is [Kimi](https://e.com/k) open? Yes.\n\n"
+        "## Numbers\n\n| Metric | Value | Note |\n|---|---|---|\n| [Funding](https://e.com/f) | $2B | Noteword |\n\n"
+        "## Sources\n\n- [A](https://u1.example/) and [B](https://u2.example/)\n- Plain — https://u3.example/x.\n",
+        encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", Settings())
+    html = (report.folder / "email.html").read_text(encoding="utf-8")
+    text = (report.folder / "email.txt").read_text(encoding="utf-8")
+    for url in ("https://h.example/", "https://e.com/k", "https://e.com/f", "https://u1.example/",
+                "https://u2.example/", "https://u3.example/x"):
+        assert f'href="{url}' in html, url
+        assert url in text, url
+    assert "Noteword" in html and "Funding [3]    $2B  Noteword" in text
+    assert "Q: Is Kimi [2] open?" in text and "- A [4] and B [5]" in text
