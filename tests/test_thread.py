@@ -272,3 +272,10 @@ def test_mixed_content_always_fits_and_loses_nothing():
                 assert post.count("https://example.com/some") == post.count(url)  # never a cut URL
             joined = "".join(body(p) for p in posts[:-1])
             assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", text)
+
+
+def test_a_long_run_of_emoji_with_no_spaces_splits_between_sequences():
+    """UAX #14 gives emoji class ID: a line may break between two sequences, never inside one."""
+    family = "👨\u200d👩\u200d👧\u200d👦"
+    pieces = [word for _, word in word_pieces(family * 200)]
+    assert pieces == [family] * 200

@@ -143,7 +143,8 @@ _SENTENCE_BREAK = regex.compile(
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF]")
 _NO_BREAK_BEFORE = set("、。，．！？：；）」』】〉》〕”’・ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ)]}!?,.:;%")
 _NO_BREAK_AFTER = set("（「『【〈《〔“‘([{$")
-_WORDISH = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF]+")
+_WORDISH = regex.compile(
+    r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF\p{Extended_Pictographic}\p{Regional_Indicator}]+")
 
 
 def sentence_pieces(text: str) -> list[tuple[str, str]]:
@@ -162,11 +163,20 @@ def sentence_pieces(text: str) -> list[tuple[str, str]]:
     return [(s, p) for s, p in out if p]
 
 
+_EMOJI_START = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
+
+
+def _ideographic(cluster: str) -> bool:
+    """Whether a line may break next to ``cluster`` with no space: CJK ideographs and kana
+    (UAX #14 class ID) and emoji sequences (UAX #14 LB30b: also class ID)."""
+    return bool(_CJK.match(cluster) or _EMOJI_START.match(cluster))
+
+
 def word_pieces(text: str) -> list[tuple[str, str]]:
     """Cut ``text`` into unbreakable words: ``(separator, word)`` pairs.
 
     Words are separated by spaces; within a run with no spaces, a break is allowed only next
-    to a CJK character (UAX #14 lets ideographs break), never before closing punctuation or
+    to a CJK character or between emoji sequences (UAX #14 lets class ID break), never before closing punctuation or
     after opening punctuation. URLs, mentions, hashtags, numbers (``5.50%``) and emoji
     sequences (grapheme clusters) are atoms and never cut.
     """
@@ -184,7 +194,7 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
             end = url[1]
         else:
             m = _WORDISH.match(text, pos)
-            if m and not _CJK.match(ch):
+            if m and not _ideographic(ch):
                 end = m.end()
                 # a URL that starts inside the run (after "(", say) is an atom of its own
                 inner = next((s for s, e in urls if pos < s < end), end)
@@ -201,7 +211,7 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
             continue
         prev = words[-1][1]
         breakable = space_before or (
-            (_CJK.match(atom[0]) or _CJK.match(prev[-1]))
+            (_ideographic(atom) or _ideographic(graphemes(prev)[-1]))
             and atom[0] not in _NO_BREAK_BEFORE and prev[-1] not in _NO_BREAK_AFTER
         )
         if breakable:
