@@ -19,7 +19,7 @@ from dispatch.build import build_archive, parse_now
 from dispatch.config import load_settings
 
 from conftest import EXAMPLE
-from test_build_support import BASE, issue_text, urls_in_html, write_archive
+from test_build_support import issue_text, urls_in_html, write_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-06-01T00:00:00Z"

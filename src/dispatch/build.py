@@ -35,12 +35,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .channels.feed import EntryData, content_html, xml_safe, _NOT_XML_CHAR

@@ -20,7 +20,7 @@ on its input: the feed's ``updated``/``lastBuildDate`` is the newest entry's ``u
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Sequence
 
@@ -83,8 +83,6 @@ def _generator(info: FeedInfo, settings: Settings) -> FeedGenerator:
 
 
 def _utc_entry(entry: EntryData) -> EntryData:
-    from dataclasses import replace
-
     return replace(entry, published=utc(entry.published), updated=utc(entry.updated))
 
 
