@@ -338,3 +338,20 @@ def test_mailchimp_merge_tag_in_body_is_not_emphasis(tmp_path):
     para = parse_issue(path, NZ).lead[0]
     assert plain_text(para.children) == "Kia ora *|FNAME|*, and this."
     assert para.children[0].text == "Kia ora *|FNAME|*, and "
+
+
+def test_code_is_verbatim(tmp_path):
+    path = write(tmp_path, "---\ntitle: A\ndate: 2026-01-01\n---\nUse `a > b && c < d` here.\n\n    x -> &amp;\n")
+    lead = parse_issue(path, NZ).lead
+    assert lead[0].children[1].text == "a > b && c < d"
+    assert lead[1].text == "x -> &amp;"
+
+
+def test_config_docstring_example_is_valid(tmp_path):
+    import dispatch.config as config
+
+    doc = config.__doc__
+    example = "\n".join(line[4:] for line in doc[doc.index("Example::") + 9:doc.index("Unknown keys")].splitlines())
+    (tmp_path / "dispatch.toml").write_text(example, encoding="utf-8")
+    settings = config.load_settings(tmp_path)
+    assert settings.platform == "mailchimp" and settings.thread.limits == {"mastodon": 5000}

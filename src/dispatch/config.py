@@ -11,6 +11,7 @@ Example::
     author = "Aroha Smith"
     timezone = "Pacific/Auckland"
     language = "en-NZ"
+    platform = "mailchimp"              # sending platform preset (dispatch.platforms)
 
     [thread]
     platforms = ["x", "bluesky", "mastodon"]
@@ -19,8 +20,6 @@ Example::
 
     [components.aliases]
     bottom_line = ["TL;DR", "In short"]
-
-    platform = "mailchimp"              # sending platform preset (dispatch.platforms)
 
     [links]
     params = { utm_source = "briefing", utm_medium = "email", utm_campaign = "{slug}" }

@@ -218,7 +218,7 @@ class _Walker:
         if tag == "pre":
             code = elem.find("code")
             text = (code.text if code is not None else elem.text) or ""
-            text = self._unstash_text(text)
+            text = html.unescape(self._unstash_text(text))  # stored HTML-escaped, like code spans
             lang = ""
             if code is not None:
                 m = re.search(r"language-(\S+)", code.get("class") or "")
@@ -300,8 +300,8 @@ class _Walker:
             return Emph(tuple(self.inlines(elem)))
         if tag == "strong":
             return Strong(tuple(self.inlines(elem)))
-        if tag == "code":
-            return Code(self._unstash_text(elem.text or ""))
+        if tag == "code":  # Python-Markdown stores code spans HTML-escaped (util.code_escape)
+            return Code(html.unescape(self._unstash_text(elem.text or "")))
         if tag == "a":
             href = _amp(self._unstash_text(elem.get("href", "")))
             return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
