@@ -427,3 +427,26 @@ def test_mjml_error_shows_where(tmp_path):
         compile_mjml("<mjml><mj-head><mj-style>/* a <b> in css */</mj-style></mj-head><mj-body></mj-body></mjml>", "")
     assert err.value.message.startswith("MJML could not compile the email layout: ")
     assert "near '<mjml><mj-head><mj-style>/* a <b> in css */</mj-style></mj-head><mj-bo" in err.value.message
+
+
+def test_link_params_skip_the_configured_unsubscribe_url(tmp_path):
+    from dispatch.channels.email import render_email
+    from dispatch.config import LinkSettings, Settings
+    from dispatch.parse import parse_issue
+
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\nSee [x](https://example.org/x).\n", encoding="utf-8")
+    settings = Settings(unsubscribe_url="https://lists.example.org/u", links=LinkSettings(params={"utm_source": "nl"}))
+    html = render_email(parse_issue(source, settings), settings).html
+    assert 'href="https://example.org/x?utm_source=nl"' in html
+    assert 'href="https://lists.example.org/u"' in html
+
+
+def test_text_part_uses_the_platforms_view_online_tag(tmp_path):
+    from dispatch.render import render_issue
+
+    from conftest import EXAMPLE
+
+    report = render_issue(EXAMPLE, tmp_path, platform="mailchimp")
+    text = (report.folder / "email.txt").read_text(encoding="utf-8")
+    assert "View online: *|ARCHIVE|*" in text and "Unsubscribe: *|UNSUB|*" in text

@@ -77,7 +77,8 @@ def render_issue(
 
     issue = timed("parse", parse_issue, path, settings)
     email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
-    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe))
+    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe,
+                                                     view_online=email.view_online))
     entry = timed("feed", render_entry, issue, settings)
     threads = timed("thread", render_threads, issue, settings)
     files = {

@@ -72,6 +72,7 @@ class EmailResult:
         platform: the :class:`~dispatch.platforms.Platform` preset used.
         warnings: lines for the user (images without alt text).
         unsubscribe: the unsubscribe link or merge tag used (``""``: none), for the text part.
+        view_online: the view-online link or merge tag used, for the text part.
     """
 
     html: str
@@ -79,6 +80,7 @@ class EmailResult:
     platform: Platform = PLATFORMS["generic"]
     warnings: tuple[str, ...] = ()
     unsubscribe: str = ""
+    view_online: str = ""
 
     @property
     def bytes(self) -> int:
@@ -130,6 +132,7 @@ def render_email(
     base = issue.permalink
     h = HtmlRenderer(url=lambda u: _absolute(u, base), classes={"table": "md-table"})
     unsubscribe = preset.unsubscribe or (settings.unsubscribe_url if preset.name == "generic" else "")
+    view_online = preset.view_online or issue.permalink
     mjml_source = render(
         env,
         "email/issue.mjml",
@@ -143,14 +146,15 @@ def render_email(
         h=h,
         dir=text_direction(issue.meta.lang),
         dateline=f"{issue.meta.date:%-d %B %Y}",
-        view_online=preset.view_online or issue.permalink,
+        view_online=view_online,
         unsubscribe=unsubscribe,
         platform=preset,
         section_templates=section_templates,
     )
     inline_css = env.loader.get_source(env, "email/inline.css")[0]  # type: ignore[union-attr]
     params = link_params(settings, issue)
-    document = compile_mjml(mjml_source, inline_css, params)
+    # no tracking parameters on the unsubscribe link (a configured URL, not a merge tag)
+    document = compile_mjml(mjml_source, inline_css, params, keep=(unsubscribe,) if unsubscribe else ())
     if preset.form == "fragment":
         html = body_fragment(document)
     elif preset.form == "content":
@@ -165,7 +169,7 @@ def render_email(
             "shorten the issue or pass --allow-clip",
             issue.path,
         )
-    return EmailResult(html, document, preset, tuple(warnings), unsubscribe)
+    return EmailResult(html, document, preset, tuple(warnings), unsubscribe, view_online)
 
 
 def text_direction(lang: str) -> str:
@@ -206,10 +210,10 @@ def add_params(url: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def _add_params_to_hrefs(html: str, params: dict[str, str]) -> str:
+def _add_params_to_hrefs(html: str, params: dict[str, str], keep: tuple[str, ...] = ()) -> str:
     def fix(m: re.Match[str]) -> str:
         url = htmllib.unescape(m.group(2))
-        new = add_params(url, params)
+        new = url if url in keep else add_params(url, params)
         if new == url:
             return m.group(0)
         return f"{m.group(1)}{htmllib.escape(new, quote=True)}{m.group(3)}"
@@ -295,10 +299,12 @@ def missing_alt_warnings(issue: Issue) -> list[str]:
     return out
 
 
-def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = None) -> str:
+def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = None,
+                 keep: tuple[str, ...] = ()) -> str:
     """MJML → HTML with ``inline_css`` inlined; merge tags preserved byte for byte.
 
-    After inlining: ``params`` are added to web links (:func:`add_params`), every ``<img>``
+    After inlining: ``params`` are added to web links (:func:`add_params`) except the URLs in
+    ``keep`` (the unsubscribe link), every ``<img>``
     without ``alt`` gets ``alt=""`` (MRML omits it), the preheader filler is written back as
     ASCII character references, and the doctype premailer drops is put back.
 
@@ -326,7 +332,7 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     html = _STYLE_OPEN.sub(r'<style data-premailer="ignore"\1>', html)
     html = inline(html, inline_css)
     if params:
-        html = _add_params_to_hrefs(html, params)
+        html = _add_params_to_hrefs(html, params, keep)
     html = _IMG_TAG.sub(lambda m: m.group(0) if _HAS_ALT.search(m.group(0)) else '<img alt=""' + m.group(0)[4:], html)
     html = html.replace(_FILLER_CHARS, PREHEADER_FILLER).replace(' data-premailer="ignore"', "")
     html = re.sub(r"dispatchmergetag(\d+)x", lambda m: tags[int(m.group(1))], html)
