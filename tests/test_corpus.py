@@ -53,7 +53,7 @@ def email_words(html: str) -> set[str]:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_corpus_renders_with_every_word(tmp_path, path):
     report = render_issue(path, tmp_path, Settings(base_url="https://archive.example.org/"))
-    assert sorted(p.name for p in report.folder.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in report.folder.iterdir()) == sorted([*OUTPUTS, ".dispatch-output"])
     words = source_words(path)
     assert len(words) > 100
     missing_text = words - output_words((report.folder / "email.txt").read_text(encoding="utf-8"))

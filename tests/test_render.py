@@ -36,7 +36,7 @@ def email_text(report) -> str:
 
 
 def test_writes_five_files(rendered):
-    assert sorted(p.name for p in rendered.folder.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in rendered.folder.iterdir()) == sorted([*OUTPUTS, ".dispatch-output"])
     assert rendered.folder.name == "moonshot-moment"
     for name in OUTPUTS:
         assert rendered.sizes[name] == (rendered.folder / name).stat().st_size > 0
@@ -163,3 +163,27 @@ def test_links_in_component_parts_survive_every_channel(tmp_path):
         assert url in text, url
     assert "Noteword" in html and "Funding [3]    $2B  Noteword" in text
     assert "Q: Is Kimi [2] open?" in text and "- A [4] and B [5]" in text
+
+
+def test_local_images_are_copied_beside_the_outputs(tmp_path):
+    """An image next to the issue is published where the email's absolute URL points."""
+    from dispatch.config import Settings
+    from dispatch.render import render_issue
+
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nLead ![A chart](img/chart.png).\n\n"
+                      "![Gone](img/gone.png)\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    assert (report.folder / "img" / "chart.png").read_bytes() == b"\x89PNG\r\n\x1a\nfake"
+    assert report.sizes["img/chart.png"] == 12
+    assert 'src="https://n.example/pics/img/chart.png"' in (report.folder / "email.html").read_text(encoding="utf-8")
+    assert report.warnings == [f"{source}:7: image 'img/gone.png' not found (looked for {tmp_path / 'img' / 'gone.png'}); "
+                               "readers will see it broken"]
+    # a second render may replace the image folder it wrote itself
+    (tmp_path / "img" / "chart.png").unlink()
+    source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nNo images now.\n", encoding="utf-8")
+    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    assert not (report.folder / "img").exists()

@@ -12,6 +12,8 @@ connection with STARTTLS (RFC 3207) when the server offers it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hashlib
 import os
 import smtplib

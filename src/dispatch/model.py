@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterable, Iterator, Union
 
 
 # --- inlines ---------------------------------------------------------------------------
@@ -172,6 +172,34 @@ class Footnotes:
 Block = Union[Paragraph, Heading, ListBlock, Quote, CodeBlock, Table, Rule, HtmlBlock, Footnotes]
 
 
+def walk_inlines(nodes: Iterable[Inline]) -> Iterator[Inline]:
+    """Inlines depth first (children of emphasis and links included)."""
+    for node in nodes:
+        yield node
+        if isinstance(node, (Emph, Strong, Link)):
+            yield from walk_inlines(node.children)
+
+
+def walk_blocks(blocks: Iterable[Block]) -> Iterator[Block | Inline]:
+    """Blocks and their inlines depth first, in source order."""
+    for block in blocks:
+        yield block
+        if isinstance(block, (Paragraph, Heading)):
+            yield from walk_inlines(block.children)
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                yield from walk_blocks(item)
+        elif isinstance(block, Quote):
+            yield from walk_blocks(block.children)
+        elif isinstance(block, Table):
+            for row in (block.head, *block.rows):
+                for cell in row:
+                    yield from walk_inlines(cell)
+        elif isinstance(block, Footnotes):
+            for _, item in block.items:
+                yield from walk_blocks(item)
+
+
 # --- document --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -263,6 +291,24 @@ class Issue:
     permalink: str
     source_hash: str
     warnings: tuple[str, ...] = ()
+
+    def walk(self) -> "Iterator[Block | Inline]":
+        """Every block and inline of the issue in source order, depth first (lead, sections,
+        footnotes), for checks that look at all content (images, links)."""
+        blocks: list[Block] = list(self.lead)
+        for section in self.sections:
+            blocks.extend(section.blocks)
+        if self.footnotes:
+            blocks.append(self.footnotes)
+        return walk_blocks(blocks)
+
+    def source_line(self, needle: str, default: int = 0) -> int:
+        """The first 1-based line of the source file containing ``needle``, else ``default``."""
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return default
+        return next((n for n, text in enumerate(lines, 1) if needle and needle in text), default)
 
     def component(self, kind: str) -> Section | None:
         """Return the first section of ``kind`` or ``None``."""

@@ -12,13 +12,26 @@ from typing import Iterable
 from .errors import DispatchError
 
 
+#: Lists the top-level names a render wrote into its folder, so a later render may replace
+#: them (and only them).
+MANIFEST = ".dispatch-output"
+
+
+def _manifest(folder: Path) -> set[str]:
+    try:
+        return {line for line in (folder / MANIFEST).read_text(encoding="utf-8").splitlines() if line}
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
 def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable[str] = (),
                  protect: Iterable[Path] = ()) -> dict[str, int]:
     """Replace folder ``target`` by one holding ``files`` (name → bytes), atomically.
 
-    An existing ``target`` is replaced only when it holds nothing but files named in
-    ``files`` or ``replaceable`` (a previous output); a folder holding anything else, or any
-    path in ``protect`` (the source file), is never replaced.
+    Names may contain ``/`` (``img/chart.png``). An existing ``target`` is replaced only when
+    it holds nothing but names in ``files``, ``replaceable`` or its :data:`MANIFEST` (what the
+    previous render wrote); a folder holding anything else, or any path in ``protect`` (the
+    source file), is never replaced.
 
     Returns:
         name → size in bytes of each file written.
@@ -27,18 +40,20 @@ def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable
         DispatchError: the output folder cannot be created or replaced (permissions, a file
             in the way, a folder holding other files), naming the folder.
     """
-    allowed = set(files) | set(replaceable)
+    allowed = {name.split("/")[0] for name in (*files, *replaceable)} | {MANIFEST}
     resolved = target.resolve()
     for path in protect:
         if resolved == path.resolve() or resolved in path.resolve().parents:
             raise DispatchError(f"the output folder would replace {path}; choose another --out", target)
     if target.is_dir():
+        allowed |= _manifest(target)
         foreign = sorted(p.name for p in target.iterdir() if p.name not in allowed)
         if foreign:
             raise DispatchError(
                 f"holds files dispatch did not write ({', '.join(foreign[:3])}); move them or choose another --out",
                 target,
             )
+    files = {**files, MANIFEST: ("\n".join(sorted({n.split("/")[0] for n in files})) + "\n").encode("utf-8")}
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +81,7 @@ def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {name: len(data) for name, data in files.items()}
+    return {name: len(data) for name, data in files.items() if name != MANIFEST}
 
 
 def write_file(path: Path, data: bytes) -> bool:

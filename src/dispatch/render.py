@@ -12,6 +12,7 @@ from .channels.text import render_text
 from .channels.thread import render_threads, threads_json, threads_text
 from .config import Settings, load_settings
 from .model import Issue
+from .assets import local_assets
 from .output import write_folder
 from .parse import parse_issue
 
@@ -92,9 +93,17 @@ def render_issue(
         from .mail import build_message, message_bytes
 
         files["message.eml"] = message_bytes(build_message(issue, settings, email.document, text.text))
+    assets, asset_warnings = local_assets(issue, settings)
+    prefix = issue.meta.slug + "/"
+    for asset in assets:
+        if asset.url_path.startswith(prefix):
+            files[asset.url_path[len(prefix):]] = asset.file.read_bytes()
+        else:
+            asset_warnings.append(f"{issue.path}:{asset.line}: {asset.src!r} is published by 'dispatch build' at "
+                                  f"{settings.base_url.rstrip('/')}/{asset.url_path}, not copied into {out}/{issue.meta.slug}/")
     folder = Path(out) / issue.meta.slug
     sizes = timed("write", lambda: write_folder(folder, files, replaceable=(*OUTPUTS, "message.eml"), protect=[path]))
-    report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *email.warnings])
+    report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *asset_warnings, *email.warnings])
     report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
     hint = write_hint(folder / "email.html", email.bytes)
     if hint:

@@ -31,10 +31,7 @@ from markupsafe import Markup
 from ..config import Settings
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
-from ..model import (
-    Emph, Footnotes, Heading, HtmlBlock, Image, Issue, Link, ListBlock, Paragraph, Quote, RawHtml, Strong,
-    Table,
-)
+from ..model import HtmlBlock, Image, Issue, RawHtml
 from ..platforms import PLATFORMS, Platform
 from .html import HtmlRenderer, attr
 
@@ -247,56 +244,29 @@ def clean_content(issue: Issue, settings: Settings, params: dict[str, str]) -> s
 
 def missing_alt_warnings(issue: Issue) -> list[str]:
     """One warning per image whose source has no ``alt`` at all (``Image.alt is None``, or a
-    raw ``<img>`` without ``alt``), naming the file and the section's line. Such images are
-    rendered with ``alt=""`` (decorative), which is rarely what the author meant."""
+    raw ``<img>`` without ``alt``), naming the file and the line that holds the image. Such
+    images are rendered with ``alt=""`` (decorative), which is rarely what the author meant."""
     out: list[str] = []
 
-    def warn(src: str, line: int) -> None:
+    def warn(src: str) -> None:
+        line = issue.source_line(src, 0) if src else 0
         where = f"{issue.path}:{line}" if line else str(issue.path)
         out.append(f"{where}: image {src!r} has no alt text; it is sent with alt=\"\" (decorative). "
                    "Describe it, or write alt=\"\" to mark it decorative")
 
-    def inlines(nodes, line: int) -> None:
-        for n in nodes:
-            if isinstance(n, Image) and n.alt is None:
-                warn(n.src, line)
-            elif isinstance(n, (Emph, Strong, Link)):
-                inlines(n.children, line)
-            elif isinstance(n, RawHtml):
-                raw(n.html, line)
-
-    def raw(html: str, line: int) -> None:
-        for tag in _IMG_TAG.findall(html):
-            if not _HAS_ALT.search(tag):
-                src = re.search(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", tag, re.I)
-                warn(src.group(1) if src else "", line)
-
-    def blocks(items, line: int) -> None:
-        for b in items:
-            if isinstance(b, (Paragraph, Heading)):
-                inlines(b.children, line)
-            elif isinstance(b, ListBlock):
-                for item in b.items:
-                    blocks(item, line)
-            elif isinstance(b, Quote):
-                blocks(b.children, line)
-            elif isinstance(b, Table):
-                for row in (b.head, *b.rows):
-                    for cell in row:
-                        inlines(cell, line)
-            elif isinstance(b, HtmlBlock) and not b.is_comment:
-                raw(b.html, line)
-            elif isinstance(b, Footnotes):
-                for _, bs in b.items:
-                    blocks(bs, line)
-
-    blocks(issue.lead, 0)
-    for section in issue.sections:
-        inlines(section.heading, section.line)
-        blocks(section.blocks, section.line)
-    if issue.footnotes:
-        blocks([issue.footnotes], 0)
-    return out
+    for node in issue.walk():
+        if isinstance(node, Image) and node.alt is None:
+            warn(node.src)
+        elif isinstance(node, (RawHtml, HtmlBlock)) and not (isinstance(node, HtmlBlock) and node.is_comment):
+            for tag in _IMG_TAG.findall(node.html):
+                if not _HAS_ALT.search(tag):
+                    src = re.search(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", tag, re.I)
+                    warn(src.group(1) if src else "")
+    for section in issue.sections:  # headings are not walked as blocks
+        for node in section.heading:
+            if isinstance(node, Image) and node.alt is None:
+                warn(node.src)
+    return list(dict.fromkeys(out))  # one warning per image and line
 
 
 def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Block, Inline, Link, ListBlock, Paragraph, Text
+from ..model import Block, Inline, Link, ListBlock, Paragraph
 from ..textutil import find_urls, plain_text
 from . import ComponentError, SectionDraft
 

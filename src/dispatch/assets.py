@@ -1,0 +1,87 @@
+"""Local files an issue refers to (images next to the Markdown), found so that ``render``
+and ``build`` can publish them beside the outputs that link to them.
+
+A reference is *local* when it has no scheme and is not site-absolute (``img/chart.png``,
+``../images/logo.svg``, not ``https://…``, ``/logo.svg``, ``data:…`` or ``#x``). Its file is
+resolved against the issue file's folder; its published URL against the issue's permalink
+(the same rule the channels use to make every URL absolute).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .config import Settings
+from .model import HtmlBlock, Image, Issue, RawHtml
+
+_SRC = re.compile(r"""\b(?:src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A local file the issue refers to.
+
+    Attributes:
+        src: the reference as written (``img/chart.png``).
+        file: the file on disk.
+        url_path: where it is published, relative to ``base_url`` (``moonshot-moment/img/chart.png``).
+        line: 1-based line of the issue file that refers to it.
+    """
+
+    src: str
+    file: Path
+    url_path: str
+    line: int
+
+
+def is_local(src: str) -> bool:
+    """Whether ``src`` names a file relative to the issue (no scheme, not ``/``-rooted)."""
+    s = src.strip()
+    return bool(s) and not re.match(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#|\?)", s)
+
+
+def references(issue: Issue) -> list[str]:
+    """Every local image reference in the issue, in order, without repeats (Markdown images,
+    and ``src``/``srcset`` of raw HTML)."""
+    found: list[str] = []
+    for node in issue.walk():
+        if isinstance(node, Image):
+            candidates = [node.src]
+        elif isinstance(node, (HtmlBlock, RawHtml)):
+            candidates = []
+            for m in _SRC.finditer(node.html):
+                value = m.group(1) if m.group(1) is not None else m.group(2)
+                candidates.extend(part.strip().split()[0] for part in value.split(",") if part.strip())
+        else:
+            continue
+        found.extend(c for c in candidates if is_local(c) and c not in found)
+    return found
+
+
+def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[str]]:
+    """The issue's local files and ``path:line`` warnings for references that cannot be
+    published (file missing, or resolving outside ``base_url``).
+
+    Returns:
+        ``(assets, warnings)``.
+    """
+    base = settings.base_url.rstrip("/") + "/"
+    assets: list[Asset] = []
+    warnings: list[str] = []
+    for src in references(issue):
+        line = issue.source_line(src, 1)
+        path_part = unquote(urlsplit(src).path)
+        file = (issue.path.parent / path_part).resolve()
+        url = urljoin(issue.permalink, src)
+        url_path = urlsplit(url)._replace(query="", fragment="").geturl()
+        if not url_path.startswith(base):
+            warnings.append(f"{issue.path}:{line}: {src!r} points outside the site ({url}); it is not published")
+            continue
+        if not file.is_file():
+            warnings.append(f"{issue.path}:{line}: image {src!r} not found (looked for {file}); readers will see it broken")
+            continue
+        assets.append(Asset(src, file, unquote(url_path[len(base):]), line))
+    return assets, warnings
