@@ -25,7 +25,8 @@ def test_new_issue_scaffold_parses_with_every_component(tmp_path):
     issue = parse_issue(path, settings)
     assert issue.meta.title == 'Te "Wiki" o te Reo Māori'
     assert issue.meta.draft is True
-    assert [s.kind for s in issue.sections] == ["bottom_line", "faq", "numbers", "section", "sources"]
+    assert [s.kind for s in issue.sections] == ["bottom_line", "faq", "numbers", "section", "lens", "sources"]
+    assert issue.meta.id.startswith("urn:uuid:")
     with pytest.raises(SourceError, match="already exists"):
         new_issue('Te "Wiki" o te Reo Māori', tmp_path, settings, now=now)
 
@@ -67,3 +68,10 @@ def test_watch_rerenders_on_change_and_survives_errors(tmp_path):
     watch([source], action, errors.append, interval=0.01, stop=stop)
     assert runs == ["A", "B"]
     assert len(errors) == 1 and errors[0].line == 2
+
+
+def test_new_issue_with_a_cjk_title(tmp_path):
+    now = datetime(2026, 6, 1, 9, 30, tzinfo=ZoneInfo("UTC"))
+    path = new_issue("人工智能新闻", tmp_path, Settings(), now=now)
+    assert path.name.startswith("2026-06-01-issue-2026-06-01-") and len(path.stem) == len("2026-06-01-issue-2026-06-01-") + 8
+    assert parse_issue(path, Settings()).meta.title == "人工智能新闻"

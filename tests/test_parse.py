@@ -355,3 +355,26 @@ def test_config_docstring_example_is_valid(tmp_path):
     (tmp_path / "dispatch.toml").write_text(example, encoding="utf-8")
     settings = config.load_settings(tmp_path)
     assert settings.platform == "mailchimp" and settings.thread.limits == {"mastodon": 5000}
+
+
+def test_text_id_is_permanent_across_date_and_host(tmp_path):
+    first = write(tmp_path, "---\ntitle: A\ndate: 2026-05-01\nid: briefing-42\n---\nx\n")
+    a = parse_issue(first, NZ).meta.id
+    second = write(tmp_path, "---\ntitle: B\ndate: 2026-05-02\nslug: other\nid: briefing-42\n---\nx\n")
+    b = parse_issue(second, Settings(base_url="https://moved.example/")).meta.id
+    assert a == b and a.startswith("urn:uuid:") and a[9:23] == b[9:23]
+    import uuid
+
+    assert uuid.UUID(a[9:]).version == 5
+
+
+def test_non_latin_titles_get_distinct_slugs(tmp_path):
+    one = parse_issue(write(tmp_path, "---\ntitle: 人工智能新闻\ndate: 2026-05-01\n---\nx\n", "a.md"), NZ).meta
+    two = parse_issue(write(tmp_path, "---\ntitle: 日本の話\ndate: 2026-05-01\n---\nx\n", "b.md"), NZ).meta
+    assert one.slug.startswith("issue-2026-05-01-") and two.slug.startswith("issue-2026-05-01-")
+    assert one.slug != two.slug and one.id != two.id
+
+
+def test_title_is_one_line(tmp_path):
+    path = write(tmp_path, '---\ntitle: "Hello\\nBcc: x@y.org"\ndate: 2026-05-01\n---\nx\n')
+    assert parse_issue(path, NZ).meta.title == "Hello Bcc: x@y.org"

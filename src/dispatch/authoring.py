@@ -4,6 +4,7 @@ every save."""
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import Callable, Iterable
 from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
+from .frontmatter import fallback_slug
 from .textutil import slugify
 
 SCAFFOLD = """\
 ---
 title: "{title}"
 date: {date}
+id: {id}
 slug: {slug}
 tags: []
 draft: true
@@ -43,6 +46,10 @@ Q: What does this mean for readers? The answer.
 
 Ordinary sections are any other heading.
 
+## 🌏 NZ Lens: What it means here
+
+The regional take: the region is the word before "Lens".
+
 ## 📰 Sources
 
 - [Name](https://example.com/)
@@ -50,7 +57,8 @@ Ordinary sections are any other heading.
 
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
-    """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading.
+    """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
+    a permanent ``id`` (a random ``urn:uuid:``, so later slug or title edits keep it).
 
     Returns:
         the path written.
@@ -60,15 +68,16 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
             overwritten).
     """
     now = now or datetime.now(settings.tz)
-    slug = slugify(title)
-    if not slug:
-        raise SourceError(f"cannot make a file name from the title {title!r}; use Latin letters or digits")
+    if not title.strip():
+        raise SourceError("give the new issue a title: dispatch new \"The title\"")
+    slug = slugify(title) or fallback_slug(title, now)
     path = folder / f"{now:%Y-%m-%d}-{slug}.md"
     if path.exists():
         raise SourceError("already exists; pick another title or edit that file", path)
     safe_title = title.replace("\\", "\\\\").replace('"', '\\"')
     try:
-        write_file(path, SCAFFOLD.format(title=safe_title, date=f"{now:%Y-%m-%d %H:%M}", slug=slug).encode("utf-8"))
+        write_file(path, SCAFFOLD.format(title=safe_title, date=f"{now:%Y-%m-%d %H:%M}", slug=slug,
+                                          id=uuid.uuid4().urn).encode("utf-8"))
     except OSError as exc:
         raise SourceError(f"cannot write the new issue: {exc.strerror}", path) from None
     return path

@@ -8,6 +8,7 @@ are read as tags too), ``author`` (or ``authors``), ``lang``, ``draft`` (or Peli
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import date, datetime, time
@@ -33,6 +34,8 @@ _DATE_FORMATS = (
     "%d %B %Y",
     "%B %d, %Y",
 )
+#: Namespace for name-based ids made from a text ``id`` (a fixed, random UUID of dispatch's).
+_ID_NAMESPACE = uuid.UUID("5d3f3a52-8c1e-4f0e-9a57-0c2b1c6e4d21")
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
@@ -58,7 +61,7 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
                 if value is None:
                     return ""
                 if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                    return str(value).strip()
+                    return " ".join(str(value).split())  # one line: these go into mail headers and feeds
                 raise SourceError(
                     f"'{name}' must be text, not {_kind(value)}; write it as a single quoted string",
                     path,
@@ -95,7 +98,7 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
                 slug_line,
             )
     else:
-        slug = slugify(title) or f"issue-{when:%Y-%m-%d}"
+        slug = slugify(title) or fallback_slug(title, when)
 
     id_line = line_of("id")
     given_id = text("id", "guid", "uuid")
@@ -135,6 +138,13 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
         dialect=src.front.dialect,
         lines=lines,
     )
+
+
+def fallback_slug(title: str, when: datetime) -> str:
+    """A slug for a title with nothing Latin or numeric in it (``人工智能新闻``): the date and a
+    short hash of the title, so two such issues on one day still differ."""
+    digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:8]
+    return f"issue-{when:%Y-%m-%d}-{digest}"
 
 
 def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
@@ -179,10 +189,12 @@ def make_id(given: str, base_url: str, when: datetime, slug: str) -> str:
 
     * a URI as given (``urn:uuid:…``, ``tag:…``, ``https://…``) is kept;
     * a bare UUID becomes ``urn:uuid:<uuid>``;
-    * anything else, or nothing, becomes a ``tag:`` URI (RFC 4151) from the site's host,
-      the issue's date and the given text (or the slug): ``tag:example.com,2026-05-22:slug``.
-
-    Set ``id`` once in front matter to keep it permanent across slug, title or host edits.
+    * any other text (``briefing-42``) becomes a name-based ``urn:uuid:`` (UUID version 5 of
+      the text, RFC 4122 §4.3): it depends on nothing but the text, so date, slug, title and
+      host edits leave it alone;
+    * nothing: a ``tag:`` URI (RFC 4151) from the site's host, the issue's date and the slug
+      (``tag:example.com,2026-05-22:slug``), which changes with them. Set ``id`` once in front
+      matter (``dispatch new`` does) to keep it permanent.
     """
     if given and _URI_SCHEME.match(given):
         return given
@@ -190,10 +202,10 @@ def make_id(given: str, base_url: str, when: datetime, slug: str) -> str:
         try:
             return uuid.UUID(given).urn
         except ValueError:
-            pass
+            # any other text: a name-based UUID (RFC 4122 §4.3), the same whatever the date or host
+            return uuid.uuid5(_ID_NAMESPACE, given).urn
     host = urlsplit(base_url).hostname or "localhost"
-    specific = re.sub(r"[^A-Za-z0-9._~!$&'()*+,;=:@/?-]+", "-", given or slug)
-    return f"tag:{host},{when:%Y-%m-%d}:{specific}"
+    return f"tag:{host},{when:%Y-%m-%d}:{slug}"
 
 
 def _tags(data: dict[str, Any], lines: dict[str, int], path: Path) -> tuple[str, ...]:
