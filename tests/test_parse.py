@@ -378,3 +378,10 @@ def test_non_latin_titles_get_distinct_slugs(tmp_path):
 def test_title_is_one_line(tmp_path):
     path = write(tmp_path, '---\ntitle: "Hello\\nBcc: x@y.org"\ndate: 2026-05-01\n---\nx\n')
     assert parse_issue(path, NZ).meta.title == "Hello Bcc: x@y.org"
+
+
+def test_merge_tags_outside_code_are_flagged_for_public_channels(tmp_path):
+    path = write(tmp_path, "---\ntitle: Hi *|FNAME|*\ndate: 2026-01-01\n---\nDear {{ first_name }},\n\n```\n{{ code }}\n```\n")
+    warnings = parse_issue(path, NZ).warnings
+    assert [w.split(": ", 1)[0] for w in warnings] == [f"{path}:2", f"{path}:5"]
+    assert "{{ first_name }} is filled in only by the email platform" in warnings[1]

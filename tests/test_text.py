@@ -158,3 +158,11 @@ def test_numbers_table_keeps_notes_and_links(tmp_path, settings):
     text = render_text(parse_issue(path, settings), settings).text
     assert "Funding  $2 billion [1]  led by Meituan\nStaff               300  estimate\n" in text
     assert "[1] https://example.com/funding" in text
+
+
+def test_merge_tags_are_never_wrapped_inside():
+    from dispatch.textutil import wrap
+
+    lines = wrap("x" * 60 + " hello {{ Subscriber.FirstName }} and %%{unsubscribe_url}%% too", 78)
+    assert lines[1].startswith("{{ Subscriber.FirstName }}")
+    assert all(width(line) <= 78 for line in lines)

@@ -30,7 +30,7 @@ from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
 )
-from .source import MARK_RE, RawSection, SourceFile, read_source
+from .source import MARK_RE, RawSection, SourceFile, scan_lines, read_source
 from .textutil import plain_text, slugify
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -89,6 +89,26 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
 _MAILCHIMP_TAG = re.compile(r"(?<!\\)\*\|([A-Z0-9_:]+)\|\*")
 
 
+_PERSONAL_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%\{?[\w.]+\}?%%")
+
+
+def _merge_tag_warnings(src: SourceFile) -> list[str]:
+    """Warn where the body uses a merge tag: only the sending platform fills it in, so the
+    feeds, the web page and the threads show it as written."""
+    out = []
+    for i, line, in_code in scan_lines(src.body.split("\n")):
+        if in_code:
+            continue
+        for m in _PERSONAL_TAG.finditer(line):
+            out.append(f"{src.path}:{src.body_line + i}: merge tag {m.group(0)} is filled in only by the email "
+                       "platform; feeds, the web page and threads show it as written")
+    title = str(src.front.data.get("title") or src.title or "")
+    if _PERSONAL_TAG.search(title):
+        out.insert(0, f"{src.path}:{src.front.lines.get('title', src.title_line or 1)}: the title has a merge tag; "
+                      "subjects, feeds and threads show it as written")
+    return out
+
+
 def _protect_merge_tags(body: str) -> str:
     """Escape Mailchimp merge tags (``*|FNAME|*``) so Markdown does not read their stars as
     emphasis; other platforms' tags (``{{ x }}``, ``%%{x}%%``) need no protection."""
@@ -141,7 +161,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings),
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)),
     )
 
 

@@ -25,11 +25,19 @@ Merge tags are never given URL parameters (``utm_*``): the platform replaces the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: The HTML forms a platform may want.
 FORMS = ("document", "fragment", "content")
 
+
+
+#: A merge tag of any supported platform: Mailchimp ``*|UNSUB|*``, Buttondown/listmonk
+#: ``{{ unsubscribe_url }}``, Ghost ``%%{unsubscribe_url}%%``, ``{$unsubscribe}`` and
+#: ``[UNSUBSCRIBE]`` styles. The sending platform replaces them; dispatch keeps them byte for
+#: byte and never breaks a line inside one.
+MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%\{?[\w.]+\}?%%|\{\$[\w]+\}|\[[A-Z_]+\]")
 
 @dataclass(frozen=True)
 class Platform:

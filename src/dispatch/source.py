@@ -274,7 +274,7 @@ def _pelican(lines: list[str]) -> RawFrontMatter:
     return RawFrontMatter("pelican", data, key_lines, end)
 
 
-def _fences(lines: list[str]):
+def scan_lines(lines: list[str]):
     """Yield ``(index, line, in_code)`` for each line, tracking fenced code and HTML comments.
 
     As in Python-Markdown, a fence or a ``<!--`` that is never closed opens nothing: the
@@ -310,7 +310,7 @@ def _closes_fence(line: str, fence: str) -> bool:
 
 
 def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None]:
-    for i, line, in_code in _fences(body):
+    for i, line, in_code in scan_lines(body):
         if in_code:
             continue
         m = _ATX.match(line)
@@ -337,7 +337,7 @@ def _parse_attrs(block: str) -> tuple[str, dict[str, str]]:
 
 def _mark_sections(body: list[str], body_line: int) -> list[RawSection]:
     sections: list[RawSection] = []
-    for i, line, in_code in _fences(body):
+    for i, line, in_code in scan_lines(body):
         if in_code:
             continue
         m = _ATX.match(line)

@@ -149,12 +149,19 @@ _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _NO_BREAK_BEFORE = set("、。，．！？：；）」』】〉》”’・ー)")
 
 
+_TIED_SPACE = "\ue003"
+
+
 def _tokens(text: str) -> list[tuple[str, bool]]:
     """Split text into ``(token, preceded_by_space)``; CJK runs split per grapheme."""
+    from .platforms import MERGE_TAG
+
     out: list[tuple[str, bool]] = []
-    for m in re.finditer(r"(\s*)(\S+)", text.replace("\n", " ")):
+    # a merge tag ({{ first_name }}) is one word: its inner spaces are not break points
+    text = MERGE_TAG.sub(lambda m: m.group(0).replace(" ", _TIED_SPACE), text.replace("\n", " "))
+    for m in re.finditer(r"(\s*)(\S+)", text):
         space = bool(m.group(1)) or not out
-        word = m.group(2)
+        word = m.group(2).replace(_TIED_SPACE, " ")
         if not _CJK.search(word) or find_urls(word):
             out.append((word, space))
             continue

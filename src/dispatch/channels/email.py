@@ -32,7 +32,7 @@ from ..config import Settings
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
 from ..model import HtmlBlock, Image, Issue, RawHtml
-from ..platforms import PLATFORMS, Platform
+from ..platforms import MERGE_TAG, PLATFORMS, Platform
 from .html import HtmlRenderer, attr
 
 #: Gmail clips a message body over about 102 KB (Google's documented threshold).
@@ -53,7 +53,6 @@ _HREF = re.compile(r'(<a\s[^>]*?\bhref=")([^"]*)(")', re.I)
 _HAS_ALT = re.compile(r"""^<img\b(?:[^>"']|"[^"]*"|'[^']*')*?\salt\s*=""", re.I)
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
 
-_MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%\{?[\w.]+\}?%%|\{\$[\w]+\}|\[[A-Z_]+\]")
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)([^>]*)>", re.I)
 
 
@@ -194,7 +193,7 @@ def add_params(url: str, params: dict[str, str]) -> str:
     unchanged (notes/email.md: never add utm_* to a merge-tag link). A parameter the URL
     already has is kept as written; the fragment stays last.
     """
-    if not params or _MERGE_TAG.search(url) or "dispatchmergetag" in url:
+    if not params or MERGE_TAG.search(url) or "dispatchmergetag" in url:
         return url
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -287,7 +286,7 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
         tags.append(m.group(0))
         return f"dispatchmergetag{len(tags) - 1}x"
 
-    source = _MERGE_TAG.sub(protect, source)
+    source = MERGE_TAG.sub(protect, source)
     try:
         html = mjml.mjml2html(source, fonts={}, disable_comments=False)
     except ValueError as exc:
@@ -335,7 +334,7 @@ def inline(html: str, css: str) -> str:
 
 
 def _absolute(url: str, base: str) -> str:
-    if not url or url.startswith(("#", "mailto:", "tel:")) or _MERGE_TAG.fullmatch(url):
+    if not url or url.startswith(("#", "mailto:", "tel:")) or MERGE_TAG.fullmatch(url):
         return url
     return urljoin(base, url)
 
