@@ -205,3 +205,13 @@ def test_no_sender_address_is_a_config_problem(tmp_path):
     with pytest.raises(SendError) as err:
         build_message(parse_issue(EXAMPLE, settings), settings, "<p>x</p>", "x")
     assert "email = " in err.value.message and err.value.path == tmp_path / "dispatch.toml"
+
+
+def test_send_test_needs_an_smtp_host_and_one_address(tmp_path):
+    from dispatch.errors import DispatchError
+
+    settings = load_settings(EXAMPLE.parent)
+    with pytest.raises(DispatchError, match="no SMTP server"):
+        send_test(EXAMPLE, settings, "reader@example.org")
+    with pytest.raises(DispatchError, match="not one email address"):
+        send_test(EXAMPLE, settings, "a@b.org\r\nBcc: x@y.org")

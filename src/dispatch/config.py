@@ -104,7 +104,7 @@ class LinkSettings:
 class SmtpSettings:
     """The ``[smtp]`` table: the server ``dispatch send-test`` sends through."""
 
-    host: str = _doc("localhost", "SMTP server host name.")
+    host: str = _doc("", "SMTP server host name (required by send-test; e.g. localhost for a local relay).")
     port: int = _doc(587, "SMTP server port (587 submission with STARTTLS; 25 plain; 465 is not supported).")
     user: str = _doc("", "User name to log in with; empty: send without logging in.")
     password_env: str = _doc(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import hashlib
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -180,6 +181,9 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
 def send_test(path: "Path | str", settings: Settings, to: str, *, platform: str | None = None, **kw) -> str:
     """Render the issue at ``path`` (full HTML document and text part) and send it to ``to``
     with :func:`send_message`; nothing is written to disk.
@@ -194,9 +198,12 @@ def send_test(path: "Path | str", settings: Settings, to: str, *, platform: str 
     from .channels.text import render_text
     from .parse import parse_issue
 
-    if "@" not in to:
-        raise SendError(f"--to {to!r} is not an email address")
+    if not _ADDRESS.fullmatch(to):
+        raise SendError(f"--to {to!r} is not one email address (name@example.org)")
+    if not settings.smtp.host:
+        raise SendError("no SMTP server: add [smtp] host (and port, user) to dispatch.toml; see the README's email section",
+                        settings.path)
     issue = parse_issue(path, settings)
     email = render_email(issue, settings, platform, allow_clip=True)
-    text = render_text(issue, settings, unsubscribe=email.unsubscribe)
+    text = render_text(issue, settings, unsubscribe=email.unsubscribe, view_online=email.view_online)
     return send_message(build_message(issue, settings, email.document, text.text), settings, to, **kw)
