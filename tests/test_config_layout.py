@@ -50,6 +50,7 @@ def test_settings_read_and_typed(tmp_path):
     ('base_url = "example.com"\n', 1, "absolute http(s) URL"),
     ('[components.aliases]\nsidebar = ["Aside"]\n', 2, "unknown component 'sidebar'"),
     ('site_name = "unclosed\n', 1, "not valid TOML"),
+    ('[links]\nparams = { utm_campaign = "{foo}" }\n', 2, "uses {foo}; the placeholders are {slug} and {date}"),
 ])
 def test_config_errors(tmp_path, toml, line, words):
     (tmp_path / "dispatch.toml").write_text(toml, encoding="utf-8")

@@ -284,6 +284,11 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
         if dotted.endswith("params"):
             if not all(isinstance(v, str) for v in value.values()):
                 raise bad("a table of strings")
+            for v in value.values():
+                unknown = set(re.findall(r"\{([^{}]*)\}", v)) - {"slug", "date"}
+                if unknown:
+                    raise ConfigError(f"'{dotted}' uses {{{sorted(unknown)[0]}}}; the placeholders are {{slug}} and {{date}}",
+                                      path, _key_line(text, dotted))
             return dict(value)
         out = {}
         for k, v in value.items():
