@@ -97,7 +97,7 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
     Raises:
         DispatchError: the same errors ``dispatch render`` would give.
     """
-    from .channels.email import render_email, write_hint
+    from .channels.email import clip_report, render_email, write_hint
     from .channels.feed import render_entry
     from .channels.text import render_text
     from .channels.thread import render_threads
@@ -108,29 +108,38 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
     report = CheckReport()
     kinds = [s.kind for s in issue.sections if s.is_component]
     report.lines.append(
-        f"{path}: '{issue.meta.title}', {issue.meta.date:%Y-%m-%d %H:%M %Z}, {len(issue.sections)} sections"
-        f" ({', '.join(kinds) or 'no components'}){', draft' if issue.meta.draft else ''}"
+        f"{path}: '{issue.meta.title}', {issue.meta.date:%Y-%m-%d %H:%M %Z}, {_count(len(issue.sections), 'section')}"
+        f"; components: {', '.join(kinds) or 'none'}{'; draft' if issue.meta.draft else ''}"
     )
+    report.warnings.extend(issue.warnings)
     email = render_email(issue, settings)
-    report.lines.append(f"email.html: {email.bytes:,} bytes (Gmail clips at about 104,448)")
+    report.lines.append(f"email.html: {clip_report(email.bytes)}")
+    report.warnings.extend(email.warnings)
     hint = write_hint(Path("email.html"), email.bytes)
     if hint:
         report.warnings.append(hint)
-    text = render_text(issue, settings).text
+    text = render_text(issue, settings, unsubscribe=email.unsubscribe, view_online=email.view_online).text
     wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]
-    report.lines.append(f"email.txt: {len(text.splitlines())} lines, {len(wide)} over 78 columns (unbreakable URLs)")
+    report.lines.append(
+        f"email.txt: {_count(len(text.splitlines()), 'line')}"
+        + (f"; over 78 columns (a URL or code that cannot wrap): line {', '.join(map(str, wide))}" if wide else "")
+    )
     render_entry(issue, settings)
     report.lines.append(f"entry.xml: id {issue.meta.id}")
     for thread in render_threads(issue, settings):
         longest = max(p.length for p in thread.posts)
         report.lines.append(
-            f"thread {thread.platform}: {len(thread.posts)} posts, longest {longest}/{thread.limit} {thread.unit}"
+            f"thread {thread.platform}: {_count(len(thread.posts), 'post')}, longest {longest}/{thread.limit} {thread.unit}"
         )
     if not issue.bottom_line:
         report.warnings.append(
             f"{path}: no Bottom Line section; the preheader and thread hook fall back to the summary"
         )
     return report
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None],

@@ -108,7 +108,7 @@ def watch(issue: Path, out: Path) -> None:
     def action() -> None:
         report = render_issue(issue, out, load_settings(issue.parent))
         click.echo(f"{report.folder}: rendered {len(report.sizes)} files "
-                   f"(email {report.sizes['email.html'] / 1024:.1f} KB)")
+                   f"(email {report.sizes['email.html']:,} bytes)")
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
 
