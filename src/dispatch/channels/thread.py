@@ -307,8 +307,8 @@ def _too_long(word: str, unit: Unit, platform: Platform, limit: int, path: str |
     line = _source_line(path, word, unit.line)
     shown = word if len(word) <= 60 else word[:57] + "…"
     return RenderError(
-        f"'{shown}' cannot fit in one {platform.label} post even alone ({platform.count(word)} {platform.unit}, "
-        f"limit {limit}); shorten it, or link it with text",
+        f"'{shown}' cannot fit in one {platform.label} post even alone ({platform.count(word)} {platform.unit} "
+        f"plus the ' i/N' counter, limit {limit}); shorten it, or link it with text",
         path or None,
         line,
     )
