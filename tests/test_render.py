@@ -162,6 +162,10 @@ def test_links_in_component_parts_survive_every_channel(tmp_path):
         assert f'href="{url}' in html, url
         assert url in text, url
     assert "Noteword" in html and "Funding [3]    $2B  Noteword" in text
+    entry = (report.folder / "entry.xml").read_text(encoding="utf-8")  # the feed/web HTML fragments too
+    for url in ("https://e.com/k", "https://e.com/f", "https://u2.example/"):
+        assert f'href="{url}' in entry, url
+    assert "Noteword" in entry
     assert "Q: Is Kimi [2] open?" in text and "- A [4] and B [5]" in text
 
 
