@@ -148,7 +148,10 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
               help="Judge the schedule at this instant (default: the current time).")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above ISSUES_DIR).")
-def build(issues_dir: Path, out: Path, now: str | None, config: Path | None) -> None:
+@click.option("--base-url", "base_url", default=None, metavar="URL",
+              help="Use URL instead of dispatch.toml's base_url for this run, e.g. http://localhost:8000/ "
+                   "to preview the archive locally (build it into its own --out).")
+def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue and an index. Drafts and future issues are left out."""
     from .build import build_archive, describe_due, parse_now
@@ -156,7 +159,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None) -> 
 
     try:
         settings = load_settings(issues_dir, config_path=config)
-        report = build_archive(issues_dir, out, settings, parse_now(now))
+        report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url)
     except DispatchError as exc:
         _fail(exc)
         return
