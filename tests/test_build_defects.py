@@ -128,6 +128,33 @@ def test_file_in_the_way_exits_2_and_leaves_the_folder_as_it_was(tmp_path):
     assert _snapshot(out) == {**before, "tags/new": b"in the way"}
 
 
+def test_a_failed_write_replaces_nothing_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    import errno
+
+    import dispatch.build as build
+
+    folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID_A)})
+    out = tmp_path / "pub"
+    _build(folder, out)
+    before = _snapshot(out)
+    (folder / "a.md").write_text(issue_text("Alpha two", "2026-05-01 07:00", id=ID_A, tags=("news", "more")))
+    real_add, calls = build._Staging.add, []
+
+    def add(self, rel, data):  # the disk fills up once every output is staged, at the manifest
+        calls.append(rel)
+        if rel == MANIFEST:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, rel, data)
+
+    monkeypatch.setattr(build._Staging, "add", add)
+    with pytest.raises(build.OutputError) as info:
+        _build(folder, out)
+    assert "tags/more/atom.xml" in calls
+    assert str(info.value) == f"{out / MANIFEST}: cannot write the file: No space left on device"
+    assert _snapshot(out) == before  # no replaced file, no temp file, no new tags/more/ folder
+    assert not (out / "tags" / "more").exists()
+
+
 def test_out_is_a_plain_file(tmp_path):
     folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00")})
     target = tmp_path / "afile"
