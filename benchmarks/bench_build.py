@@ -3,7 +3,9 @@
 Generates N issues (default 1,000) in a temporary folder from the example issue and the
 newsletters in ../shared/corpus (when present): each copy gets its own title, slug, permanent
 id, date (one a day, backwards from the example's, with a few drafts and a few scheduled
-after ``--now``) and tags. Then, in this process:
+after ``--now``) and tags; with ``--images`` each also shows a local image
+(``issues/img/chart.png``, 20 KB), which the build copies to ``<slug>/img/chart.png``. Then,
+in this process:
 
 1. a cold build (empty output folder): total seconds, seconds per issue, peak memory (the
    process's peak RSS from ``resource``; with ``--tracemalloc`` also tracemalloc's peak of
@@ -12,7 +14,7 @@ after ``--now``) and tags. Then, in this process:
    parsed (must be 0: the cache keyed on each source's SHA-256 is used), and its share of the
    first run.
 
-    python benchmarks/bench_build.py [--issues 1000] [--keep DIR] [--tracemalloc]
+    python benchmarks/bench_build.py [--issues 1000] [--images] [--keep DIR] [--tracemalloc]
 """
 
 from __future__ import annotations
@@ -55,14 +57,18 @@ def templates() -> list[tuple[str, str]]:
     return out
 
 
-def generate(folder: Path, count: int) -> None:
-    """Write ``count`` issues and a dispatch.toml into ``folder``."""
+def generate(folder: Path, count: int, images: bool = False) -> None:
+    """Write ``count`` issues and a dispatch.toml into ``folder`` (with ``images``, each
+    issue ends with a local image, ``img/chart.png``)."""
     (folder / "dispatch.toml").write_text(
         'site_name = "Bench Weekly"\nbase_url = "https://bench.example.org/"\ntimezone = "Pacific/Auckland"\n'
         'language = "en-NZ"\n', encoding="utf-8")
     issues = folder / "issues"
     issues.mkdir()
     bodies = templates()
+    if images:
+        (issues / "img").mkdir()
+        (issues / "img" / "chart.png").write_bytes(bytes(range(256)) * 80)  # 20 KB
     start = datetime(2026, 6, 5, 7, 0)
     for n in range(count):
         title, body = bodies[n % len(bodies)]
@@ -72,7 +78,8 @@ def generate(folder: Path, count: int) -> None:
         front = (f'---\ntitle: "{title} #{n}"\ndate: {when:%Y-%m-%d %H:%M}\n'
                  f"id: {uuid.uuid5(uuid.NAMESPACE_URL, f'bench/{n}').urn}\nslug: {slug}\ntags: [{tags}]\n"
                  + ("draft: true\n" if n % 97 == 13 else "") + "---\n\n")
-        (issues / f"{when:%Y-%m-%d}-{slug}.md").write_text(front + body, encoding="utf-8")
+        image = "\n\n![A chart](img/chart.png)\n" if images else ""
+        (issues / f"{when:%Y-%m-%d}-{slug}.md").write_text(front + body + image, encoding="utf-8")
 
 
 def timed_build(folder: Path, out: Path):
@@ -85,13 +92,14 @@ def timed_build(folder: Path, out: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--issues", type=int, default=1000)
+    parser.add_argument("--images", action="store_true", help="Give every issue a local image to publish.")
     parser.add_argument("--keep", type=Path, default=None, help="Build into DIR and keep it.")
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slow).")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
     try:
-        generate(tmp, args.issues)
+        generate(tmp, args.issues, args.images)
         out = args.keep or tmp / "public"
         if out.exists():
             shutil.rmtree(out)
