@@ -153,7 +153,8 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
                    "to preview the archive locally (build it into its own --out).")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
-    tag feeds, one page per issue and an index. Drafts and future issues are left out."""
+    tag feeds, one page per issue with its local images, and an index. Drafts and future
+    issues are left out; files a previous build wrote and this one does not are removed."""
     from .build import build_archive, describe_due, parse_now
     from .config import load_settings
 
