@@ -566,7 +566,7 @@ def check_targets(out: Path, rels: list[str]) -> None:
                               out / rel)
 
 
-def _conflict(rel: str, files: set[str], folders: set[str]) -> bool:
+def _conflict(rel: str, files, folders: set[str]) -> bool:
     """Whether file ``rel`` would clash with the files ``files`` (or the folders ``folders``
     they need)."""
     if rel in files or rel in folders:
@@ -797,6 +797,7 @@ def build_archive(
     generated = set(writes) | set(page_shas)
     generated_folders = _parents(generated)
     copies: dict[str, Path] = {}
+    copy_folders: set[str] = set()
     for rec in published:
         for src, file, rel, where in rec.assets:
             if not safe_relative(rel) or _conflict(rel, generated, generated_folders):
@@ -808,7 +809,7 @@ def build_archive(
                     report.warnings.append(f"{where}: image {src!r} would replace {copies[rel]} at {rel}; "
                                            "it is not published (give the two files different names)")
                 continue
-            if _conflict(rel, set(copies), _parents(copies)):
+            if _conflict(rel, copies.keys(), copy_folders):
                 report.warnings.append(f"{where}: image {src!r} at {rel!r} clashes with another image's path; "
                                        "it is not published")
                 continue
@@ -816,6 +817,7 @@ def build_archive(
                 report.warnings.append(f"{where}: image {src!r} not found (looked for {file}); readers will see it broken")
                 continue
             copies[rel] = Path(file)
+            copy_folders |= _parents([rel])
 
     # 8. what changed: compare with the files on disk; check every target before writing any.
     old_manifest = read_manifest(out)
