@@ -191,3 +191,18 @@ def test_local_images_are_copied_beside_the_outputs(tmp_path):
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nNo images now.\n", encoding="utf-8")
     report = render_issue(source, out, Settings(base_url="https://n.example/"))
     assert not (report.folder / "img").exists()
+
+
+def test_images_outside_the_newsletter_folder_are_not_published(tmp_path):
+    from dispatch.config import Settings
+    from dispatch.render import render_issue
+
+    root = tmp_path / "news"
+    root.mkdir()
+    (tmp_path / "secret.png").write_bytes(b"private")
+    source = root / "a.md"
+    source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\n![x](img/../../secret.png)\n", encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", Settings(root=root))
+    assert not any(name.endswith("secret.png") for name in report.sizes)
+    assert report.warnings == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
+                               "it is not published"]

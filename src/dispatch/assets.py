@@ -63,7 +63,8 @@ def references(issue: Issue) -> list[str]:
 
 def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[str]]:
     """The issue's local files and ``path:line`` warnings for references that cannot be
-    published (file missing, or resolving outside ``base_url``).
+    published (file missing, resolving outside ``base_url``, or a file outside the newsletter
+    folder — ``img/../../../etc/passwd`` is never copied into a public site).
 
     Returns:
         ``(assets, warnings)``.
@@ -79,6 +80,10 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
         url_path = urlsplit(url)._replace(query="", fragment="").geturl()
         if not url_path.startswith(base):
             warnings.append(f"{issue.path}:{line}: {src!r} points outside the site ({url}); it is not published")
+            continue
+        root = settings.root.resolve()
+        if not (file.is_relative_to(root) or file.is_relative_to(issue.path.parent.resolve())):
+            warnings.append(f"{issue.path}:{line}: {src!r} is outside the newsletter folder ({root}); it is not published")
             continue
         if not file.is_file():
             warnings.append(f"{issue.path}:{line}: image {src!r} not found (looked for {file}); readers will see it broken")
