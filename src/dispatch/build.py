@@ -74,6 +74,7 @@ from .config import Settings, load_settings
 from .errors import DispatchError, SourceError
 from .frontmatter import parse_date
 from .layout import layout_dirs
+from .output import same_bytes
 from .parse import parse_issue
 from .source import read_source
 from .textutil import slugify
@@ -825,12 +826,8 @@ def build_archive(
     changed: dict[str, bytes | Path] = {}
     for rel, data in writes.items():
         manifest[rel] = _file_sha(data)
-        try:
-            if (out / rel).read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        changed[rel] = data
+        if not same_bytes(out / rel, data):
+            changed[rel] = data
     for rel, file in copies.items():
         try:
             data = file.read_bytes()
@@ -838,12 +835,8 @@ def build_archive(
             report.warnings.append(f"{file}: cannot read the image ({exc.strerror}); it is not published")
             continue
         manifest[rel] = _file_sha(data)
-        try:
-            if (out / rel).read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        changed[rel] = file
+        if not same_bytes(out / rel, data):
+            changed[rel] = file
     outputs = sorted(manifest)
     stale = []
     for rel in sorted((set(old_manifest) | set(cache.outputs)) - set(manifest)):

@@ -84,17 +84,22 @@ def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable
     return {name: len(data) for name, data in files.items() if name != MANIFEST}
 
 
+def same_bytes(path: Path, data: bytes) -> bool:
+    """Whether ``path`` exists and holds exactly ``data`` (unreadable counts as different)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write_file(path: Path, data: bytes) -> bool:
     """Write ``path`` atomically (temp file + rename); skip it when the bytes are unchanged.
 
     Returns:
         ``True`` when the file was written, ``False`` when it already held ``data``.
     """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+    if same_bytes(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
