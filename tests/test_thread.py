@@ -279,3 +279,16 @@ def test_a_long_run_of_emoji_with_no_spaces_splits_between_sequences():
     family = "👨\u200d👩\u200d👧\u200d👦"
     pieces = [word for _, word in word_pieces(family * 200)]
     assert pieces == [family] * 200
+
+
+def test_mentions_in_posts_are_flagged(tmp_path):
+    from dispatch.channels.thread import mention_warnings
+    from dispatch.config import Settings
+
+    source = tmp_path / "m.md"
+    source.write_text("---\ntitle: M\ndate: 2026-01-01\n---\nThanks to @nojnhuh and me@example.org.\n", encoding="utf-8")
+    issue = parse_issue(source, Settings())
+    threads = render_threads(issue, Settings())
+    assert mention_warnings(threads, issue) == [
+        f"{source}:5: the thread mentions @nojnhuh, which notifies that account on X, Bluesky and Mastodon; "
+        "write it without '@' if no mention is meant"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from .channels.email import clip_report, render_email, write_hint
 from .channels.feed import render_entry
 from .channels.text import render_text
-from .channels.thread import render_threads, threads_json, threads_text
+from .channels.thread import mention_warnings, render_threads, threads_json, threads_text
 from .config import Settings, load_settings
 from .model import Issue
 from .assets import local_assets
@@ -103,7 +103,8 @@ def render_issue(
                                   f"{settings.base_url.rstrip('/')}/{asset.url_path}, not copied into {out}/{issue.meta.slug}/")
     folder = Path(out) / issue.meta.slug
     sizes = timed("write", lambda: write_folder(folder, files, replaceable=(*OUTPUTS, "message.eml"), protect=[path]))
-    report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *asset_warnings, *email.warnings])
+    report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *asset_warnings, *email.warnings,
+                                    *mention_warnings(threads, issue)])
     report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
     hint = write_hint(folder / "email.html", email.bytes)
     if hint:

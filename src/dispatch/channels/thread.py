@@ -487,3 +487,24 @@ def threads_text(threads: list[Thread]) -> str:
             out.append(p.text)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+_MENTION = regex.compile(r"(?<![/\w@.])@(\w{1,30})(?:@[\w.\-]+\w)?")
+
+
+def mention_warnings(threads: list[Thread], issue: Issue) -> list[str]:
+    """One ``path:line`` warning per distinct ``@handle`` the threads would post: on X and
+    Mastodon it becomes a live mention that notifies that account (the handle may belong to
+    someone else on that platform, e.g. a GitHub name quoted from a source)."""
+    seen: dict[str, None] = {}
+    for thread in threads:
+        if thread.platform not in ("x", "mastodon", "threads", "bluesky"):
+            continue
+        for post in thread.posts:
+            for m in _MENTION.finditer(post.text):
+                seen.setdefault(m.group(0))
+    return [
+        f"{issue.path}:{issue.source_line(handle, 1)}: the thread mentions {handle}, which notifies that account "
+        "on X, Bluesky and Mastodon; write it without '@' if no mention is meant"
+        for handle in seen
+    ]
