@@ -584,6 +584,422 @@ def _parents(rels) -> set[str]:
     return found
 
 
+class _Sources:
+    """Step 1 of a build: every issue file as a :class:`Record`, from the cache when its
+    bytes are unchanged, else parsed and rendered. Later steps ask it for bodies and pages,
+    which re-renders an issue whose cached copy is gone.
+
+    Attributes:
+        records: source key (path relative to the issues folder) → its record.
+        paths: source key → the issue file.
+        fresh: source key → what was rendered (or read from the cache) this run.
+        cache_writes: rendered bodies to store, path relative to ``out`` → bytes.
+    """
+
+    def __init__(self, settings: Settings, now: datetime, cache: _Cache, report: BuildReport):
+        self.settings = settings
+        self.now = now
+        self.cache = cache
+        self.report = report
+        self.css_url = settings.base_url.rstrip("/") + "/style.css"
+        self.records: dict[str, Record] = {}
+        self.paths: dict[str, Path] = {}
+        self.fresh: dict[str, _Fresh] = {}
+        self.cache_writes: dict[str, bytes] = {}
+
+    def collect(self, issues_dir: Path) -> None:
+        """Fill :attr:`records` and :attr:`paths` with every issue of ``issues_dir``, in path
+        order, adding each issue's warnings to the report.
+
+        Raises:
+            SourceError: an unreadable or invalid issue.
+        """
+        for path in issue_files(issues_dir):
+            key = path.relative_to(issues_dir).as_posix()
+            self.paths[key] = path
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+            cached = self.cache.records.get(key)
+            if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
+                    and not any(Path(f).is_file() for f in cached.watch)):
+                self.records[key] = cached
+            else:
+                self.records[key] = self._materialize(path, key, raw)
+            self.report.warnings.extend(self.records[key].warnings)
+
+    def _materialize(self, path: Path, key: str, raw: bytes) -> Record:
+        """Parse and render the issue ``path`` (source key ``key``, bytes ``raw``): its body
+        and, when published, its page go to :attr:`fresh`, the body to :attr:`cache_writes`.
+        Returns its record."""
+        settings = self.settings
+        issue = parse_issue(path, settings)
+        self.report.parsed += 1
+        content = content_html(issue, settings)
+        meta = issue.meta
+        updated_given = ""
+        for name in ("updated", "modified", "lastmod"):
+            given = meta.extra.get(name)
+            if given is not None and given != "":
+                when = parse_date(given, settings.tz, path, meta.lines.get(name, 1))
+                updated_given = when.astimezone(timezone.utc).isoformat()
+                break
+        summary = xml_safe(issue.summary)
+        title = xml_safe(meta.title)
+        content_sha = _sha(content)
+        text_sha = _sha(title, summary, read_source(path).body)
+        tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
+        page = None
+        if not meta.draft and meta.date <= self.now:
+            feeds = _feeds_for(settings, _tag_pairs(tags))
+            page = render_page(issue, settings, content, feeds, self.css_url).encode("utf-8")
+        self.fresh[key] = _Fresh(content, page)
+        self.cache_writes[f"{CACHE_DIR}/content/{content_sha}.html"] = content.encode("utf-8")
+        assets, asset_warnings = local_assets(issue, settings)
+        found = {a.file for a in assets}
+        watch = []
+        for src in references(issue):
+            file = (path.parent / unquote(urlsplit(src).path)).resolve()
+            if file not in found and not file.is_file():
+                watch.append(str(file))
+        issue_id = xml_safe(meta.id).strip()
+        if not issue_id:
+            raise SourceError("the id has no characters left once control characters are removed; write a "
+                              "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
+        warnings = [*issue.warnings, *_value_warnings(path, meta, meta.lines), *asset_warnings]
+        return Record(
+            source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
+            permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
+            tags=tags, author=xml_safe(meta.author or settings.author or settings.site_name),
+            lang=xml_safe(meta.lang), summary=summary, content_sha=content_sha, text_sha=text_sha,
+            page_size=len(page) if page else -1, page_sha=_file_sha(page) if page else "",
+            updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
+            assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+        )
+
+    def rerender(self, key: str) -> Record:
+        """Parse and render source ``key`` again (its cached body or page is missing); its new
+        record replaces the old one in :attr:`records` and is returned."""
+        path = self.paths[key]
+        self.records[key] = rec = self._materialize(path, key, path.read_bytes())
+        return rec
+
+    def content(self, rec: Record) -> str:
+        """The body HTML of ``rec``: rendered this run, else the cached copy (read once, even
+        when the issue is in many feeds), else rendered again."""
+        if rec.source in self.fresh:
+            return self.fresh[rec.source].content
+        content = self.cache.content(rec.content_sha)
+        if content is not None:
+            self.fresh[rec.source] = _Fresh(content)
+            return content
+        self.rerender(rec.source)
+        return self.fresh[rec.source].content
+
+
+def _check_unique_ids(records: dict[str, Record], paths: dict[str, Path]) -> None:
+    """Step 2: no two issues share an id (the second would replace the first in readers).
+
+    Raises:
+        SourceError: at the ``id`` line of the later issue (in path order).
+    """
+    by_id: dict[str, str] = {}
+    for key, rec in sorted(records.items()):
+        if rec.id in by_id:
+            raise SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
+                              paths[key], _key_line(paths[key], "id"))
+        by_id[rec.id] = key
+
+
+def _schedule(records: dict[str, Record], now: datetime, out: Path, report: BuildReport) -> list[Record]:
+    """Step 3: the published records (neither drafts nor dated after ``now``), newest first by
+    ``(date, id)``. Sets the report's ``drafts``, ``next_due``, ``published`` and ``ahead``
+    (with a warning naming ``out`` when ``now`` is later than the clock)."""
+    published = [r for r in records.values() if not r.draft and r.when <= now]
+    published.sort(key=lambda r: (r.when, r.id), reverse=True)
+    report.drafts = sum(1 for r in records.values() if r.draft)
+    upcoming = sorted((r for r in records.values() if not r.draft and r.when > now), key=lambda r: (r.when, r.id))
+    if upcoming:
+        report.next_due = (upcoming[0].title, upcoming[0].when)
+    report.published = [r.id for r in published]
+    clock = datetime.now(timezone.utc)
+    report.ahead = [r.id for r in published if r.when > clock]
+    if report.ahead:
+        report.warnings.append(
+            f"{out}: --now is later than the clock, so {len(report.ahead)} issue(s) not yet due are published here; "
+            "build previews into a folder of their own (--out /tmp/preview), never the one you publish")
+    return published
+
+
+def _check_unique_slugs(published: list[Record], paths: dict[str, Path]) -> None:
+    """Step 3: no two published issues share a slug (their pages would share a folder).
+
+    Raises:
+        SourceError: at the ``slug`` line of the older issue.
+    """
+    by_slug: dict[str, str] = {}
+    for rec in published:
+        if rec.slug in by_slug:
+            raise SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own slug",
+                              paths[rec.source], _key_line(paths[rec.source], "slug"))
+        by_slug[rec.slug] = rec.source
+
+
+def _entry_dates(published: list[Record], history: dict[str, dict[str, str]],
+                 now: datetime) -> tuple[dict[str, datetime], dict[str, dict[str, str]]]:
+    """Step 4: each published entry's ``updated`` (front-matter ``updated`` when given; else
+    the recorded date while its text is unchanged, the build time once it changed).
+
+    Returns:
+        id → ``updated``, and the cache's history (id → text hash and ``updated``) with these
+        entries recorded.
+    """
+    history = dict(history)
+    updated: dict[str, datetime] = {}
+    for rec in published:
+        if rec.updated_given:
+            when = max(datetime.fromisoformat(rec.updated_given), rec.when)
+        else:
+            seen = history.get(rec.id)
+            if seen is None:
+                when = rec.when
+            elif seen["text"] == rec.text_sha:
+                when = max(datetime.fromisoformat(seen["updated"]), rec.when)
+            else:  # edited since: the time of this run (never earlier than the last update)
+                when = max(now, rec.when, datetime.fromisoformat(seen["updated"]))
+        updated[rec.id] = when
+        history[rec.id] = {"text": rec.text_sha, "updated": when.isoformat()}
+    return updated, history
+
+
+def _tag_groups(published: list[Record], paths: dict[str, Path]) -> dict[str, tuple[str, list[Record]]]:
+    """Step 5: tag slug → (the tag's newest spelling, its published records newest first).
+
+    Raises:
+        SourceError: two distinct tags would share a feed (a 32-bit hash clash).
+    """
+    tag_entries: dict[str, list[Record]] = {}
+    tag_names: dict[str, str] = {}
+    for rec in published:  # newest first, so a tag's name is its newest spelling
+        for name in rec.tags:  # distinct tags never share a feed (a 32-bit hash clash is reported)
+            slug = tag_slug(name)
+            if slug and _tag_identity(tag_names.setdefault(slug, name)) != _tag_identity(name):
+                raise SourceError(f"tags {tag_names[slug]!r} and {name!r} would share the feed tags/{slug}/; "
+                                  "rename one of them", paths[rec.source], _key_line(paths[rec.source], "tags"))
+        for slug, name in _tag_pairs(rec.tags):
+            tag_entries.setdefault(slug, []).append(rec)
+    return {slug: (tag_names[slug], tag_entries[slug]) for slug in sorted(tag_entries)}
+
+
+def _render_feeds(sources: _Sources, published: list[Record], updated: dict[str, datetime],
+                  settings: Settings) -> dict[str, bytes]:
+    """Step 5: the site's RSS, Atom and JSON feeds and one Atom feed per tag, each with the
+    newest ``[feed] limit`` entries. Returns output path (relative to ``out``) → bytes."""
+    base = settings.base_url.rstrip("/") + "/"
+    limit = settings.feed.limit
+
+    def entry(rec: Record) -> EntryData:
+        return EntryData(
+            id=rec.id, title=rec.title, permalink=rec.permalink, published=rec.when, updated=updated[rec.id],
+            author=rec.author, summary=rec.summary, content_html=sources.content(rec), tags=tuple(rec.tags),
+            lang=rec.lang,
+        )
+
+    writes: dict[str, bytes] = {}
+    top = [entry(r) for r in published[:limit]]
+    site = FeedInfo(id=base, title=settings.site_name, home=base, self_url="", description=settings.site_name,
+                    lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
+    writes["feed.xml"] = render_rss(top, dataclasses.replace(site, self_url=base + "feed.xml"), settings)
+    writes["atom.xml"] = render_atom(top, dataclasses.replace(site, self_url=base + "atom.xml"), settings)
+    writes["feed.json"] = render_json_feed(top, dataclasses.replace(site, self_url=base + "feed.json"), settings)
+    for slug, (name, recs) in _tag_groups(published, sources.paths).items():
+        info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
+                        self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
+                        lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
+        writes[f"tags/{slug}/atom.xml"] = render_atom([entry(r) for r in recs[:limit]], info, settings)
+    return writes
+
+
+def _render_pages(sources: _Sources, published: list[Record], out: Path,
+                  settings: Settings) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Step 6: each published issue's page, the index and the stylesheet. A page is rendered
+    for an issue rendered this run, or when the file in ``out`` is missing or not ours;
+    otherwise it is left as it is.
+
+    Returns:
+        output path → bytes of the files to write, and output path → SHA-256 of the pages
+        left as they are.
+    """
+    writes: dict[str, bytes] = {}
+    page_shas: dict[str, str] = {}
+    for rec in published:
+        rel = f"{rec.slug}/index.html"
+        target = out / rel
+        if rec.source not in sources.fresh or sources.fresh[rec.source].page is None:
+            try:
+                if rec.page_sha and target.stat().st_size == rec.page_size:
+                    page_shas[rel] = rec.page_sha
+                    continue
+            except OSError:
+                pass
+            rec = sources.rerender(rec.source)
+        writes[rel] = sources.fresh[rec.source].page
+    writes["index.html"] = render_index(
+        [IndexItem(r.title, r.permalink, r.when, r.summary, tuple(r.tags)) for r in published],
+        settings, _feeds_for(settings), sources.css_url).encode("utf-8")
+    writes["style.css"] = stylesheet(settings).encode("utf-8")
+    return writes, page_shas
+
+
+def _select_images(published: list[Record], generated: set[str], report: BuildReport) -> dict[str, Path]:
+    """Step 7: the local images of the published issues to publish, output path → source
+    file. An image that would clash with a ``generated`` file, another image or its folders,
+    or that is missing, is left out with a warning."""
+    generated_folders = _parents(generated)
+    copies: dict[str, Path] = {}
+    copy_folders: set[str] = set()
+    for rec in published:
+        for src, file, rel, where in rec.assets:
+            if not safe_relative(rel) or _conflict(rel, generated, generated_folders):
+                report.warnings.append(f"{where}: image {src!r} would be published at {rel!r}, where the build "
+                                       "writes its own files; it is not published")
+                continue
+            if rel in copies:
+                if copies[rel] != Path(file):
+                    report.warnings.append(f"{where}: image {src!r} would replace {copies[rel]} at {rel}; "
+                                           "it is not published (give the two files different names)")
+                continue
+            if _conflict(rel, copies.keys(), copy_folders):
+                report.warnings.append(f"{where}: image {src!r} at {rel!r} clashes with another image's path; "
+                                       "it is not published")
+                continue
+            if not Path(file).is_file():
+                report.warnings.append(f"{where}: image {src!r} not found (looked for {file}); readers will see it broken")
+                continue
+            copies[rel] = Path(file)
+            copy_folders |= _parents([rel])
+    return copies
+
+
+def _diff_outputs(out: Path, writes: dict[str, bytes], page_shas: dict[str, str], copies: dict[str, Path],
+                  report: BuildReport) -> tuple[dict[str, str], dict[str, bytes | Path]]:
+    """Step 8: compare the outputs with the files in ``out``.
+
+    Returns:
+        the new manifest (output path → SHA-256 of every output), and the outputs whose
+        bytes differ from the disk (path → bytes, or the image file to copy). An unreadable
+        image is left out with a warning.
+    """
+    manifest: dict[str, str] = dict(page_shas)
+    changed: dict[str, bytes | Path] = {}
+    for rel, data in writes.items():
+        manifest[rel] = _file_sha(data)
+        if not same_bytes(out / rel, data):
+            changed[rel] = data
+    for rel, file in copies.items():
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            report.warnings.append(f"{file}: cannot read the image ({exc.strerror}); it is not published")
+            continue
+        manifest[rel] = _file_sha(data)
+        if not same_bytes(out / rel, data):
+            changed[rel] = file
+    return manifest, changed
+
+
+def _stale_files(out: Path, old_manifest: dict[str, str], old_outputs: list[str], manifest: dict[str, str],
+                 report: BuildReport) -> list[str]:
+    """Step 8: the files a previous build wrote (``old_manifest``, or the cache's
+    ``old_outputs``) that this build no longer produces and that still hold the bytes
+    dispatch wrote, sorted. One changed since is kept, with a warning."""
+    stale = []
+    for rel in sorted((set(old_manifest) | set(old_outputs)) - set(manifest)):
+        target = out / rel
+        if not target.is_file() or target.is_symlink():
+            continue
+        if rel in old_manifest:
+            try:
+                if _file_sha(target.read_bytes()) != old_manifest[rel]:
+                    report.warnings.append(f"{target}: no longer produced by the build, but changed since dispatch "
+                                           "wrote it; left in place (remove it yourself if it should go)")
+                    continue
+            except OSError:
+                continue
+        stale.append(rel)
+    return stale
+
+
+def _bookkeeping(out: Path, manifest: dict[str, str], cache: _Cache, sources: _Sources,
+                 history: dict[str, dict[str, str]]) -> dict[str, bytes]:
+    """Step 8: the manifest, the cache index and the cached bodies that must be written
+    (their bytes changed, or a body is missing or failed its check), path → bytes."""
+    extra: dict[str, bytes] = {}
+    for rel, data in ((MANIFEST, manifest_bytes(manifest)),
+                      (f"{CACHE_DIR}/index.json", cache.dump(sources.records, history, sorted(manifest)))):
+        try:
+            if (out / rel).read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        extra[rel] = data
+    for rel, data in sources.cache_writes.items():
+        if not (out / rel).is_file() or rel.rsplit("/", 1)[-1][:-5] in cache.bad:
+            extra[rel] = data
+    return extra
+
+
+def _write_all(out: Path, changed: dict[str, bytes | Path], extra: dict[str, bytes]) -> None:
+    """Step 9: stage every ``changed`` output (in path order), then every ``extra`` file,
+    beside its target, then rename them all into place.
+
+    Raises:
+        OutputError: a file cannot be written or replaced; the staged files are removed and
+            nothing is replaced.
+    """
+    staging = _Staging(out)
+    current = out
+    try:
+        for rel in sorted(changed):
+            current = out / rel
+            staging.add(rel, changed[rel])
+        for rel, data in extra.items():
+            current = out / rel
+            staging.add(rel, data)
+    except OSError as exc:
+        staging.abort()
+        raise OutputError(f"cannot write the file: {exc.strerror}", current) from None
+    except BaseException:
+        staging.abort()
+        raise
+    try:
+        staging.commit()
+    except OSError as exc:
+        staging.abort()
+        raise OutputError(f"cannot replace the file: {exc.strerror}", out) from None
+
+
+def _remove_stale(out: Path, stale: list[str], report: BuildReport) -> None:
+    """Step 9: remove the ``stale`` files and the folders they leave empty, adding each to
+    ``report.removed`` (or a warning when it cannot be removed)."""
+    for rel in stale:
+        target = out / rel
+        try:
+            target.unlink()
+        except OSError as exc:
+            report.warnings.append(f"{target}: no longer produced, but cannot be removed ({exc.strerror})")
+            continue
+        report.removed.append(rel)
+        folder = target.parent
+        while folder != out:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def build_archive(
     issues_dir: Path | str,
     out: Path | str = "public",
@@ -617,294 +1033,31 @@ def build_archive(
     report = BuildReport(out=out, now=now)
     if out.exists() and not out.is_dir():
         raise OutputError("is a file, not a folder; give --out a folder (or a name that does not exist yet)", out)
-    env_key = environment_key(settings)
-    cache = _Cache(out, env_key)
-    base = settings.base_url.rstrip("/") + "/"
-    css_url = base + "style.css"
+    cache = _Cache(out, environment_key(settings))
 
     # 1. every source: from the cache when its bytes are unchanged, else parse and render.
-    records: dict[str, Record] = {}
-    fresh: dict[str, _Fresh] = {}
-    writes: dict[str, bytes] = {}  # relative output path -> bytes (all computed before writing)
-    cache_writes: dict[str, bytes] = {}  # path relative to out -> bytes
-
-    def materialize(path: Path, key: str, raw: bytes) -> Record:
-        issue = parse_issue(path, settings)
-        report.parsed += 1
-        content = content_html(issue, settings)
-        meta = issue.meta
-        updated_given = ""
-        for name in ("updated", "modified", "lastmod"):
-            given = meta.extra.get(name)
-            if given is not None and given != "":
-                when = parse_date(given, settings.tz, path, meta.lines.get(name, 1))
-                updated_given = when.astimezone(timezone.utc).isoformat()
-                break
-        summary = xml_safe(issue.summary)
-        title = xml_safe(meta.title)
-        content_sha = _sha(content)
-        text_sha = _sha(title, summary, read_source(path).body)
-        tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
-        page = None
-        if not meta.draft and meta.date <= now:
-            feeds = _feeds_for(settings, _tag_pairs(tags))
-            page = render_page(issue, settings, content, feeds, css_url).encode("utf-8")
-        fresh[key] = _Fresh(content, page)
-        cache_writes[f"{CACHE_DIR}/content/{content_sha}.html"] = content.encode("utf-8")
-        assets, asset_warnings = local_assets(issue, settings)
-        found = {a.file for a in assets}
-        watch = []
-        for src in references(issue):
-            file = (path.parent / unquote(urlsplit(src).path)).resolve()
-            if file not in found and not file.is_file():
-                watch.append(str(file))
-        issue_id = xml_safe(meta.id).strip()
-        if not issue_id:
-            raise SourceError("the id has no characters left once control characters are removed; write a "
-                              "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
-        warnings = [*issue.warnings, *_value_warnings(path, meta, meta.lines), *asset_warnings]
-        return Record(
-            source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
-            permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
-            tags=tags, author=xml_safe(meta.author or settings.author or settings.site_name),
-            lang=xml_safe(meta.lang), summary=summary, content_sha=content_sha, text_sha=text_sha,
-            page_size=len(page) if page else -1, page_sha=_file_sha(page) if page else "",
-            updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
-            assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
-        )
-
-    paths: dict[str, Path] = {}
-    for path in issue_files(issues_dir):
-        key = path.relative_to(issues_dir).as_posix()
-        paths[key] = path
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
-        cached = cache.records.get(key)
-        if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
-                and not any(Path(f).is_file() for f in cached.watch)):
-            records[key] = cached
-        else:
-            records[key] = materialize(path, key, raw)
-        report.warnings.extend(records[key].warnings)
-
-    # 2. unique ids and slugs (a second issue with one id would replace the first in readers).
-    by_id: dict[str, str] = {}
-    for key, rec in sorted(records.items()):
-        if rec.id in by_id:
-            raise SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
-                              paths[key], _key_line(paths[key], "id"))
-        by_id[rec.id] = key
-    # 3. schedule.
-    published = [r for r in records.values() if not r.draft and r.when <= now]
-    published.sort(key=lambda r: (r.when, r.id), reverse=True)
-    report.drafts = sum(1 for r in records.values() if r.draft)
-    upcoming = sorted((r for r in records.values() if not r.draft and r.when > now), key=lambda r: (r.when, r.id))
-    if upcoming:
-        report.next_due = (upcoming[0].title, upcoming[0].when)
-    by_slug: dict[str, str] = {}
-    for rec in published:
-        if rec.slug in by_slug:
-            raise SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own slug",
-                              paths[rec.source], _key_line(paths[rec.source], "slug"))
-        by_slug[rec.slug] = rec.source
-    report.published = [r.id for r in published]
-    clock = datetime.now(timezone.utc)
-    report.ahead = [r.id for r in published if r.when > clock]
-    if report.ahead:
-        report.warnings.append(
-            f"{out}: --now is later than the clock, so {len(report.ahead)} issue(s) not yet due are published here; "
-            "build previews into a folder of their own (--out /tmp/preview), never the one you publish")
-
-    # 4. entry updated dates: unchanged content keeps its recorded date.
-    history = dict(cache.history)
-    updated: dict[str, datetime] = {}
-    for rec in published:
-        if rec.updated_given:
-            when = max(datetime.fromisoformat(rec.updated_given), rec.when)
-        else:
-            seen = history.get(rec.id)
-            if seen is None:
-                when = rec.when
-            elif seen["text"] == rec.text_sha:
-                when = max(datetime.fromisoformat(seen["updated"]), rec.when)
-            else:  # edited since: the time of this run (never earlier than the last update)
-                when = max(now, rec.when, datetime.fromisoformat(seen["updated"]))
-        updated[rec.id] = when
-        history[rec.id] = {"text": rec.text_sha, "updated": when.isoformat()}
-
-    def content_of(rec: Record) -> str:
-        if rec.source in fresh:
-            return fresh[rec.source].content
-        content = cache.content(rec.content_sha)
-        if content is not None:
-            fresh[rec.source] = _Fresh(content)  # read once, even when the issue is in many feeds
-            return content
-        records[rec.source] = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
-        return fresh[rec.source].content
-
-    def entry(rec: Record) -> EntryData:
-        return EntryData(
-            id=rec.id, title=rec.title, permalink=rec.permalink, published=rec.when, updated=updated[rec.id],
-            author=rec.author, summary=rec.summary, content_html=content_of(rec), tags=tuple(rec.tags), lang=rec.lang,
-        )
-
-    # 5. feeds.
-    limit = settings.feed.limit
-    top = [entry(r) for r in published[:limit]]
-    site = FeedInfo(id=base, title=settings.site_name, home=base, self_url="", description=settings.site_name,
-                    lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
-    writes["feed.xml"] = render_rss(top, dataclasses.replace(site, self_url=base + "feed.xml"), settings)
-    writes["atom.xml"] = render_atom(top, dataclasses.replace(site, self_url=base + "atom.xml"), settings)
-    writes["feed.json"] = render_json_feed(top, dataclasses.replace(site, self_url=base + "feed.json"), settings)
-    tag_entries: dict[str, list[Record]] = {}
-    tag_names: dict[str, str] = {}
-    for rec in published:  # newest first, so a tag's name is its newest spelling
-        for name in rec.tags:  # distinct tags never share a feed (a 32-bit hash clash is reported)
-            slug = tag_slug(name)
-            if slug and _tag_identity(tag_names.setdefault(slug, name)) != _tag_identity(name):
-                raise SourceError(f"tags {tag_names[slug]!r} and {name!r} would share the feed tags/{slug}/; "
-                                  "rename one of them", paths[rec.source], _key_line(paths[rec.source], "tags"))
-        for slug, name in _tag_pairs(rec.tags):
-            tag_entries.setdefault(slug, []).append(rec)
-    for slug in sorted(tag_entries):
-        name = tag_names[slug]
-        info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
-                        self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
-                        lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
-        writes[f"tags/{slug}/atom.xml"] = render_atom([entry(r) for r in tag_entries[slug][:limit]], info, settings)
-
-    # 6. pages: rendered for fresh issues, or when the file on disk is missing or not ours.
-    page_shas: dict[str, str] = {}
-    for rec in published:
-        rel = f"{rec.slug}/index.html"
-        target = out / rel
-        if rec.source not in fresh or fresh[rec.source].page is None:
-            try:
-                if rec.page_sha and target.stat().st_size == rec.page_size:
-                    page_shas[rel] = rec.page_sha
-                    continue
-            except OSError:
-                pass
-            records[rec.source] = rec = materialize(paths[rec.source], rec.source, paths[rec.source].read_bytes())
-        writes[rel] = fresh[rec.source].page
-    writes["index.html"] = render_index(
-        [IndexItem(r.title, r.permalink, r.when, r.summary, tuple(r.tags)) for r in published],
-        settings, _feeds_for(settings), css_url).encode("utf-8")
-    writes["style.css"] = stylesheet(settings).encode("utf-8")
-
-    # 7. local images of the published issues, where their pages and feeds point.
-    generated = set(writes) | set(page_shas)
-    generated_folders = _parents(generated)
-    copies: dict[str, Path] = {}
-    copy_folders: set[str] = set()
-    for rec in published:
-        for src, file, rel, where in rec.assets:
-            if not safe_relative(rel) or _conflict(rel, generated, generated_folders):
-                report.warnings.append(f"{where}: image {src!r} would be published at {rel!r}, where the build "
-                                       "writes its own files; it is not published")
-                continue
-            if rel in copies:
-                if copies[rel] != Path(file):
-                    report.warnings.append(f"{where}: image {src!r} would replace {copies[rel]} at {rel}; "
-                                           "it is not published (give the two files different names)")
-                continue
-            if _conflict(rel, copies.keys(), copy_folders):
-                report.warnings.append(f"{where}: image {src!r} at {rel!r} clashes with another image's path; "
-                                       "it is not published")
-                continue
-            if not Path(file).is_file():
-                report.warnings.append(f"{where}: image {src!r} not found (looked for {file}); readers will see it broken")
-                continue
-            copies[rel] = Path(file)
-            copy_folders |= _parents([rel])
-
-    # 8. what changed: compare with the files on disk; check every target before writing any.
-    old_manifest = read_manifest(out)
-    manifest: dict[str, str] = dict(page_shas)
-    changed: dict[str, bytes | Path] = {}
-    for rel, data in writes.items():
-        manifest[rel] = _file_sha(data)
-        if not same_bytes(out / rel, data):
-            changed[rel] = data
-    for rel, file in copies.items():
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            report.warnings.append(f"{file}: cannot read the image ({exc.strerror}); it is not published")
-            continue
-        manifest[rel] = _file_sha(data)
-        if not same_bytes(out / rel, data):
-            changed[rel] = file
-    outputs = sorted(manifest)
-    stale = []
-    for rel in sorted((set(old_manifest) | set(cache.outputs)) - set(manifest)):
-        target = out / rel
-        if not target.is_file() or target.is_symlink():
-            continue
-        if rel in old_manifest:
-            try:
-                if _file_sha(target.read_bytes()) != old_manifest[rel]:
-                    report.warnings.append(f"{target}: no longer produced by the build, but changed since dispatch "
-                                           "wrote it; left in place (remove it yourself if it should go)")
-                    continue
-            except OSError:
-                continue
-        stale.append(rel)
-    extra: dict[str, bytes] = {}  # the manifest and the cache, when their bytes change
-    for rel, data in ((MANIFEST, manifest_bytes(manifest)),
-                      (f"{CACHE_DIR}/index.json", cache.dump(records, history, outputs))):
-        try:
-            if (out / rel).read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        extra[rel] = data
-    for rel, data in cache_writes.items():
-        if not (out / rel).is_file() or rel.rsplit("/", 1)[-1][:-5] in cache.bad:
-            extra[rel] = data
+    sources = _Sources(settings, now, cache, report)
+    sources.collect(issues_dir)
+    # 2. unique ids. 3. schedule, unique slugs.
+    _check_unique_ids(sources.records, sources.paths)
+    published = _schedule(sources.records, now, out, report)
+    _check_unique_slugs(published, sources.paths)
+    # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images.
+    updated, history = _entry_dates(published, cache.history, now)
+    writes = _render_feeds(sources, published, updated, settings)
+    pages, page_shas = _render_pages(sources, published, out, settings)
+    writes.update(pages)
+    copies = _select_images(published, set(writes) | set(page_shas), report)
+    # 8. what changed and what is stale; check every target before writing any.
+    manifest, changed = _diff_outputs(out, writes, page_shas, copies, report)
+    stale = _stale_files(out, read_manifest(out), cache.outputs, manifest, report)
+    extra = _bookkeeping(out, manifest, cache, sources, history)
     check_targets(out, [*sorted(changed), *extra])
-
-    # 9. write: every changed file staged beside its target, then all renamed into place;
-    #    then the files no longer produced are removed.
-    staging = _Staging(out)
-    current = out
-    try:
-        for rel in sorted(changed):
-            current = out / rel
-            staging.add(rel, changed[rel])
-        for rel, data in extra.items():
-            current = out / rel
-            staging.add(rel, data)
-    except OSError as exc:
-        staging.abort()
-        raise OutputError(f"cannot write the file: {exc.strerror}", current) from None
-    except BaseException:
-        staging.abort()
-        raise
-    try:
-        staging.commit()
-    except OSError as exc:
-        staging.abort()
-        raise OutputError(f"cannot replace the file: {exc.strerror}", out) from None
+    # 9. write every changed file atomically, then remove the stale ones.
+    _write_all(out, changed, extra)
     report.changed = sorted(changed)
-    report.unchanged = len(outputs) - len(report.changed)
-    for rel in stale:
-        target = out / rel
-        try:
-            target.unlink()
-        except OSError as exc:
-            report.warnings.append(f"{target}: no longer produced, but cannot be removed ({exc.strerror})")
-            continue
-        report.removed.append(rel)
-        folder = target.parent
-        while folder != out:
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-            folder = folder.parent
+    report.unchanged = len(manifest) - len(report.changed)
+    _remove_stale(out, stale, report)
     report.seconds = time.perf_counter() - started
     return report
 
