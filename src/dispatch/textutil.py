@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, tzinfo
 from typing import Iterable, Sequence
 
 import regex
@@ -99,6 +100,17 @@ def first_sentence(text: str) -> str:
     """The first sentence of ``text`` (the whole text if it has one)."""
     parts = sentences(text)
     return parts[0] if parts else ""
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def human_date(when: datetime, tz: tzinfo) -> str:
+    """``22 May 2026``: the day of ``when`` in time zone ``tz``, independent of the process's
+    locale (``%B`` is not). Used by every channel that shows a dateline."""
+    local = when.astimezone(tz)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
 
 
 def slugify(text: str) -> str:

@@ -33,6 +33,7 @@ from ..errors import RenderError
 from ..layout import environment, render, section_templates
 from ..model import HtmlBlock, Image, Issue, RawHtml
 from ..platforms import MERGE_TAG, PLATFORMS, Platform
+from ..textutil import human_date
 from .html import HtmlRenderer, attr
 
 #: Gmail clips a message body over about 102 KB (Google's documented threshold).
@@ -141,7 +142,7 @@ def render_email(
         preheader_filler=Markup(PREHEADER_FILLER * PREHEADER_FILLER_UNITS),
         h=h,
         dir=text_direction(issue.meta.lang),
-        dateline=f"{issue.meta.date:%-d %B %Y}",
+        dateline=human_date(issue.meta.date, settings.tz),
         view_online=view_online,
         unsubscribe=unsubscribe,
         platform=preset,

@@ -28,7 +28,7 @@ from ..model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline, Issue,
     LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
 )
-from ..textutil import join_columns, pad, width, wrap
+from ..textutil import human_date, join_columns, pad, width, wrap
 
 #: RFC 5322 §2.1.1: lines SHOULD be no more than 78 characters.
 LINE_COLUMNS = 78
@@ -266,7 +266,7 @@ def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view
         section_templates=section_templates,
         view_online=view_online or issue.permalink,
         unsubscribe=unsubscribe,
-        dateline=f"{issue.meta.date:%-d %B %Y}",
+        dateline=human_date(issue.meta.date, settings.tz),
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
     return TextResult(text)

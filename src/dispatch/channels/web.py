@@ -28,10 +28,9 @@ from markupsafe import Markup
 from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
+from ..textutil import human_date
 from .feed import AbsoluteHtmlRenderer, absolute, xml_safe
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,6 @@ class IndexItem:
     date: datetime
     summary: str
     tags: tuple[str, ...] = ()
-
-
-def human_date(when: datetime, settings: Settings) -> str:
-    """``22 May 2026``: the day in the newsletter's time zone, locale-independent."""
-    local = when.astimezone(settings.tz)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
 
 
 def script_json(data: Any) -> Markup:
@@ -159,7 +152,7 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
         env, "web/page.html",
         issue=issue, settings=settings, h=h, section_templates=section_templates,
         content=Markup(content), feeds=feeds, css_url=css_url, summary=summary, image=image,
-        jsonld=jsonld, date_text=human_date(issue.meta.date, settings), og_locale=og_locale(issue.meta.lang),
+        jsonld=jsonld, date_text=human_date(issue.meta.date, settings.tz), og_locale=og_locale(issue.meta.lang),
         home=settings.base_url,
     )
     return xml_safe(html)
@@ -169,7 +162,7 @@ def render_index(items: Sequence[IndexItem], settings: Settings, feeds: Sequence
     """The archive's index page (layout ``web/index.html``): every item, in the given order
     (newest first)."""
     env = environment(settings.root, settings.layout)
-    rows = [(item, human_date(item.date, settings)) for item in items]
+    rows = [(item, human_date(item.date, settings.tz)) for item in items]
     html = render(env, "web/index.html", settings=settings, rows=rows, feeds=feeds, css_url=css_url,
                   home=settings.base_url, lang=settings.language, og_locale=og_locale(settings.language))
     return xml_safe(html)
