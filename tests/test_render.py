@@ -206,3 +206,21 @@ def test_images_outside_the_newsletter_folder_are_not_published(tmp_path):
     assert not any(name.endswith("secret.png") for name in report.sizes)
     assert report.warnings == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
                                "it is not published"]
+
+
+def test_merge_tag_links_are_never_made_absolute(tmp_path):
+    """One URL rule for every channel: a merge-tag href stays as written, an in-page anchor
+    stays in the email and text part and is made absolute only in the feed."""
+    from dispatch.config import Settings
+    from dispatch.render import render_issue
+
+    source = tmp_path / "u.md"
+    source.write_text("---\ntitle: U\ndate: 2026-01-01\n---\nChange [your preferences](*|UPDATE_PROFILE|*) "
+                      "or [see below](#s).\n\n## S\n\nx\n", encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", Settings(), platform="mailchimp")
+    text = (report.folder / "email.txt").read_text(encoding="utf-8")
+    html = (report.folder / "email.html").read_text(encoding="utf-8")
+    entry = (report.folder / "entry.xml").read_text(encoding="utf-8")
+    assert "[1] *|UPDATE_PROFILE|*" in text and "see below." in text
+    assert 'href="*|UPDATE_PROFILE|*"' in html and 'href="#s"' in html
+    assert 'href="*|UPDATE_PROFILE|*"' in entry and 'href="https://example.com/u/#s"' in entry

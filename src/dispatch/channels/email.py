@@ -23,7 +23,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import mjml
 from markupsafe import Markup
@@ -34,7 +34,7 @@ from ..layout import environment, render, section_templates
 from ..model import HtmlBlock, Image, Issue, RawHtml
 from ..platforms import MERGE_TAG, PLATFORMS, Platform
 from ..textutil import human_date
-from .html import HtmlRenderer, attr
+from .html import HtmlRenderer, absolute_url, attr
 
 #: Gmail clips a message body over about 102 KB (Google's documented threshold).
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -127,7 +127,7 @@ def render_email(
     preset = PLATFORMS[name]
     env = environment(settings.root, settings.layout)
     base = issue.permalink
-    h = HtmlRenderer(url=lambda u: _absolute(u, base), classes={"table": "md-table"})
+    h = HtmlRenderer(url=lambda u: absolute_url(u, base), classes={"table": "md-table"})
     unsubscribe = preset.unsubscribe or (settings.unsubscribe_url if preset.name == "generic" else "")
     view_online = preset.view_online or issue.permalink
     mjml_source = render(
@@ -236,7 +236,7 @@ def clean_content(issue: Issue, settings: Settings, params: dict[str, str]) -> s
     ``html/content.html`` with absolute links carrying ``params``."""
     env = environment(settings.root, settings.layout)
     base = issue.permalink
-    h = HtmlRenderer(url=lambda u: _absolute(u, base))
+    h = HtmlRenderer(url=lambda u: absolute_url(u, base))
     html = render(env, "html/content.html", issue=issue, settings=settings, h=h,
                   section_templates=section_templates)
     return _add_params_to_hrefs(html.strip() + "\n", params)
@@ -332,12 +332,6 @@ def inline(html: str, css: str) -> str:
         disable_basic_attributes=["height"],
     )
     return transformer.transform(pretty_print=False)
-
-
-def _absolute(url: str, base: str) -> str:
-    if not url or url.startswith(("#", "mailto:", "tel:")) or MERGE_TAG.fullmatch(url):
-        return url
-    return urljoin(base, url)
 
 
 def clip_report(size: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
 
 import lxml.etree as etree
 from feedgen.feed import FeedGenerator
@@ -20,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Issue, RawHtml
-from .html import HtmlRenderer
+from .html import HtmlRenderer, absolute_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: XML 1.0 §2.2 Char: what may appear in a document.
@@ -50,14 +49,9 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
 
 
 def absolute(url: str, base: str) -> str:
-    """``url`` resolved against ``base`` (RFC 3986 §5.2). In-page fragments become
-    ``base#fragment`` (a feed reader has no page to resolve them against); ``mailto:``,
-    ``tel:`` and ``data:`` URLs are left alone; an empty URL (the document itself) becomes
-    ``base``."""
-    url = url.strip()
-    if url.lower().startswith(("mailto:", "tel:", "data:")):
-        return url
-    return urljoin(base, url)
+    """``url`` resolved for a feed: :func:`~dispatch.channels.html.absolute_url` with
+    fragments made absolute too (``#faq`` → ``base#faq``)."""
+    return absolute_url(url, base, in_page=False)
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from html import escape
 from typing import Callable, Iterable
+from urllib.parse import urljoin
 
 from markupsafe import Markup
 
+from ..platforms import MERGE_TAG
 from ..model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
@@ -36,6 +38,23 @@ def text(value: str) -> str:
     """Escape text content (``& < >``); soft line breaks become spaces; C0 control
     characters (which MRML and XML reject) are removed."""
     return escape(_CONTROL.sub("", value.replace("\n", " ")), quote=False)
+
+
+def absolute_url(url: str, base: str, *, in_page: bool = True) -> str:
+    """``url`` resolved against ``base`` (RFC 3986 §5.2), the one rule every channel uses.
+
+    ``mailto:``, ``tel:`` and ``data:`` URLs and merge tags (``*|UNSUB|*``, which the sending
+    platform fills in) are left as written; an empty URL (the document itself) becomes
+    ``base``. In-page fragments (``#faq``) stay as they are when ``in_page`` is true (an
+    email or text part that holds the anchor) and become ``base#faq`` otherwise (a feed
+    reader has no page to resolve them against). With no ``base`` the URL is returned as is.
+    """
+    s = url.strip()
+    if not base or s.lower().startswith(("mailto:", "tel:", "data:")) or MERGE_TAG.fullmatch(s):
+        return s
+    if in_page and s.startswith("#"):
+        return s
+    return urljoin(base, s)
 
 
 def balance(html: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
-from urllib.parse import urljoin
 
 import lxml.html
 
@@ -29,6 +28,7 @@ from ..model import (
     LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
 )
 from ..textutil import human_date, join_columns, pad, width, wrap
+from .html import absolute_url
 
 #: RFC 5322 §2.1.1: lines SHOULD be no more than 78 characters.
 LINE_COLUMNS = 78
@@ -235,9 +235,7 @@ class TextRenderer:
         return "".join(out)
 
     def _absolute(self, url: str) -> str:
-        if not self.base or url.startswith(("mailto:", "#")) or re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
-            return url
-        return urljoin(self.base, url)
+        return absolute_url(url, self.base)
 
 
 def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view_online: str = "") -> TextResult:
