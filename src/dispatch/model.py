@@ -14,6 +14,7 @@ in :class:`RawHtml`/:class:`HtmlBlock`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Union
@@ -302,13 +303,17 @@ class Issue:
             blocks.append(self.footnotes)
         return walk_blocks(blocks)
 
-    def source_line(self, needle: str, default: int = 0) -> int:
-        """The first 1-based line of the source file containing ``needle``, else ``default``."""
+    @cached_property
+    def _source_lines(self) -> list[str]:
         try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+            return self.path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
-            return default
-        return next((n for n, text in enumerate(lines, 1) if needle and needle in text), default)
+            return []
+
+    def source_line(self, needle: str, default: int = 0) -> int:
+        """The first 1-based line of the source file containing ``needle``, else ``default``
+        (the file is read once per issue, on first use)."""
+        return next((n for n, text in enumerate(self._source_lines, 1) if needle and needle in text), default)
 
     def component(self, kind: str) -> Section | None:
         """Return the first section of ``kind`` or ``None``."""
