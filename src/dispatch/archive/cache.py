@@ -195,9 +195,9 @@ class Cache:
             (self.dir / "content").mkdir(parents=True, exist_ok=True)
             for sha, data in bodies.items():
                 path = self.content_path(sha)
-                if sha in self.bad or not path.is_file():
-                    write_file(path, data)
-            write_file(self.dir / "index.json", self.dump(records, history))
+                if sha in self.bad or not _regular(path):
+                    _put(path, data)
+            _put(self.dir / "index.json", self.dump(records, history))
             keep = {f"{rec.content_sha}.html" for rec in records.values()}
             for entry in os.scandir(self.dir / "content"):
                 if entry.name not in keep and re.fullmatch(r"[0-9a-f]{64}\.html", entry.name):
@@ -205,6 +205,25 @@ class Cache:
         except OSError as exc:
             return f"{self.dir}: cannot write the build cache ({exc.strerror}); the next build renders every issue again"
         return None
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (not through a symbolic link)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _put(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically unless it already holds them; whatever is
+    there that is not a regular file (a symbolic link to ``/dev/zero``, a FIFO) is removed
+    first, never read."""
+    if os.path.lexists(path) and not _regular(path):
+        path.unlink()
+    elif read_bounded(path, len(data)) == data:
+        return
+    write_file(path, data)
 
 
 def remove_legacy_cache(out: Path) -> str | None:

@@ -12,7 +12,10 @@ on the folder's own file system, so every rename is atomic):
 4. *apply*: each staged file is renamed onto its target (``rename(2)``: a reader sees the
    old bytes or the new, never a partial file), the manifest last; then the stale files are
    removed;
-5. *finish*: the journal is removed, then the work folder.
+5. *finish*: the staged files and backups are removed, then the journal.
+
+A failure in step 4 first rewrites the journal as a roll-back (so that a build killed while
+rolling back is rolled back again by the next one, never forward).
 
 A failure in step 4 (a rename refused: an immutable file, a full disk for a folder) moves
 every backup back, removes the files it had added, and raises :class:`OutputError`: the
@@ -37,7 +40,7 @@ from pathlib import Path
 from typing import Callable
 
 from .lock import WORK_DIR
-from .manifest import safe_relative
+from .manifest import MANIFEST, safe_relative
 from .record import file_sha
 from .report import BuildReport, OutputError
 
@@ -160,23 +163,36 @@ class Replacement:
         _finish(self.work)
 
     def _roll_back(self, done: list[str], backups: dict[str, str], created: list[Path]) -> None:
-        """Undo the renames of ``done`` (newest first): put each backup back, remove each
-        file this build added and the folders made for them; then remove the work folder."""
-        for rel in reversed(done):
-            target = self.out / rel
-            try:
-                if rel in backups:
-                    os.replace(self.work / "old" / backups[rel], target)
-                else:
-                    target.unlink(missing_ok=True)
-            except OSError:
-                pass
+        """Undo the renames of ``done``: first the journal is rewritten to say so (a build
+        killed while rolling back is rolled back by the next one, never forward), then each
+        backup is put back and each file this build added removed, newest first, then the
+        folders made for them; then the work files go."""
+        try:
+            _write_journal(self.work, [], {}, back=[[rel, backups.get(rel, "")] for rel in done])
+        except OSError:
+            pass
+        _undo(self.out, self.work, [(rel, backups.get(rel, "")) for rel in done])
         for folder in reversed(created):
             try:
                 folder.rmdir()
             except OSError:
                 pass
         _finish(self.work)
+
+
+def _undo(out: Path, work: Path, back: list[tuple[str, str]]) -> None:
+    """Put back ``(target rel, backup name)`` pairs, newest first: a backup is renamed onto
+    its target, a target without one (added by the build) is removed. Idempotent."""
+    for rel, backup in reversed(back):
+        target = out / rel
+        try:
+            if backup:
+                if (work / "old" / backup).is_file():
+                    os.replace(work / "old" / backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _make_folders(out: Path, folder: Path, created: list[Path] | None = None) -> None:
@@ -192,9 +208,13 @@ def _make_folders(out: Path, folder: Path, created: list[Path] | None = None) ->
             created.append(d)
 
 
-def _write_journal(work: Path, ops: list[tuple[str, str]], remove: dict[str, str]) -> None:
+def _write_journal(work: Path, ops: list[tuple[str, str]], remove: dict[str, str],
+                   back: list[list[str]] | None = None) -> None:
+    """Write the journal atomically (temporary name, fsync, rename): forward (``ops`` to
+    apply, ``remove`` to delete) or, with ``back``, a roll-back of ``[target, backup]``."""
     data = json.dumps({"version": JOURNAL_VERSION, "ops": [list(op) for op in ops],
-                       "remove": [[rel, remove[rel]] for rel in sorted(remove)]}).encode("utf-8")
+                       "remove": [[rel, remove[rel]] for rel in sorted(remove)],
+                       "back": back or []}).encode("utf-8")
     tmp = work / (JOURNAL + ".tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
@@ -203,9 +223,17 @@ def _write_journal(work: Path, ops: list[tuple[str, str]], remove: dict[str, str
     os.replace(tmp, work / JOURNAL)
 
 
-def _read_journal(work: Path) -> tuple[list[tuple[str, str]], dict[str, str]] | None:
-    """The journal's operations and removals, or ``None`` when there is no valid journal (a
-    build killed before its commit point). Every path is checked like a manifest path."""
+def _pairs(value: object) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        return []
+    return [(a, b) for a, b in (v for v in value if isinstance(v, list) and len(v) == 2)
+            if isinstance(a, str) and isinstance(b, str)]
+
+
+def _read_journal(work: Path) -> dict | None:
+    """The journal (``ops``, ``remove``, ``back``), or ``None`` when there is no valid one
+    (a build killed before its commit point). Every path is checked like a manifest path
+    and every name like one dispatch gives its staged files."""
     try:
         with open(work / JOURNAL, "rb") as fh:
             data = json.loads(fh.read(64 * 2**20))
@@ -213,14 +241,11 @@ def _read_journal(work: Path) -> tuple[list[tuple[str, str]], dict[str, str]] | 
         return None
     if not isinstance(data, dict) or data.get("version") != JOURNAL_VERSION:
         return None
-    ops, remove = data.get("ops"), data.get("remove")
-    if not (isinstance(ops, list) and isinstance(remove, list)):
-        return None
-    good_ops = [(n, r) for n, r in (op for op in ops if isinstance(op, list) and len(op) == 2)
-                if isinstance(n, str) and n.isdigit() and safe_relative(r)]
-    good_remove = {r: s for r, s in (op for op in remove if isinstance(op, list) and len(op) == 2)
-                   if safe_relative(r) and isinstance(s, str) and re.fullmatch(r"[0-9a-f]{64}", s)}
-    return good_ops, good_remove
+    return {
+        "ops": [(n, r) for n, r in _pairs(data.get("ops")) if n.isdigit() and (safe_relative(r) or r == MANIFEST)],
+        "remove": {r: s for r, s in _pairs(data.get("remove")) if safe_relative(r) and re.fullmatch(r"[0-9a-f]{64}", s)},
+        "back": [(r, b) for r, b in _pairs(data.get("back")) if safe_relative(r) and (b == "" or b.isdigit())],
+    }
 
 
 def _remove_files(out: Path, remove: dict[str, str], report: BuildReport | None) -> None:
@@ -252,14 +277,15 @@ def _remove_files(out: Path, remove: dict[str, str], report: BuildReport | None)
 
 
 def _finish(work: Path) -> None:
-    """Remove the journal (the replacement is complete), then the staged files and backups."""
+    """Remove the staged files and backups, then the journal (so that a build killed in
+    between is still finished, not discarded, by the next one)."""
+    _rmtree(work / "stage")
+    _rmtree(work / "old")
     try:
         os.unlink(work / JOURNAL)
     except FileNotFoundError:
         pass
     checkpoint("journal removed")
-    _rmtree(work / "stage")
-    _rmtree(work / "old")
 
 
 def discard_work(out: Path) -> None:
@@ -289,10 +315,13 @@ def recover(out: Path) -> str | None:
         journal = _read_journal(work)
         if journal is None:
             note = f"{work}: removed what an interrupted build had staged; the folder held the previous build"
+        elif journal["back"]:
+            _undo(out, work, journal["back"])
+            note = f"{work}: finished rolling back a build that had failed; the folder holds the previous build"
         else:
-            ops, remove = journal
+            rel = ""
             try:
-                for name, rel in ops:
+                for name, rel in journal["ops"]:
                     staged = work / "stage" / name
                     if staged.is_file():
                         target = out / rel
@@ -300,7 +329,7 @@ def recover(out: Path) -> str | None:
                         os.replace(staged, target)
             except OSError as exc:
                 raise OutputError(f"cannot finish the build that was interrupted: {exc.strerror}", out / rel) from None
-            _remove_files(out, remove, None)
+            _remove_files(out, journal["remove"], None)
             note = f"{work}: finished the replacement of an interrupted build"
         _finish(work)
         _rmtree(work)
