@@ -85,7 +85,7 @@ CACHE_VERSION = 3
 #: format of ``sha256sum``), kept outside the cache so that deleting the cache never makes a
 #: build forget what it may remove.
 MANIFEST = ".dispatch-manifest"
-ISSUE_SUFFIXES = (".md", ".markdown")
+from .source import ISSUE_SUFFIXES  # noqa: E402  (.md, .markdown, and .txt plain-text briefings)
 #: ``updated`` of a feed with no entries yet (RFC 4287 requires one): fixed, so rebuilding an
 #: empty archive stays quiet instead of rewriting its feeds with the clock.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -250,7 +250,7 @@ def with_base_url(settings: Settings, base_url: str | None) -> Settings:
 
 
 def issue_files(folder: Path) -> list[Path]:
-    """Every issue file under ``folder`` (``*.md``, ``*.markdown``; hidden files and folders,
+    """Every issue file under ``folder`` (``*.md``, ``*.markdown``, ``*.txt``; hidden files and folders,
     names starting with ``_`` and ``README.md`` skipped), sorted by path.
 
     Raises:

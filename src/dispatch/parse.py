@@ -70,9 +70,9 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
             a component section that cannot be parsed (naming the section's heading line).
     """
     path = Path(path)
-    src = read_source(path)
-    meta = build_front_matter(src, settings)
     registry = registry or default_registry(settings.components.aliases)
+    src = read_source(path, source_format=settings.source.format, registry=registry)
+    meta = build_front_matter(src, settings)
 
     md = new_markdown()
     try:
@@ -80,8 +80,8 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         return _assemble(path, src, meta, registry, md, settings)
     except (RecursionError, _TooDeep):
         deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (MAX_DEPTH, MAX_DEPTH * 2))
-        line = next((src.body_line + i for i, text in enumerate(src.body.split("\n")) if deep.match(text)),
-                    src.body_line)
+        line = src.file_line(next((src.body_line + i for i, text in enumerate(src.body.split("\n"))
+                                   if deep.match(text)), src.body_line))
         raise SourceError(f"quotes or lists are nested too deeply (more than {MAX_DEPTH} levels); flatten them",
                           path, line) from None
 
@@ -100,7 +100,7 @@ def _merge_tag_warnings(src: SourceFile) -> list[str]:
         if in_code:
             continue
         for m in _PERSONAL_TAG.finditer(line):
-            out.append(f"{src.path}:{src.body_line + i}: merge tag {m.group(0)} is filled in only by the email "
+            out.append(f"{src.path}:{src.file_line(src.body_line + i)}: merge tag {m.group(0)} is filled in only by the email "
                        "platform; feeds, the web page and threads show it as written")
     title = str(src.front.data.get("title") or src.title or "")
     if _PERSONAL_TAG.search(title):
