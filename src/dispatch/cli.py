@@ -195,9 +195,9 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
     from .publish import publish_issue
 
     def progress(name: str, total: int):
-        from tqdm import tqdm
+        from .progress import progress as bar
 
-        return tqdm(total=total, desc=name, unit="post", file=sys.stderr, disable=None, leave=False)
+        return bar(total=total, desc=name, unit="post")
 
     try:
         settings = load_settings(issue.parent, config_path=config)
