@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .channels.email import clip_report, render_email, write_hint
-from .channels.feed import render_entry
+from .channels.entry import render_entry
 from .channels.text import render_text
 from .channels.thread import mention_warnings, render_threads, threads_json, threads_text
 from .config import Settings, load_settings
