@@ -114,7 +114,7 @@ def test_seed_headings_and_words_reach_email_and_text(seed):
 
 
 def test_seed_web_description_is_the_answer_first_lead(seed):
-    from dispatch.channels.feed import content_html
+    from dispatch.channels.entry import content_html
     from dispatch.channels.web import render_page
 
     path, report = seed

@@ -90,6 +90,15 @@ def strip_symbols(heading: str) -> str:
     return " ".join(_SYMBOLS.sub(" ", heading).split())
 
 
+def paragraph_text(blocks) -> str:
+    """The plain text of the paragraphs among ``blocks``, joined by a space, whitespace
+    collapsed (what Bottom Line, Answer-First Lead and Recap hold); ``""`` when there are none."""
+    from ..model import Paragraph
+    from ..textutil import plain_text
+
+    return " ".join(" ".join(plain_text(b.children) for b in blocks if isinstance(b, Paragraph)).split())
+
+
 def heading_key(heading: str) -> str:
     """The key a heading is recognised by: no emoji or punctuation, case-folded, a leading
     "the " dropped. ``"🔍 THE BOTTOM LINE"`` → ``"bottom line"``; ``"Q&A"`` → ``"q&a"``."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Block, Paragraph
-from ..textutil import plain_text
-from . import ComponentError, SectionDraft
+from ..model import Block
+from . import ComponentError, SectionDraft, paragraph_text
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,9 @@ class AnswerFirstComponent:
 
     def parse(self, draft: SectionDraft) -> AnswerFirst:
         """Raises :class:`ComponentError` when the section has no paragraph of text."""
-        text = " ".join(plain_text(b.children) for b in draft.blocks if isinstance(b, Paragraph)).strip()
+        text = paragraph_text(draft.blocks)
         if not text:
             raise ComponentError(
                 f"the '{draft.heading}' section has no text; write the answer as a paragraph under the heading"
             )
-        return AnswerFirst(" ".join(text.split()), draft.blocks)
+        return AnswerFirst(text, draft.blocks)

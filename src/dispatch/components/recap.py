@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Block, Paragraph
-from ..textutil import plain_text
-from . import ComponentError, SectionDraft
+from ..model import Block
+from . import ComponentError, SectionDraft, paragraph_text
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class RecapComponent:
 
     def parse(self, draft: SectionDraft) -> Recap:
         """Raises :class:`ComponentError` when the section has no paragraph of text."""
-        text = " ".join(plain_text(b.children) for b in draft.blocks if isinstance(b, Paragraph)).strip()
+        text = paragraph_text(draft.blocks)
         if not text:
             raise ComponentError(f"the '{draft.heading}' recap has no text; write it as a paragraph under the heading")
-        return Recap(" ".join(text.split()), draft.blocks)
+        return Recap(text, draft.blocks)
