@@ -75,6 +75,7 @@ from .errors import DispatchError, SourceError
 from .frontmatter import parse_date
 from .layout import layout_dirs
 from .output import same_bytes
+from .limits import check_instant, read_issue_bytes
 from .parse import parse_issue
 from .source import read_source
 from .textutil import slugify
@@ -218,7 +219,7 @@ def parse_now(value: str | None) -> datetime:
     the current time when ``None``; returned in UTC, whole seconds.
 
     Raises:
-        DispatchError: the value is not ISO 8601.
+        DispatchError: the value is not ISO 8601 or lies outside the years 1000–9998.
     """
     if value is None:
         return datetime.now(timezone.utc).replace(microsecond=0)
@@ -231,7 +232,7 @@ def parse_now(value: str | None) -> datetime:
         raise DispatchError(f"--now {value!r} is not an ISO 8601 date-time; write e.g. 2026-05-22T07:00:00+12:00") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).replace(microsecond=0)
+    return check_instant(when, f"--now {value!r}").astimezone(timezone.utc).replace(microsecond=0)
 
 
 def with_base_url(settings: Settings, base_url: str | None) -> Settings:
@@ -263,7 +264,8 @@ def issue_files(folder: Path) -> list[Path]:
         rel = path.relative_to(folder)
         if any(part.startswith((".", "_")) for part in rel.parts):
             continue
-        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and path.is_file():
+        # not only regular files: a FIFO or device named like an issue is refused when read
+        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and not path.is_dir():
             found.append(path)
     return sorted(found)
 
@@ -617,10 +619,7 @@ class _Sources:
         for path in issue_files(issues_dir):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+            raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             cached = self.cache.records.get(key)
             if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
                     and not any(Path(f).is_file() for f in cached.watch)):
