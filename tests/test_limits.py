@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dispatch.build import parse_now
+from dispatch.archive.schedule import parse_now
 from dispatch.cli import main
 from dispatch.config import LimitSettings, load_settings
 from dispatch.errors import DispatchError, SourceError
