@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import regex
 
@@ -135,13 +135,14 @@ def find_urls(text: str, *, require_scheme: bool = False) -> list[tuple[int, int
         return spans
     # A URL holds no whitespace (nor any other \\p{Z} or \\p{C}), so only the words with a
     # dot or a bracket are searched; the search still sees the character before a word.
-    for word in _WORD.finditer(text):
-        if "." in word.group() or "[" in word.group():
-            _urls_in(text, word.start(), word.end(), require_scheme, spans)
+    for word in _WORD_WITH_DOT.finditer(text):
+        _urls_in(text, word.start(), word.end(), require_scheme, spans)
     return spans
 
 
-_WORD = re.compile(r"\S+")
+#: A whitespace-free word holding a dot or a bracket (matched from the word's start only,
+#: so finding them all is linear).
+_WORD_WITH_DOT = re.compile(r"(?<!\S)[^\s.\[]*[.\[]\S*")
 
 
 def _urls_in(text: str, pos: int, endpos: int, require_scheme: bool, spans: list[tuple[int, int]]) -> None:
@@ -353,18 +354,17 @@ def linkedin_length(text: str) -> int:
 
 # --- platforms -------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Tally:
+class Tally(NamedTuple):
     """A text measured on one platform: ``length`` in the platform's unit, ``bytes`` in
     UTF-8 bytes, ``links`` the distinct URLs (only gathered for a platform with a link
-    limit). Tallies add up: see :meth:`Platform.tally`."""
+    limit). Tallies add up with ``+``: see :meth:`Platform.tally`."""
 
     length: int = 0
     bytes: int = 0
     links: frozenset[str] = frozenset()
 
-    def __add__(self, other: "Tally") -> "Tally":
-        return Tally(self.length + other.length, self.bytes + other.bytes, self.links | other.links)
+    def __add__(self, other: "Tally") -> "Tally":  # type: ignore[override]
+        return Tally(self[0] + other[0], self[1] + other[1], self[2] | other[2] if other[2] else self[2])
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,10 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
 #: across the re-renders of ``watch``/``preview``).
 _sentences = lru_cache(maxsize=4096)(lambda text: tuple(sentence_pieces(text)))
 _words = lru_cache(maxsize=16384)(lambda text: tuple(word_pieces(text)))
+#: Tallies of the texts tried as posts, per (platform, display): every packing round and
+#: every re-render of ``watch``/``preview`` measures a piece once. Emptied past this size.
+_TALLIES: dict[tuple[Platform, Callable[[str], str] | None], dict[str, Tally]] = {}
+_TALLIES_MAX = 100_000
 
 
 def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *, counter: bool = True,
@@ -253,7 +257,9 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
     Raises:
         RenderError: a word does not fit in a post even alone (naming its source line).
     """
-    cache: dict[str, Tally] = {}
+    cache = _TALLIES.setdefault((platform, display), {})
+    if len(cache) > _TALLIES_MAX:
+        cache.clear()
 
     def measure(text: str) -> Tally:
         found = cache.get(text)
@@ -449,6 +455,11 @@ def bluesky_display(text: str) -> tuple[str, tuple[dict, ...]]:
     return "".join(out), tuple(facets)
 
 
+def bluesky_text(text: str) -> str:
+    """The text of :func:`bluesky_display` alone (what Bluesky shows and counts)."""
+    return bluesky_display(text)[0]
+
+
 # --- whole threads --------------------------------------------------------------------------
 
 def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
@@ -465,7 +476,7 @@ def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
     for name in settings.thread.platforms:
         platform = PLATFORMS[name]
         limit = settings.thread.limits.get(name, platform.limit)
-        display = (lambda t: bluesky_display(t)[0]) if name == "bluesky" else None
+        display = bluesky_text if name == "bluesky" else None
         texts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=issue.path,
                              display=display)
         posts = []
