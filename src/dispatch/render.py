@@ -43,6 +43,33 @@ class RenderReport:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Channels:
+    """Every channel of one issue, rendered in memory: ``email`` (:func:`render_email`'s
+    result), ``text`` (the plain-text part), ``entry`` (the Atom entry), ``threads``."""
+
+    email: object
+    text: object
+    entry: object
+    threads: list
+
+
+def render_channels(issue: Issue, settings: Settings, *, platform: str | None = None, allow_clip: bool = False,
+                    timed=lambda name, fn, *args: fn(*args)) -> Channels:
+    """Render every channel of a parsed ``issue`` in memory, as ``render_issue`` writes them
+    (``dispatch publish`` sends exactly this).
+
+    Raises:
+        DispatchError: a layout, limit or clip problem (as :func:`render_issue`).
+    """
+    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
+    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe,
+                                                     view_online=email.view_online))
+    entry = timed("feed", render_entry, issue, settings)
+    threads = timed("thread", render_threads, issue, settings)
+    return Channels(email, text, entry, threads)
+
+
 def render_issue(
     path: Path | str,
     out: Path | str = "dist",
@@ -77,11 +104,8 @@ def render_issue(
         return result
 
     issue = timed("parse", parse_issue, path, settings)
-    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
-    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe,
-                                                     view_online=email.view_online))
-    entry = timed("feed", render_entry, issue, settings)
-    threads = timed("thread", render_threads, issue, settings)
+    channels = render_channels(issue, settings, platform=platform, allow_clip=allow_clip, timed=timed)
+    email, text, entry, threads = channels.email, channels.text, channels.entry, channels.threads
     files = {
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.text.encode("utf-8"),
