@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from dispatch.archive import MANIFEST, WORK_DIR, OutputError, build_archive, parse_now
 from dispatch.archive import replace as replace_mod
-from dispatch.archive.lock import LockError, OutputLock
+from dispatch.archive.lock import OutputLock
 from dispatch.cli import main
 from dispatch.config import load_settings
 
