@@ -78,21 +78,47 @@ def new(title: str, folder: Path) -> None:
 
 
 @main.command()
-@click.argument("issue", type=click.Path(path_type=Path))
-def check(issue: Path) -> None:
-    """Parse and render ISSUE in memory, writing nothing; summarise every channel."""
-    from .authoring import check_issue
+@click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
+@click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None) -> None:
+    """Render an issue (or every issue of FOLDER) in memory, writing nothing: summarise every
+    channel and report every error and warning render and build would give, all in one run.
+    A folder is also checked for duplicate ids and slugs and clashing schedules.
+
+    Exit status: 0 clean, 1 warnings with --strict, 2 errors."""
+    import json
+
+    from .authoring import check_folder, check_issue
     from .config import load_settings
 
     try:
-        report = check_issue(issue, load_settings(issue.parent))
+        settings = load_settings(target if target.is_dir() else target.parent, config_path=config)
+        report = check_folder(target, settings) if target.is_dir() else check_issue(target, settings)
+        if links:
+            from .links import check_report_links
+
+            check_report_links(report, settings)
     except DispatchError as exc:
         _fail(exc)
         return
-    for line in report.lines:
-        click.echo(line)
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines:
+            click.echo(line)
+        for d in report.diagnostics:
+            click.echo(str(d) if d.severity == "error" else f"warning: {d}", err=True)
+        if report.errors or report.warnings:
+            click.echo(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)", err=True)
+    if report.errors:
+        sys.exit(2)
+    if strict and report.warnings:
+        sys.exit(1)
 
 
 @main.command()
