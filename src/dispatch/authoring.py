@@ -191,7 +191,7 @@ def check_folder(folder: Path, settings: Settings, now: datetime | None = None) 
     Raises:
         SourceError: ``folder`` is not a folder or holds no issue file.
     """
-    from .build import issue_files
+    from .archive import issue_files
     from .diagnostics import folder_diagnostics
 
     if not folder.is_dir():

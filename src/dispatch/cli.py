@@ -181,7 +181,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
-    from .build import build_archive, describe_due, parse_now
+    from .archive import build_archive, describe_due, parse_now
     from .config import load_settings
 
     try:

@@ -88,13 +88,38 @@ def placeholder_lines(issue: "Issue") -> list[tuple[int, str]]:
     return [(n, line.strip()) for n, line in enumerate(issue.source_lines, 1) if line.strip() in wanted]
 
 
+#: The words every placeholder diagnostic carries (``build`` finds them in a cached record's warnings).
+PLACEHOLDER_NOTE = "from 'dispatch new'"
+
+
 def placeholder_diagnostics(issue: "Issue", severity: str = "warning") -> list[Diagnostic]:
-    """One diagnostic per line still holding ``dispatch new``'s placeholder text; ``build``
-    asks for them as errors for an issue it would publish."""
+    """One diagnostic per line still holding ``dispatch new``'s placeholder text."""
     return [Diagnostic(severity, "placeholder",
-                       f"still holds the placeholder text {text!r} from 'dispatch new'; write your own or delete the line",
+                       f"still holds the placeholder text {text!r} {PLACEHOLDER_NOTE}; write your own or delete the line",
                        str(issue.path), n)
             for n, text in placeholder_lines(issue)]
+
+
+def holds_placeholders(warnings: Iterable[str]) -> bool:
+    """Whether warning lines (as ``build`` caches them) include a placeholder diagnostic."""
+    return any(PLACEHOLDER_NOTE in w and "placeholder text" in w for w in warnings)
+
+
+def refuse_placeholders(issue: "Issue") -> None:
+    """What ``build`` does before publishing an issue: refuse one still holding
+    ``dispatch new``'s placeholder text (a subscriber would read "The lead: what happened…").
+
+    Raises:
+        SourceError: at the first placeholder line, saying how many lines hold one.
+    """
+    from .errors import SourceError
+
+    found = placeholder_lines(issue)
+    if found:
+        more = f" (and {len(found) - 1} more line(s))" if len(found) > 1 else ""
+        raise SourceError(f"still holds the placeholder text {found[0][1]!r} {PLACEHOLDER_NOTE}{more}; "
+                          "write the issue, or mark it 'draft: true' to keep it out of the archive",
+                          issue.path, found[0][0])
 
 
 def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult | None" = None,
@@ -126,11 +151,11 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
     out += _value_warnings(issue)
     out += placeholder_diagnostics(issue)
     out += _source_url_warnings(issue)
-    if not issue.bottom_line:
-        out.append(Diagnostic("warning", "bottom-line",
-                              "no Bottom Line section; the preheader and thread hook fall back to the summary",
-                              str(issue.path)))
     if email is not None:
+        if not issue.bottom_line:
+            out.append(Diagnostic("warning", "bottom-line",
+                                  "no Bottom Line section; the preheader and thread hook fall back to the summary",
+                                  str(issue.path)))
         out += [Diagnostic.from_line(w, "alt-text") for w in email.warnings]
         hint = write_hint(Path("email.html"), email.bytes)
         if hint:
@@ -163,7 +188,7 @@ def _config_line(settings: "Settings", key: str) -> int:
 def _value_warnings(issue: "Issue") -> list[Diagnostic]:
     """Front-matter values (written with YAML/TOML escapes such as ``"\\a"``) holding
     characters XML cannot carry; they are removed from every output."""
-    from .channels.feed import _NOT_XML_CHAR as NOT_XML_CHAR
+    from .channels.entry import _NOT_XML_CHAR as NOT_XML_CHAR
 
     meta = issue.meta
     out = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .assets import Asset, local_assets
 from .channels.email import GMAIL_CLIP_BYTES, EmailResult, clip_report, render_email
-from .channels.feed import EntryResult, render_entry
+from .channels.entry import EntryResult, render_entry
 from .channels.text import TextResult, render_text
 from .channels.thread import Thread, render_threads, threads_json, threads_text
 from .config import Settings, load_settings
