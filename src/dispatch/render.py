@@ -117,10 +117,10 @@ def render_in_memory(
     path = Path(path)
     done = Rendered(path)
 
-    def step(name, fn):
+    def step(name, fn, *args):
         start = time.perf_counter()
         try:
-            return fn()
+            return fn(*args)
         except DispatchError as exc:
             if not collect:
                 raise
@@ -129,18 +129,16 @@ def render_in_memory(
         finally:
             done.timings[name] = time.perf_counter() - start
 
-    issue = done.issue = step("parse", lambda: parse_issue(path, settings))
+    issue = done.issue = step("parse", parse_issue, path, settings)
     if issue is None:
         return done
-    email = done.email = step("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip or collect))
+    channels = render_channels(issue, settings, platform=platform, allow_clip=allow_clip or collect, timed=step)
+    email, done.text, done.entry, done.threads = channels.email, channels.text, channels.entry, channels.threads
+    done.email = email
     if email is not None and collect and not allow_clip and email.bytes > GMAIL_CLIP_BYTES:
         done.diagnostics.append(Diagnostic.from_error(RenderError(
             f"the email is {email.bytes:,} bytes, over Gmail's ~102 KB clip ({GMAIL_CLIP_BYTES:,} bytes); "
             "shorten the issue or pass --allow-clip", issue.path), "clip-size"))
-    done.text = step("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe if email else "",
-                                                 view_online=email.view_online if email else issue.permalink))
-    done.entry = step("feed", lambda: render_entry(issue, settings))
-    done.threads = step("thread", lambda: render_threads(issue, settings))
     done.assets, asset_warnings = local_assets(issue, settings)
     done.diagnostics += issue_warnings(issue, settings, email=email, threads=done.threads,
                                        asset_warnings=asset_warnings)
@@ -158,6 +156,34 @@ def render_in_memory(
 
         done.files["message.eml"] = message_bytes(build_message(issue, settings, email.document, done.text.text))
     return done
+
+
+@dataclass
+class Channels:
+    """Every channel of one issue, rendered in memory: ``email`` (:func:`render_email`'s
+    result), ``text`` (the plain-text part), ``entry`` (the Atom entry), ``threads``."""
+
+    email: EmailResult
+    text: TextResult
+    entry: EntryResult
+    threads: list[Thread]
+
+
+def render_channels(issue: Issue, settings: Settings, *, platform: str | None = None, allow_clip: bool = False,
+                    timed=lambda name, fn, *args: fn(*args)) -> Channels:
+    """Render every channel of a parsed ``issue`` in memory, as ``render_issue`` writes them
+    (``dispatch publish`` sends exactly this).
+
+    Raises:
+        DispatchError: a layout, limit or clip problem (as :func:`render_issue`).
+    """
+    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
+    # with a collecting ``timed`` (dispatch check) a failed channel is None and the others go on
+    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe if email else "",
+                                                     view_online=email.view_online if email else issue.permalink))
+    entry = timed("feed", render_entry, issue, settings)
+    threads = timed("thread", render_threads, issue, settings)
+    return Channels(email, text, entry, threads)
 
 
 def render_issue(
