@@ -29,10 +29,12 @@ from .textutil import grapheme_count, graphemes
 # --- URLs ------------------------------------------------------------------------------
 
 _LABEL_CHAR = r"(?:[a-z0-9_\-]|[^\x00-\x7f\s\p{P}\p{Z}\p{C}])"
+#: A host never starts inside a run of label characters (the search would otherwise rescan
+#: the run from each of its characters: quadratic on a grapheme of 100,000 combining marks).
 _URL_CANDIDATE = regex.compile(
     r"""
     (?<![a-z0-9_@$\#＠＃])
-    (?P<scheme>https?://)?
+    (?:(?P<scheme>https?://)|(?<!""" + _LABEL_CHAR + r"""))
     (?P<userinfo>[a-z0-9!$&'()*+,;=._~%\-]+(?::[a-z0-9!$&'()*+,;=._~%\-]*)?@)?
     (?P<host>\[[0-9a-f:.]+\]|""" + _LABEL_CHAR + r"""+(?:\.""" + _LABEL_CHAR + r"""+)+)
     (?P<port>:[0-9]{1,5})?
