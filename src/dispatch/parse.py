@@ -19,6 +19,10 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
@@ -51,10 +55,13 @@ class _CaptureExtension(Extension):
 
 
 def new_markdown() -> markdown.Markdown:
-    """A Python-Markdown instance configured as dispatch reads Markdown."""
+    """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, given
+    as instances so Python-Markdown does not scan every installed package's entry points
+    for their names (≈ 20 ms a process)."""
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", _CaptureExtension()],
-        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
+        extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
+                    SaneListExtension(), _CaptureExtension()],
     )
 
 
