@@ -251,5 +251,55 @@ def config_cmd() -> None:
         click.echo(f"{name} = {default}\n    {doc}")
 
 
+@main.command()
+@click.argument("target", metavar="[ISSUE.md|FOLDER]", type=click.Path(path_type=Path), default=Path("issues"))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="TCP port on 127.0.0.1 (0: a free one, printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+def preview(target: Path, port: int, open_browser: bool, config: Path | None, verbose: bool) -> None:
+    """Serve a live preview of ISSUE.md, or of every issue of FOLDER (default: issues/), on
+    loopback: the email at 600 and 375 px in light and dark, the plain-text part, the web page,
+    each platform's thread and every warning. Pages reload by themselves when the issue,
+    dispatch.toml or a layout changes. Nothing is written. Ctrl-C stops."""
+    import time as _time
+
+    from .preview import PreviewServer, PreviewSite
+
+    try:
+        site = PreviewSite(target, config_path=config)
+        site.settings()
+    except DispatchError as exc:
+        _fail(exc)
+        return
+
+    def changed(paths: list[str]) -> None:
+        names = ", ".join(_shorten(Path(p)) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        click.echo(f"{_time.strftime('%H:%M:%S')}  changed {names}; reloading open pages")
+
+    try:
+        server = PreviewServer(site, port=port, log=(lambda line: click.echo(line, err=True)) if verbose else None,
+                               on_change=changed)
+    except OSError as exc:
+        _fail(DispatchError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0 for a free port"))
+        return
+    watched = ", ".join(_shorten(p) for group, _ in site.watch_paths() for p in group)
+    click.echo(f"dispatch preview: {server.url}  (watching {watched}; Ctrl-C stops)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    server.serve_forever()
+
+
+def _shorten(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
