@@ -180,6 +180,10 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
         )
         outputs[f"thread {thread.platform}"] = {"posts": len(thread.posts), "longest": longest,
                                                 "limit": thread.limit, "unit": thread.unit}
+    from .diagnostics import Diagnostic
+    from .structure import explain_structure
+
+    report.diagnostics.extend(Diagnostic.from_line(w, "structure") for w in explain_structure(issue, settings))
     return report
 
 
