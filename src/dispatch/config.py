@@ -399,7 +399,7 @@ def _check(settings: Settings, text: str, path: Path) -> None:
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
         )
     from .components import default_registry
-    from .channels.thread import PLATFORMS
+    from .counters import PLATFORMS
     from .platforms import PLATFORMS as SENDERS
 
     if settings.platform not in SENDERS:

@@ -16,7 +16,6 @@ from typing import Iterable, Sequence
 import regex
 from wcwidth import wcswidth, wcwidth
 
-from .model import Code, Emph, FootnoteRef, Image, Inline, LineBreak, Link, RawHtml, Strong, Text
 
 _GRAPHEME = regex.compile(r"\X")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
@@ -72,27 +71,11 @@ def _is_emoji_mod(cluster: str) -> bool:
     return any(0x1F3FB <= ord(c) <= 0x1F3FF for c in cluster)
 
 
-def plain_text(inlines: Iterable[Inline]) -> str:
-    """Flatten inlines to plain text: link text (not URLs), code verbatim, image alt text,
-    soft breaks as spaces, raw HTML tags dropped."""
-    parts: list[str] = []
-    for node in inlines:
-        if isinstance(node, Text):
-            parts.append(node.text.replace("\n", " "))
-        elif isinstance(node, Code):
-            parts.append(node.text)
-        elif isinstance(node, (Emph, Strong, Link)):
-            parts.append(plain_text(node.children))
-        elif isinstance(node, Image):
-            parts.append(node.alt or "")
-        elif isinstance(node, LineBreak):
-            parts.append(" ")
-        elif isinstance(node, FootnoteRef):
-            parts.append(f"[{node.number}]")
-        elif isinstance(node, RawHtml):
-            if node.html.lower().startswith("<br"):
-                parts.append(" ")
-    return re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+def plain_text(inlines: Iterable) -> str:
+    """Flatten inlines (:mod:`dispatch.model` nodes) to plain text, each as its ``plain()``
+    says: link text (not URLs), code verbatim, image alt text, soft breaks as spaces, raw
+    HTML tags dropped; runs of spaces and tabs made one, ends stripped."""
+    return re.sub(r"[ \t]+", " ", "".join(node.plain() for node in inlines)).strip()
 
 
 _SENTENCE_END = regex.compile(r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])|(?<=[。！？][」』”’)]?)(?=\S)")
