@@ -34,6 +34,14 @@ _JOINING = regex.compile(
     r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]")
 
 
+def grapheme_end(text: str, pos: int) -> int:
+    """Where the grapheme cluster starting at ``pos`` of ``text`` ends (an index into
+    ``text``; ``pos`` itself at the end of the text). A cluster has no length limit: a
+    ZWJ chain of 5,001 emoji is one."""
+    m = _GRAPHEME.match(text, pos)
+    return m.end() if m else pos
+
+
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters in ``text`` (what Bluesky and Mastodon count)."""
     if not _JOINING.search(text):
@@ -74,8 +82,9 @@ def _is_emoji_mod(cluster: str) -> bool:
 def plain_text(inlines: Iterable) -> str:
     """Flatten inlines (:mod:`dispatch.model` nodes) to plain text, each as its ``plain()``
     says: link text (not URLs), code verbatim, image alt text, soft breaks as spaces, raw
-    HTML tags dropped; runs of spaces and tabs made one, ends stripped."""
-    return re.sub(r"[ \t]+", " ", "".join(node.plain() for node in inlines)).strip()
+    HTML tags dropped; runs of spaces and tabs made one, ends stripped. A node that is no
+    inline (a block, say) gives nothing."""
+    return re.sub(r"[ \t]+", " ", "".join(node.plain() for node in inlines if hasattr(node, "plain"))).strip()
 
 
 _SENTENCE_END = regex.compile(r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])|(?<=[。！？][」』”’)]?)(?=\S)")
