@@ -2,7 +2,8 @@
 
 ``dispatch.toml`` is optional. It is looked for in the issue file's folder and then in each
 parent folder; the folder it is found in is the newsletter's *root* (where ``layouts/`` is
-looked up). Without one, the current directory is the root and every default applies.
+looked up, and the only folder images are read from). Without one, the issue folder's parent
+is the root and every default applies.
 
 Example::
 
@@ -92,7 +93,8 @@ class ComponentSettings:
     aliases: Mapping[str, tuple[str, ...]] = _doc(
         {},
         "Extra headings recognised as a component, by component name "
-        "(bottom_line, faq, numbers, lens, sources). Emoji, punctuation and case are ignored.",
+        "(bottom_line, answer_first, faq, numbers, lens, my_take, sources, recap). Emoji, punctuation and case "
+        "are ignored.",
     )
 
 
@@ -122,6 +124,23 @@ class SmtpSettings:
     )
     starttls: bool = _doc(
         True, "Upgrade to TLS with STARTTLS when the server offers it (RFC 3207); a login is refused without TLS."
+    )
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """The ``[source]`` table: how issue files are read."""
+
+    format: str = _doc(
+        "auto",
+        "How an issue file is read: auto (a plain-text briefing, e.g. a .txt file with no '#' headings, is "
+        "recognised by its shape; docs/plain-text.md), markdown (always Markdown) or plain (always a "
+        "plain-text briefing).",
+    )
+    strict: bool = _doc(
+        False,
+        "Missing metadata is an error instead of a warning: no title (else taken from the file name) or no "
+        "date (else taken from the file's last git commit or its modification time).",
     )
 
 
@@ -199,6 +218,11 @@ class Settings:
     timezone: str = _doc("UTC", "IANA time zone for dates written without one (e.g. Pacific/Auckland).")
     language: str = _doc("en", "Default BCP 47 language tag for issues without a 'lang' key.")
     layout: str = _doc("default", "Layout folder name under layouts/ (yours first, then the built-in one).")
+    cache_dir: str = _doc(
+        ".dispatch-cache",
+        "Folder of `dispatch build`'s cache, relative to this file (it holds drafts: never inside the "
+        "published folder); keep it between CI runs to skip unchanged issues.",
+    )
     platform: str = _doc(
         "generic",
         "Sending platform the email is prepared for: generic, mailchimp, buttondown, listmonk, ghost "
@@ -212,6 +236,7 @@ class Settings:
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
+    source: SourceSettings = field(default_factory=SourceSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     publish: Mapping[str, PublishChannelSettings] = field(
         default_factory=dict, metadata={"doc": "Channels for `dispatch publish`, one [publish.<name>] table each.",
@@ -247,7 +272,9 @@ def load_settings(start: Path | None = None, *, config_path: Path | None = None)
         config_path: an explicit ``dispatch.toml``; wins over the search.
 
     Returns:
-        :class:`Settings`; defaults with ``root`` = current directory when no file is found.
+        :class:`Settings`; without a file, the defaults with ``root`` = the parent of
+        ``start`` (the issues folder's parent: never the working directory by accident), or
+        the current directory when ``start`` is ``None``.
 
     Raises:
         ConfigError: the file is not valid TOML, has an unknown key, or a value of the wrong
@@ -255,7 +282,7 @@ def load_settings(start: Path | None = None, *, config_path: Path | None = None)
     """
     path = config_path or (find_config(start) if start is not None else None)
     if path is None:
-        return Settings(root=Path.cwd())
+        return Settings(root=start.resolve().parent if start is not None else Path.cwd())
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -397,6 +424,13 @@ def _check(settings: Settings, text: str, path: Path) -> None:
     if not re.match(r"^https?://[^/\s]+", settings.base_url):
         raise ConfigError(
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
+        )
+    from .source import SOURCE_FORMATS
+
+    if settings.source.format not in SOURCE_FORMATS:
+        raise ConfigError(
+            f"[source] format must be one of {', '.join(SOURCE_FORMATS)}, not {settings.source.format!r}",
+            path, _key_line(text, "format"),
         )
     from .components import default_registry
     from .counters import PLATFORMS
