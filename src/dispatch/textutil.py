@@ -19,6 +19,9 @@ from wcwidth import wcswidth, wcwidth
 
 _GRAPHEME = regex.compile(r"\X")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
+#: A bare ``http(s)://`` URL in prose, trailing punctuation left out: the one rule for what is a
+#: URL, shared by the thread counters, Sources and the parser's bare-URL links.
+URL_RE = _URL
 
 
 def graphemes(text: str) -> list[str]:
