@@ -93,10 +93,11 @@ def explain_structure(issue: Issue, settings: Settings) -> list[str]:
     if any(s.is_component for s in issue.sections):
         return out
     if issue.sections:
-        names = ", ".join(f"'{c.label}'" for c in registry)
-        seen = "; ".join(f"line {s.line} '{s.heading_text}'" for s in issue.sections[:5])
-        return out + [f"{path}: {len(issue.sections)} section(s) ({seen}), none a component; component headings "
-                      f"are {names} (emoji and case do not matter), or name one with '## Heading {{.faq}}'"]
+        first = issue.sections[0]
+        names = ", ".join(f"'{c.label}'" for c in list(registry)[:4])
+        return out + [f"{path}:{first.line}: {len(issue.sections)} section(s), none a component (the first is "
+                      f"'{first.heading_text[:40]}'); a heading such as {names} makes one (emoji and case do not "
+                      "matter), or name it: '## Heading {.faq}'"]
     if src.conversion is not None:
         return out + [f"{path}: read as a plain-text briefing, but no line looks like a heading: everything is the "
                       "lead. Put a short heading line (e.g. '📊 By the Numbers') above each part"]
