@@ -361,3 +361,15 @@ def test_header_lines_and_separate_answer_lines(tmp_path):
     assert [(e.question, plain_text(e.answer[0].children)) for e in faq.entries] == [
         ("When does it start?", "On Monday, with the first sailing at seven."),
         ("Who pays?", "The harbour fund pays for it.")]
+
+
+def test_a_title_without_text_is_one_error_line(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "t.txt").write_text("\n\nOnly A Title\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "dispatch", "render", "t.txt"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "t.txt:3: the briefing has a title line but no text under it; write the briefing below it\n"
+    assert not (tmp_path / "dist").exists()

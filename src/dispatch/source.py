@@ -172,6 +172,9 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
     if "title" not in front.data:
         title, title_line = _take_title(body_lines, body_line)
     if not "".join(body_lines).strip():
+        if conversion is not None:
+            raise SourceError("the briefing has a title line but no text under it; write the briefing below it",
+                              path, conversion.file_line(front.end_line or 1))
         raise SourceError(
             "the issue has no body; write the briefing below the front matter",
             path,

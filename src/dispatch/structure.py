@@ -13,7 +13,7 @@ from .errors import SourceError
 from .model import Issue
 from .output import write_file
 from .plaintext import convert, front_matter_date, has_markdown_structure, heading_lines
-from .source import read_source
+from .source import read_source, scan_lines
 
 
 @dataclass
@@ -101,7 +101,8 @@ def explain_structure(issue: Issue, settings: Settings) -> list[str]:
     if src.conversion is not None:
         return out + [f"{path}: read as a plain-text briefing, but no line looks like a heading: everything is the "
                       "lead. Put a short heading line (e.g. '📊 By the Numbers') above each part"]
-    found = heading_lines(src.body.split("\n"), src.body_line, registry)
+    body = [("" if in_code else line) for _, line, in_code in scan_lines(src.body.split("\n"))]
+    found = heading_lines(body, src.body_line, registry)
     if not found:
         return out + [f"{path}: no sections: everything is the lead. Start each part with a '## Heading' line"]
     shown = ", ".join(f"line {line} '{text[:40]}'" for line, text in found[:4])
