@@ -22,8 +22,10 @@ from ..model import Issue, RawHtml
 from .html import HtmlRenderer, absolute_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-#: XML 1.0 §2.2 Char: what may appear in a document.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What XML 1.0 §2.2 Char leaves out (controls but tab, LF and CR; surrogates; U+FFFE and
+#: U+FFFF), spelled as the excluded ranges: the complement of the astral planes costs ≈ 5 ms
+#: to compile.
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:
