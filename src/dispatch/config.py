@@ -433,7 +433,7 @@ def _check(settings: Settings, text: str, path: Path) -> None:
             path, _key_line(text, "format"),
         )
     from .components import default_registry
-    from .channels.thread import PLATFORMS
+    from .counters import PLATFORMS
     from .platforms import PLATFORMS as SENDERS
 
     if settings.platform not in SENDERS:
