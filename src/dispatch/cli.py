@@ -106,6 +106,8 @@ def import_cmd(briefing: Path, out: str) -> None:
 @click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Worker processes that render issues (0: one per core); the output is the same for any N.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
 @click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
@@ -212,7 +214,7 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 @click.option("--cache", "cache", type=click.Path(path_type=Path), default=None,
               help="Cache folder (default: dispatch.toml's cache_dir, .dispatch-cache/ beside it); never inside --out.")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
-          force: bool, wait: float, strict: bool, cache: Path | None) -> None:
+          force: bool, wait: float, jobs: int, strict: bool, cache: Path | None) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -222,7 +224,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     try:
         settings = load_settings(issues_dir, config_path=config)
         report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
-                               wait=wait, cache_dir=cache, strict=strict,
+                               wait=wait, cache_dir=cache, strict=strict, jobs=jobs,
                                on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
                                                               err=True))
     except DispatchError as exc:
