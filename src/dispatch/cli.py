@@ -106,8 +106,6 @@ def import_cmd(briefing: Path, out: str) -> None:
 @click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
-@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
-              help="Worker processes that render issues (0: one per core); the output is the same for any N.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
 @click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
@@ -208,6 +206,8 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
               help="Replace files in --out that dispatch did not write (by default they stop the build).")
 @click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another build writing the same --out before stopping.")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Worker processes that render issues (0: one per core); the output is the same for any N.")
 @click.option("--strict", is_flag=True,
               help="Stop at the first issue that cannot be read, writing nothing (by default the others are built, "
                    "the broken ones stay as last published, and the run exits 2 listing them).")
