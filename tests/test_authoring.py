@@ -35,7 +35,15 @@ def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
     assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, sources")
-    assert report.lines[1] == "email.html: 39,400 bytes (37% of Gmail's ~102 KB clip)"
+    from dispatch.channels.email import GMAIL_CLIP_BYTES, render_email
+    from dispatch.parse import parse_issue
+
+    size = render_email(parse_issue(EXAMPLE, settings), settings).bytes
+    assert report.lines[1] == f"email.html: {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}% of Gmail's ~102 KB clip)"
+    # the delivered-size estimate on every platform, each in its own form
+    assert report.lines[2].startswith("delivered with click tracking (estimate, against the clip): generic ≈ ")
+    assert [part.split(" ≈ ")[0] for part in report.lines[2].split(": ", 1)[1].split(", ")] == \
+        ["generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack"]
     assert any(line.startswith("thread x: ") for line in report.lines)
     assert report.warnings == []
     assert list(tmp_path.iterdir()) == []

@@ -180,7 +180,7 @@ def test_local_images_are_copied_beside_the_outputs(tmp_path):
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nLead ![A chart](img/chart.png).\n\n"
                       "![Gone](img/gone.png)\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    report = render_issue(source, out, Settings(base_url="https://n.example/", unsubscribe_url="https://n.example/u"))
     assert (report.folder / "img" / "chart.png").read_bytes() == b"\x89PNG\r\n\x1a\nfake"
     assert report.sizes["img/chart.png"] == 12
     assert 'src="https://n.example/pics/img/chart.png"' in (report.folder / "email.html").read_text(encoding="utf-8")
@@ -202,7 +202,7 @@ def test_images_outside_the_newsletter_folder_are_not_published(tmp_path):
     (tmp_path / "secret.png").write_bytes(b"private")
     source = root / "a.md"
     source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\n![x](img/../../secret.png)\n", encoding="utf-8")
-    report = render_issue(source, tmp_path / "out", Settings(root=root))
+    report = render_issue(source, tmp_path / "out", Settings(root=root, unsubscribe_url="https://n.example/u"))
     assert not any(name.endswith("secret.png") for name in report.sizes)
     assert report.warnings == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
                                "it is not published"]

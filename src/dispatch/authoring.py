@@ -97,7 +97,7 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
     Raises:
         DispatchError: the same errors ``dispatch render`` would give.
     """
-    from .channels.email import clip_report, render_email, write_hint
+    from .channels.email import clip_report, delivered_by_platform, render_email, write_hint
     from .channels.feed import render_entry
     from .channels.text import render_text
     from .channels.thread import render_threads
@@ -114,8 +114,9 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
     report.warnings.extend(issue.warnings)
     email = render_email(issue, settings)
     report.lines.append(f"email.html: {clip_report(email.bytes)}")
+    report.lines.append("delivered with click tracking (estimate, against the clip): " + delivered_by_platform(issue, settings))
     report.warnings.extend(email.warnings)
-    hint = write_hint(Path("email.html"), email.bytes)
+    hint = write_hint(Path("email.html"), email.bytes, email.delivered, email.platform.name)
     if hint:
         report.warnings.append(hint)
     text = render_text(issue, settings, unsubscribe=email.unsubscribe, view_online=email.view_online).text

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .channels.email import clip_report, render_email, write_hint
+from .channels.email import clip_report, delivered_report, render_email, write_hint
 from .channels.feed import render_entry
 from .channels.text import render_text
 from .channels.thread import mention_warnings, render_threads, threads_json, threads_text
@@ -92,8 +92,16 @@ def render_issue(
     if eml:
         from .mail import build_message, message_bytes
 
-        files["message.eml"] = message_bytes(build_message(issue, settings, email.document, text.text))
+        files["message.eml"] = message_bytes(build_message(issue, settings, email.document, text.text,
+                                                           unsubscribe=email.unsubscribe))
     assets, asset_warnings = local_assets(issue, settings)
+    if email.retina_files:
+        from .images import retina_copy
+
+        for name, original in email.retina_files.items():
+            data = retina_copy(original)
+            if data is not None:
+                files[name] = data
     prefix = issue.meta.slug + "/"
     for asset in assets:
         if asset.url_path.startswith(prefix):
@@ -105,8 +113,9 @@ def render_issue(
     sizes = timed("write", lambda: write_folder(folder, files, replaceable=(*OUTPUTS, "message.eml"), protect=[path]))
     report = RenderReport(issue, folder, sizes, timings=timings, warnings=[*issue.warnings, *asset_warnings, *email.warnings,
                                     *mention_warnings(threads, issue)])
-    report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
-    hint = write_hint(folder / "email.html", email.bytes)
+    report.notes["email.html"] = (f"{clip_report(email.bytes)}, {email.platform.name}; "
+                                  f"{delivered_report(email.html, email.platform)}")
+    hint = write_hint(folder / "email.html", email.bytes, email.delivered, email.platform.name)
     if hint:
         report.warnings.append(hint)
     return report
