@@ -34,7 +34,7 @@ def test_new_issue_scaffold_parses_with_every_component(tmp_path):
 def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
-    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, sources")
+    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources")
     from dispatch.channels.email import GMAIL_CLIP_BYTES, render_email
     from dispatch.parse import parse_issue
 

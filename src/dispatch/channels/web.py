@@ -28,11 +28,11 @@ from markupsafe import Markup
 from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
+from ..i18n import labels as layout_labels, long_date, text_direction
+from .entry import AbsoluteHtmlRenderer, absolute, xml_safe
 
 if TYPE_CHECKING:
     from ..images import Size
-from ..i18n import labels as layout_labels, long_date, text_direction
-from .feed import AbsoluteHtmlRenderer, absolute, xml_safe
 
 
 
@@ -168,14 +168,14 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
 
     Args:
         issue: the parsed issue.
-        content: its body HTML from :func:`dispatch.channels.feed.content_html`.
+        content: its body HTML from :func:`dispatch.channels.entry.content_html`.
         feeds: the feeds to announce with ``<link rel="alternate">``.
         css_url: absolute URL of the archive's stylesheet.
     """
     env = environment(settings.root, settings.layout)
     h = AbsoluteHtmlRenderer(issue.permalink)
     image = first_image(issue)
-    summary = xml_safe(issue.summary)
+    summary = xml_safe(issue.description)
     article = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -189,6 +189,9 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
                    "name": issue.meta.author or settings.author or settings.site_name},
         "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.base_url},
         **({"description": summary} if summary else {}),
+        # schema.org speakable: the Answer-First Lead is the part answer engines read out
+        **({"speakable": {"@type": "SpeakableSpecification", "cssSelector": [".answer-first"]}}
+           if issue.component("answer_first") else {}),
         **({"image": image} if image else {}),
         **({"keywords": list(issue.meta.tags)} if issue.meta.tags else {}),
     }
