@@ -180,7 +180,8 @@ def test_local_images_are_copied_beside_the_outputs(tmp_path):
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nLead ![A chart](img/chart.png).\n\n"
                       "![Gone](img/gone.png)\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = render_issue(source, out, Settings(base_url="https://n.example/", unsubscribe_url="https://n.example/u"))
+    report = render_issue(source, out, Settings(base_url="https://n.example/", root=tmp_path,
+                                                unsubscribe_url="https://n.example/u"))
     assert (report.folder / "img" / "chart.png").read_bytes() == b"\x89PNG\r\n\x1a\nfake"
     assert report.sizes["img/chart.png"] == 12
     assert 'src="https://n.example/pics/img/chart.png"' in (report.folder / "email.html").read_text(encoding="utf-8")
@@ -189,7 +190,7 @@ def test_local_images_are_copied_beside_the_outputs(tmp_path):
     # a second render may replace the image folder it wrote itself
     (tmp_path / "img" / "chart.png").unlink()
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nNo images now.\n", encoding="utf-8")
-    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    report = render_issue(source, out, Settings(base_url="https://n.example/", root=tmp_path))
     assert not (report.folder / "img").exists()
 
 

@@ -151,7 +151,14 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 @click.option("--base-url", "base_url", default=None, metavar="URL",
               help="Use URL instead of dispatch.toml's base_url for this run, e.g. http://localhost:8000/ "
                    "to preview the archive locally (build it into its own --out).")
-def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Replace files in --out that dispatch did not write (by default they stop the build).")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another build writing the same --out before stopping.")
+@click.option("--cache", "cache", type=click.Path(path_type=Path), default=None,
+              help="Cache folder (default: dispatch.toml's cache_dir, .dispatch-cache/ beside it); never inside --out.")
+def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
+          force: bool, wait: float, cache: Path | None) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -160,7 +167,10 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 
     try:
         settings = load_settings(issues_dir, config_path=config)
-        report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url)
+        report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
+                               wait=wait, cache_dir=cache,
+                               on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
+                                                              err=True))
     except DispatchError as exc:
         _fail(exc)
         return

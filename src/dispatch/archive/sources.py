@@ -19,7 +19,7 @@ from ..frontmatter import parse_date
 from ..limits import read_issue_bytes
 from ..parse import parse_issue
 from ..source import ISSUE_SUFFIXES, read_source
-from .cache import CACHE_DIR, Cache
+from .cache import Cache
 from .feeds import feed_links
 from .record import Record, digest, file_sha
 from .report import BuildReport
@@ -78,7 +78,7 @@ class Sources:
         records: source key (path relative to the issues folder) → its record.
         paths: source key → the issue file.
         fresh: source key → what was rendered (or read from the cache) this run.
-        cache_writes: rendered bodies to store, path relative to ``out`` → bytes.
+        cache_writes: rendered bodies to store in the cache, content SHA-256 → UTF-8 bytes.
     """
 
     def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport):
@@ -87,6 +87,7 @@ class Sources:
         self.cache = cache
         self.report = report
         self.css_url = settings.base_url.rstrip("/") + "/style.css"
+        self.root = settings.root.resolve()
         self.records: dict[str, Record] = {}
         self.paths: dict[str, Path] = {}
         self.fresh: dict[str, Fresh] = {}
@@ -137,13 +138,13 @@ class Sources:
             feeds = feed_links(settings, tag_pairs(tags))
             page = render_page(issue, settings, content, feeds, self.css_url).encode("utf-8")
         self.fresh[key] = Fresh(content, page)
-        self.cache_writes[f"{CACHE_DIR}/content/{content_sha}.html"] = content.encode("utf-8")
+        self.cache_writes[content_sha] = content.encode("utf-8")
         assets, asset_warnings = local_assets(issue, settings)
         found = {a.file for a in assets}
         watch = []
         for src in references(issue):
             file = (path.parent / unquote(urlsplit(src).path)).resolve()
-            if file not in found and not file.is_file():
+            if file not in found and not file.is_file() and file.is_relative_to(self.root):
                 watch.append(str(file))
         issue_id = xml_safe(meta.id).strip()
         if not issue_id:
