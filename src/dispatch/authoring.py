@@ -132,6 +132,9 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
         report.lines.append(
             f"thread {thread.platform}: {_count(len(thread.posts), 'post')}, longest {longest}/{thread.limit} {thread.unit}"
         )
+    from .structure import explain_structure
+
+    report.warnings.extend(explain_structure(issue, settings))
     if not issue.bottom_line:
         report.warnings.append(
             f"{path}: no Bottom Line section; the preheader and thread hook fall back to the summary"

@@ -77,6 +77,31 @@ def new(title: str, folder: Path) -> None:
     click.echo(str(path))
 
 
+@main.command("import")
+@click.argument("briefing", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", default="issues", show_default=True, metavar="DIR|FILE.md|-",
+              help="Folder to write YYYY-MM-DD-<slug>.md into, a .md file, or - for standard output.")
+def import_cmd(briefing: Path, out: str) -> None:
+    """Write the Markdown source of the plain-text BRIEFING (front matter, '##' headings,
+    tables, lists); it renders to the same outputs. Lines it was unsure of are listed."""
+    from .config import load_settings
+    from .structure import import_briefing
+
+    try:
+        result = import_briefing(briefing, None if out == "-" else Path(out), load_settings(briefing.parent))
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.path is None:
+        click.echo(result.markdown, nl=False)
+    else:
+        click.echo(str(result.path))
+
+
 @main.command()
 @click.argument("issue", type=click.Path(path_type=Path))
 def check(issue: Path) -> None:
