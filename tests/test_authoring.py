@@ -34,7 +34,7 @@ def test_new_issue_scaffold_parses_with_every_component(tmp_path):
 def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
-    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources")
+    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources; published")
     from dispatch.channels.email import GMAIL_CLIP_BYTES, render_email
     from dispatch.parse import parse_issue
 
@@ -45,7 +45,9 @@ def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     assert [part.split(" ≈ ")[0] for part in report.lines[2].split(": ", 1)[1].split(", ")] == \
         ["generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack"]
     assert any(line.startswith("thread x: ") for line in report.lines)
-    assert report.warnings == []
+    # the example's sources have no URLs (its dispatch.toml sets unsubscribe_url)
+    assert [d.code for d in report.diagnostics] == ["source-url"]
+    assert report.errors == []
     assert list(tmp_path.iterdir()) == []
 
 

@@ -103,21 +103,47 @@ def import_cmd(briefing: Path, out: str) -> None:
 
 
 @main.command()
-@click.argument("issue", type=click.Path(path_type=Path))
-def check(issue: Path) -> None:
-    """Parse and render ISSUE in memory, writing nothing; summarise every channel."""
-    from .authoring import check_issue
+@click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
+@click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None) -> None:
+    """Render an issue (or every issue of FOLDER) in memory, writing nothing: summarise every
+    channel and report every error and warning render and build would give, all in one run.
+    A folder is also checked for duplicate ids and slugs and clashing schedules.
+
+    Exit status: 0 clean, 1 warnings with --strict, 2 errors."""
+    import json
+
+    from .authoring import check_folder, check_issue
     from .config import load_settings
 
     try:
-        report = check_issue(issue, load_settings(issue.parent))
+        settings = load_settings(target if target.is_dir() else target.parent, config_path=config)
+        report = check_folder(target, settings) if target.is_dir() else check_issue(target, settings)
+        if links:
+            from .links import check_report_links
+
+            check_report_links(report, settings)
     except DispatchError as exc:
         _fail(exc)
         return
-    for line in report.lines:
-        click.echo(line)
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines:
+            click.echo(line)
+        for d in report.diagnostics:
+            click.echo(str(d) if d.severity == "error" else f"warning: {d}", err=True)
+        if report.errors or report.warnings:
+            click.echo(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)", err=True)
+    if report.errors:
+        sys.exit(2)
+    if strict and report.warnings:
+        sys.exit(1)
 
 
 @main.command()
@@ -258,6 +284,56 @@ def config_cmd() -> None:
 
     for name, default, doc in describe():
         click.echo(f"{name} = {default}\n    {doc}")
+
+
+@main.command()
+@click.argument("target", metavar="[ISSUE.md|FOLDER]", type=click.Path(path_type=Path), default=Path("issues"))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="TCP port on 127.0.0.1 (0: a free one, printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+def preview(target: Path, port: int, open_browser: bool, config: Path | None, verbose: bool) -> None:
+    """Serve a live preview of ISSUE.md, or of every issue of FOLDER (default: issues/), on
+    loopback: the email at 600 and 375 px in light and dark, the plain-text part, the web page,
+    each platform's thread and every warning. Pages reload by themselves when the issue,
+    dispatch.toml or a layout changes. Nothing is written. Ctrl-C stops."""
+    import time as _time
+
+    from .preview import PreviewServer, PreviewSite
+
+    try:
+        site = PreviewSite(target, config_path=config)
+        site.settings()
+    except DispatchError as exc:
+        _fail(exc)
+        return
+
+    def changed(paths: list[str]) -> None:
+        names = ", ".join(_shorten(Path(p)) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        click.echo(f"{_time.strftime('%H:%M:%S')}  changed {names}; reloading open pages")
+
+    try:
+        server = PreviewServer(site, port=port, log=(lambda line: click.echo(line, err=True)) if verbose else None,
+                               on_change=changed)
+    except OSError as exc:
+        _fail(DispatchError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0 for a free port"))
+        return
+    watched = ", ".join(_shorten(p) for group, _ in site.watch_paths() for p in group)
+    click.echo(f"dispatch preview: {server.url}  (watching {watched}; Ctrl-C stops)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    server.serve_forever()
+
+
+def _shorten(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

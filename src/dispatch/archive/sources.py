@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..assets import local_assets, references
-from ..channels.entry import _NOT_XML_CHAR, content_html, xml_safe
+from ..channels.entry import content_html, xml_safe
+from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders
 from ..channels.web import render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
@@ -56,19 +57,6 @@ class Fresh:
     page: bytes | None = None
 
 
-def value_warnings(path: Path, meta, lines: dict[str, int]) -> list[str]:
-    """Warnings for front-matter values (written with YAML/TOML escapes such as ``"\\a"``)
-    holding characters XML cannot carry; they are removed from every output."""
-    out = []
-    values = {"id": [meta.id], "title": [meta.title], "tags": list(meta.tags), "author": [meta.author or ""],
-              "lang": [meta.lang]}
-    for key, texts in values.items():
-        bad = sorted({f"U+{ord(c):04X}" for text in texts for c in _NOT_XML_CHAR.findall(text or "")})
-        if bad:
-            out.append(f"{path}:{lines.get(key, 1)}: removed {', '.join(bad)} (not allowed in XML) from {key}")
-    return out
-
-
 class Sources:
     """Step 1 of a build: every issue file as a :class:`Record`, from the cache when its
     bytes are unchanged, else parsed and rendered. Later steps ask it for bodies and pages,
@@ -106,7 +94,8 @@ class Sources:
             raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             cached = self.cache.records.get(key)
             if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
-                    and not any(Path(f).is_file() for f in cached.watch)):
+                    and not any(Path(f).is_file() for f in cached.watch)
+                    and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)):
                 self.records[key] = cached
             else:
                 self.records[key] = self._materialize(path, key, raw)
@@ -150,7 +139,9 @@ class Sources:
         if not issue_id:
             raise SourceError("the id has no characters left once control characters are removed; write a "
                               "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
-        warnings = [*issue.warnings, *value_warnings(path, meta, meta.lines), *asset_warnings]
+        if page is not None:
+            refuse_placeholders(issue)
+        warnings = [str(d) for d in issue_warnings(issue, settings, asset_warnings=asset_warnings)]
         return Record(
             source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
             permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,

@@ -265,10 +265,6 @@ def render_email(
     else:
         html = document
     warnings = list(missing_alt_warnings(issue))
-    if preset.name == "generic" and not settings.unsubscribe_url:
-        where = f"{settings.path}" if settings.path else "dispatch.toml"
-        warnings.append(f"{where}: the email has no unsubscribe link; set unsubscribe_url (a URL or your sending "
-                        "tool's merge tag) or choose a platform preset (CAN-SPAM; Gmail and Yahoo require one-click unsubscribe)")
     size = len(html.encode("utf-8"))
     if size > GMAIL_CLIP_BYTES and not allow_clip:
         raise RenderError(
@@ -527,15 +523,13 @@ def delivered_report(html: str, preset: Platform) -> str:
     return f"≈ {size:,} bytes delivered by {preset.name} with click tracking ({size * 100 // GMAIL_CLIP_BYTES}% of the clip)"
 
 
-def delivered_by_platform(issue: Issue, settings: Settings) -> str:
-    """The delivered-size estimate of ``issue``'s email on every platform, in that platform's
-    own HTML form: ``"generic ≈ 31,180 bytes (29%), mailchimp ≈ …"``."""
-    parts = []
+def delivered_by_platform(issue: Issue, settings: Settings) -> dict[str, int]:
+    """The delivered-size estimate (:func:`delivered_size`, bytes) of ``issue``'s email on
+    every platform, each in that platform's own HTML form: platform name → bytes."""
+    out = {}
     for name, preset in PLATFORMS.items():
-        html = render_email(issue, settings, name, allow_clip=True).html
-        size = delivered_size(html, preset)
-        parts.append(f"{name} ≈ {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}%)")
-    return ", ".join(parts)
+        out[name] = delivered_size(render_email(issue, settings, name, allow_clip=True).html, preset)
+    return out
 
 
 def clip_report(size: int) -> str:
