@@ -79,22 +79,11 @@ class Diagnostic:
         return cls("error", kind, exc.message, str(exc.path) if exc.path else "", exc.line or 0)
 
 
-#: The placeholder lines of :data:`dispatch.authoring.SCAFFOLD`: ``check`` warns about each one left, ``build``
-#: refuses to publish an issue holding any (:func:`dispatch.diagnostics.placeholder_lines`).
-PLACEHOLDERS = (
-    "The lead: what happened, in two or three sentences.",
-    "The one-paragraph takeaway (email preheader, feed summary, first post of the thread).",
-    "Q: What does this mean for readers? The answer.",
-    "| First number | its value |",
-    "Ordinary sections are any other heading.",
-    'The regional take: the region is the word before "Lens".',
-    "- [Name](https://example.com/)",
-)
-
-
 def placeholder_lines(issue: "Issue") -> list[tuple[int, str]]:
     """The lines of ``issue``'s source that still hold ``dispatch new``'s placeholder text
-    (:data:`PLACEHOLDERS`), as ``(1-based line, text)``."""
+    (:data:`dispatch.scaffold.PLACEHOLDERS`), as ``(1-based line, text)``."""
+    from .scaffold import PLACEHOLDERS
+
     wanted = set(PLACEHOLDERS)
     return [(n, line.strip()) for n, line in enumerate(issue.source_lines, 1) if line.strip() in wanted]
 
