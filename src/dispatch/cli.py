@@ -223,6 +223,21 @@ def config_cmd() -> None:
 
     for name, default, doc in describe():
         click.echo(f"{name} = {default}\n    {doc}")
+    _channel_secrets()
+
+
+def _channel_secrets() -> None:
+    """The environment variables this newsletter's [publish.*] channels read: set or not."""
+    import os
+
+    from .config import channel_secrets, load_settings
+
+    try:
+        rows = channel_secrets(load_settings(Path.cwd()))
+    except DispatchError:
+        return
+    for var, channel, doc in rows:
+        click.echo(f"${var} ({'set' if os.environ.get(var) else 'not set'})\n    [publish.{channel}]: {doc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,12 +47,15 @@ class Item:
         label: for people: ``post 2/5``, ``draft``, ``event``.
         text: the frozen text recorded in the state file (a post's text, a subject line).
         content: JSON-able data the request is built from; its hash detects edits.
+        measure: for people, not hashed: the size as the platform counts it
+            (``365/500 graphemes``).
     """
 
     key: str
     label: str
     text: str
     content: Any
+    measure: str = ""
 
 
 @dataclass

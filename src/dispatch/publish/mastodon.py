@@ -86,7 +86,8 @@ class MastodonChannel(Channel):
             visibility = self.options.get("visibility" if i == 1 else "reply_visibility",
                                           self.options.get("visibility", "public"))
             items.append(Item(f"post-{i}", f"post {i}/{n}", post.text,
-                              {"status": post.text, "visibility": visibility, "language": language}))
+                              {"status": post.text, "visibility": visibility, "language": language},
+                              f"{post.length}/{thread.limit} {thread.unit}"))
         return items
 
     def skip_reason(self) -> str | None:
@@ -113,7 +114,7 @@ class MastodonChannel(Channel):
         if before:
             body["in_reply_to_id"] = before[-1].remote_id
         reply = f", in reply to {body['in_reply_to_id']}" if before else ""
-        summary = (f"{len(item.text)} characters, visibility {body['visibility']}, language {body['language']}{reply}\n"
+        summary = (f"{item.measure}, visibility {body['visibility']}, language {body['language']}{reply}\n"
                    + "\n".join(f"| {line}" for line in item.text.splitlines()))
         return Request("POST", self.url("/api/v1/statuses"), json=body,
                        headers={"Idempotency-Key": entry.client_key}, summary=summary, auth=self._auth(),
