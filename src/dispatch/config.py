@@ -39,6 +39,9 @@ Example::
     endpoint = "https://mastodon.social/"
     account = "@briefing"               # token: $DISPATCH_MASTO_TOKEN
 
+    [limits]                            # bounds per issue (LimitSettings)
+    issue_bytes = 1048576
+
 Unknown keys are an error (a typo would otherwise be ignored silently).
 """
 
@@ -161,6 +164,24 @@ def secret_env(channel: str, secret: str) -> str:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """The ``[limits]`` table: bounds on the work one issue may cause, so that no input hangs
+    or exhausts memory. Each limit that is passed stops that issue with one ``path:line``
+    message naming the setting."""
+
+    issue_bytes: int = _doc(1_048_576, "Largest issue file read, in bytes (1 MiB).")
+    nesting: int = _doc(40, "Deepest nesting of block quotes and lists, in levels.")
+    grapheme_chars: int = _doc(
+        100,
+        "Longest grapheme (one user-perceived character, UAX #29) accepted, in code points: the "
+        "longest emoji sequences have about 10; more is stray combining marks or joiners.",
+    )
+    markdown_seconds: float = _doc(
+        5.0, "Time budget for reading one issue's Markdown, in seconds (Python-Markdown is quadratic on some inputs)."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a render needs to know about the newsletter, with defaults.
 
@@ -191,6 +212,7 @@ class Settings:
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     publish: Mapping[str, PublishChannelSettings] = field(
         default_factory=dict, metadata={"doc": "Channels for `dispatch publish`, one [publish.<name>] table each.",
                                         "table_of": PublishChannelSettings})
@@ -314,6 +336,10 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise bad("a positive whole number")
         return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
+            raise bad("a positive number")
+        return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")

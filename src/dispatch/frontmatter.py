@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .config import Settings
 from .errors import SourceError
+from .limits import check_instant
 from .model import FrontMatter
 from .source import SourceFile
 from .textutil import slugify
@@ -155,7 +156,8 @@ def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
     date alone is midnight in ``tz``.
 
     Raises:
-        SourceError: the value is not a date, naming ``path:line`` and the accepted form.
+        SourceError: the value is not a date, naming ``path:line`` and the accepted form, or
+            lies outside the years 1000–9998 (:func:`dispatch.limits.check_instant`).
     """
     when: datetime | None = None
     if isinstance(value, datetime):
@@ -181,7 +183,7 @@ def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
         )
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when
+    return check_instant(when, f"date {str(value).strip()!r}", path, line)
 
 
 def make_id(given: str, base_url: str, when: datetime, slug: str) -> str:

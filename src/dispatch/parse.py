@@ -19,6 +19,10 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
@@ -26,6 +30,7 @@ from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .errors import SourceError
 from .frontmatter import build_front_matter
+from .limits import MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, slow_line
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
@@ -50,10 +55,13 @@ class _CaptureExtension(Extension):
 
 
 def new_markdown() -> markdown.Markdown:
-    """A Python-Markdown instance configured as dispatch reads Markdown."""
+    """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, given
+    as instances so Python-Markdown does not scan every installed package's entry points
+    for their names (≈ 20 ms a process)."""
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", _CaptureExtension()],
-        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
+        extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
+                    SaneListExtension(), _CaptureExtension()],
     )
 
 
@@ -70,20 +78,31 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
             a component section that cannot be parsed (naming the section's heading line).
     """
     path = Path(path)
-    src = read_source(path)
+    limits = settings.limits
+    src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes)
     meta = build_front_matter(src, settings)
     registry = registry or default_registry(settings.components.aliases)
 
+    body_lines = src.body.split("\n")
+    in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
+    check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
     md = new_markdown()
     try:
-        md.convert(_protect_merge_tags(src.body))
+        with markdown_budget(md, limits.markdown_seconds):
+            md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
         return _assemble(path, src, meta, registry, md, settings)
+    except MarkdownTooSlow as exc:
+        raise SourceError(f"reading this paragraph's Markdown took more than {limits.markdown_seconds:g} s "
+                          "([limits] markdown_seconds); it is likely a long run of '[', '![' or '[^' - escape "
+                          "them as \\[ or put them in a code span", path,
+                          slow_line(exc.text, body_lines, src.body_line)) from None
     except (RecursionError, _TooDeep):
-        deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (MAX_DEPTH, MAX_DEPTH * 2))
-        line = next((src.body_line + i for i, text in enumerate(src.body.split("\n")) if deep.match(text)),
+        depth = limits.nesting
+        deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (depth, depth * 2))
+        line = next((src.body_line + i for i, text in enumerate(body_lines) if deep.match(text)),
                     src.body_line)
-        raise SourceError(f"quotes or lists are nested too deeply (more than {MAX_DEPTH} levels); flatten them",
-                          path, line) from None
+        raise SourceError(f"quotes or lists are nested too deeply (more than {depth} levels, [limits] nesting); "
+                          "flatten them", path, line) from None
 
 
 _MAILCHIMP_TAG = re.compile(r"(?<!\\)\*\|([A-Z0-9_:]+)\|\*")
@@ -119,7 +138,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
               settings: Settings) -> Issue:
     """Cut the finished tree into lead and sections and type the components."""
     root: ET.Element = md.captured_root  # type: ignore[attr-defined]
-    walker = _Walker(md)
+    walker = _Walker(md, settings.limits.nesting)
     lead: list[Block] = []
     drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
     footnotes: Footnotes | None = None
@@ -185,11 +204,6 @@ def _unique(anchor: str, seen: set[str]) -> str:
     return candidate
 
 
-#: Deepest nesting of quotes and lists accepted; deeper input would exhaust Python's stack
-#: in the renderers.
-MAX_DEPTH = 40
-
-
 class _TooDeep(Exception):
     pass
 
@@ -197,7 +211,8 @@ class _TooDeep(Exception):
 class _Walker:
     """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
 
-    def __init__(self, md: markdown.Markdown):
+    def __init__(self, md: markdown.Markdown, max_depth: int = 40):
+        self.max_depth = max_depth
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.depth = 0
@@ -205,7 +220,7 @@ class _Walker:
     # -- blocks --------------------------------------------------------------------
     def blocks(self, elems) -> list[Block]:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             raise _TooDeep()
         out: list[Block] = []
         for elem in elems:

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .errors import SourceError
+from .limits import read_issue_bytes
 
 #: Private-use characters that bracket a section number inside a marked heading.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -104,21 +105,21 @@ class SourceFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576) -> SourceFile:
     """Read and split an issue file.
 
+    Args:
+        path: the issue file.
+        root: the newsletter folder a symlinked issue must stay inside
+            (:func:`dispatch.limits.read_issue_bytes`).
+        max_bytes: the largest file read (``[limits] issue_bytes``).
+
     Raises:
-        SourceError: the file is missing, unreadable, not UTF-8, its front matter is not
-            valid YAML/TOML or not a table of keys, or it has no body.
+        SourceError: the file is missing, unreadable, not a regular file (FIFO, device), a
+            symlink out of the folder, too large, not UTF-8, its front matter is not valid
+            YAML/TOML or not a table of keys, or it has no body.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such file; check the path (issues live in issues/)", path) from None
-    except IsADirectoryError:
-        raise SourceError("is a folder, not an issue file", path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+    raw = read_issue_bytes(path, root, max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -135,6 +136,7 @@ def read_source(path: Path) -> SourceFile:
         text = _CONTROL.sub("", text)
     lines = text.split("\n")
     front = _front_matter(lines, path)
+    warnings.extend(_clean_values(front, path))
     body_lines = lines[front.end_line :]
     body_line = front.end_line + 1
     title = title_line = None
@@ -158,6 +160,30 @@ def read_source(path: Path) -> SourceFile:
         sections=sections,
         warnings=warnings,
     )
+
+
+def _clean_values(front: RawFrontMatter, path: Path) -> list[str]:
+    """Remove control characters that front-matter escapes produced (YAML ``"\\x1b"``, TOML
+    ``"\\u001b"``) from every text value, with one warning per key naming its line."""
+    out = []
+
+    def clean(value: Any, found: set[str]) -> Any:
+        if isinstance(value, str):
+            found.update(f"U+{ord(c):04X}" for c in _CONTROL.findall(value))
+            return _CONTROL.sub("", value)
+        if isinstance(value, list):
+            return [clean(v, found) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v, found) for k, v in value.items()}
+        return value
+
+    for key, value in front.data.items():
+        found: set[str] = set()
+        front.data[key] = clean(value, found)
+        if found:
+            out.append(f"{path}:{front.lines.get(key, 1)}: removed control character(s) {', '.join(sorted(found))} "
+                       f"from '{key}' (written as escapes); they cannot appear in email or XML")
+    return out
 
 
 def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
@@ -216,13 +242,34 @@ def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
                 path, line + 1)
         try:
             data[name] = loader.construct_object(value_node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            if "constructor for the tag" not in str(exc.problem):
+                raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc.problem}); quote it or "
+                                  "fix it", path, value_node.start_mark.line + 2) from None
+            bad = next((n for n in _nodes(value_node) if n.tag in str(exc.problem)), value_node)
+            tag = bad.tag.replace("tag:yaml.org,2002:", "!!")
+            raise SourceError(f"'{key_node.value}' has the tag {tag}, which front matter does not run; remove the "
+                              "tag and write a plain value", path, bad.start_mark.line + 2) from None
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
-            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc}); "
+            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({str(exc).splitlines()[0]}); "
                               "quote it or fix it (dates are YYYY-MM-DD)", path, value_node.start_mark.line + 2) from None
         except RecursionError:
             raise SourceError(f"'{key_node.value}' is nested too deeply to read", path, line + 1) from None
         key_lines[name] = line
     return data, key_lines
+
+
+def _nodes(node):
+    """``node`` and every node under it (YAML composition tree), depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in reversed(current.value):
+                stack.extend((v, k))
 
 
 def _toml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
