@@ -92,7 +92,8 @@ class ComponentSettings:
     aliases: Mapping[str, tuple[str, ...]] = _doc(
         {},
         "Extra headings recognised as a component, by component name "
-        "(bottom_line, faq, numbers, lens, sources). Emoji, punctuation and case are ignored.",
+        "(bottom_line, answer_first, faq, numbers, lens, my_take, sources, recap). Emoji, punctuation and case "
+        "are ignored.",
     )
 
 
@@ -122,6 +123,23 @@ class SmtpSettings:
     )
     starttls: bool = _doc(
         True, "Upgrade to TLS with STARTTLS when the server offers it (RFC 3207); a login is refused without TLS."
+    )
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """The ``[source]`` table: how issue files are read."""
+
+    format: str = _doc(
+        "auto",
+        "How an issue file is read: auto (a plain-text briefing, e.g. a .txt file with no '#' headings, is "
+        "recognised by its shape; docs/plain-text.md), markdown (always Markdown) or plain (always a "
+        "plain-text briefing).",
+    )
+    strict: bool = _doc(
+        False,
+        "Missing metadata is an error instead of a warning: no title (else taken from the file name) or no "
+        "date (else taken from the file's last git commit or its modification time).",
     )
 
 
@@ -212,6 +230,7 @@ class Settings:
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
+    source: SourceSettings = field(default_factory=SourceSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     publish: Mapping[str, PublishChannelSettings] = field(
         default_factory=dict, metadata={"doc": "Channels for `dispatch publish`, one [publish.<name>] table each.",
@@ -397,6 +416,13 @@ def _check(settings: Settings, text: str, path: Path) -> None:
     if not re.match(r"^https?://[^/\s]+", settings.base_url):
         raise ConfigError(
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
+        )
+    from .source import SOURCE_FORMATS
+
+    if settings.source.format not in SOURCE_FORMATS:
+        raise ConfigError(
+            f"[source] format must be one of {', '.join(SOURCE_FORMATS)}, not {settings.source.format!r}",
+            path, _key_line(text, "format"),
         )
     from .components import default_registry
     from .channels.thread import PLATFORMS

@@ -79,9 +79,10 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     """
     path = Path(path)
     limits = settings.limits
-    src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes)
-    meta = build_front_matter(src, settings)
     registry = registry or default_registry(settings.components.aliases)
+    src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
+                      registry=registry)
+    meta = build_front_matter(src, settings)
 
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
@@ -95,12 +96,12 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         raise SourceError(f"reading this paragraph's Markdown took more than {limits.markdown_seconds:g} s "
                           "([limits] markdown_seconds); it is likely a long run of '[', '![' or '[^' - escape "
                           "them as \\[ or put them in a code span", path,
-                          slow_line(exc.text, body_lines, src.body_line)) from None
+                          src.file_line(slow_line(exc.text, body_lines, src.body_line))) from None
     except (RecursionError, _TooDeep):
         depth = limits.nesting
         deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (depth, depth * 2))
-        line = next((src.body_line + i for i, text in enumerate(body_lines) if deep.match(text)),
-                    src.body_line)
+        line = src.file_line(next((src.body_line + i for i, text in enumerate(body_lines) if deep.match(text)),
+                                  src.body_line))
         raise SourceError(f"quotes or lists are nested too deeply (more than {depth} levels, [limits] nesting); "
                           "flatten them", path, line) from None
 
@@ -119,7 +120,7 @@ def _merge_tag_warnings(src: SourceFile) -> list[str]:
         if in_code:
             continue
         for m in _PERSONAL_TAG.finditer(line):
-            out.append(f"{src.path}:{src.body_line + i}: merge tag {m.group(0)} is filled in only by the email "
+            out.append(f"{src.path}:{src.file_line(src.body_line + i)}: merge tag {m.group(0)} is filled in only by the email "
                        "platform; feeds, the web page and threads show it as written")
     title = str(src.front.data.get("title") or src.title or "")
     if _PERSONAL_TAG.search(title):

@@ -11,6 +11,9 @@ Front-matter dialects (detected from the first line):
 * Pelican-style ``Key: value`` lines at the top, ended by a blank line (only when every line of
   that first block has that shape and one of them is ``Title`` or ``Date``);
 * none: the title comes from the first ``#`` heading.
+
+A plain-text briefing (:mod:`dispatch.plaintext`) is first turned into this Markdown; its
+sections and keys then carry the lines of the plain-text file.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ import yaml
 
 from .errors import SourceError
 from .limits import read_issue_bytes
+from .plaintext import Conversion, convert, is_plain_text
+
+#: File suffixes read as issues: Markdown, and the plain-text briefing.
+ISSUE_SUFFIXES = (".md", ".markdown", ".txt")
+#: ``[source] format`` values: decide by the file's shape, or always read it one way.
+SOURCE_FORMATS = ("auto", "markdown", "plain")
 
 #: Private-use characters that bracket a section number inside a marked heading.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -43,7 +52,7 @@ class RawFrontMatter:
     """Front matter as read, before normalisation.
 
     Attributes:
-        dialect: ``"yaml" | "toml" | "pelican" | "none"``.
+        dialect: ``"yaml" | "toml" | "pelican" | "none"``, or ``"plain"`` for a plain-text briefing.
         data: keys lower-cased, values as the dialect's parser gave them.
         lines: 1-based line of each key.
         end_line: last line of the front-matter block (0 when there is none).
@@ -91,7 +100,10 @@ class SourceFile:
             title heading blanked; same line count as the file from ``body_line`` on.
         body_line: 1-based line of the body's first line in the file.
         sections: the section headings in order.
-        warnings: ``path:line: message`` lines about what was cleaned (control characters).
+        warnings: ``path:line: message`` lines about what was cleaned (control characters) or
+            guessed (metadata fallbacks).
+        conversion: for a plain-text briefing, its conversion to Markdown (``text`` and
+            ``body`` are then that Markdown); ``None`` for a Markdown file.
     """
 
     path: Path
@@ -103,9 +115,16 @@ class SourceFile:
     body_line: int
     sections: list[RawSection]
     warnings: list[str] = field(default_factory=list)
+    conversion: Conversion | None = None
+
+    def file_line(self, line: int) -> int:
+        """The file's 1-based line for line ``line`` of :attr:`text` (they differ only for a
+        plain-text briefing, whose Markdown has more lines)."""
+        return self.conversion.file_line(line) if self.conversion else line
 
 
-def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576) -> SourceFile:
+def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576, source_format: str = "auto",
+                registry=None) -> SourceFile:
     """Read and split an issue file.
 
     Args:
@@ -113,6 +132,9 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
         root: the newsletter folder a symlinked issue must stay inside
             (:func:`dispatch.limits.read_issue_bytes`).
         max_bytes: the largest file read (``[limits] issue_bytes``).
+        source_format: ``"auto"`` (a plain-text briefing is recognised by its shape, see
+            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` or ``"plain"``.
+        registry: the components whose names mark plain-text headings (default: built-in).
 
     Raises:
         SourceError: the file is missing, unreadable, not a regular file (FIFO, device), a
@@ -134,6 +156,11 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
                 warnings.append(f"{path}:{number}: removed control character(s) {', '.join(found)}; "
                                 "they cannot appear in email or XML")
         text = _CONTROL.sub("", text)
+    conversion = None
+    if source_format == "plain" or (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
+        if text.strip():
+            conversion = convert(text, registry=registry)
+            text = conversion.markdown
     lines = text.split("\n")
     front = _front_matter(lines, path)
     warnings.extend(_clean_values(front, path))
@@ -149,6 +176,13 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
             front.end_line or 1,
         )
     sections = _mark_sections(body_lines, body_line)
+    if conversion is not None:
+        for section in sections:
+            section.line = conversion.file_line(section.line)
+        front.lines = {k: conversion.file_line(v) for k, v in front.lines.items()}
+        front.dialect = "plain"
+        if title_line:
+            title_line = conversion.file_line(title_line)
     return SourceFile(
         path=path,
         text=text,
@@ -159,6 +193,7 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
         body_line=body_line,
         sections=sections,
         warnings=warnings,
+        conversion=conversion,
     )
 
 

@@ -18,18 +18,17 @@ from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
 from ..limits import read_issue_bytes
 from ..parse import parse_issue
-from ..source import read_source
+from ..source import ISSUE_SUFFIXES, read_source
 from .cache import CACHE_DIR, Cache
 from .feeds import feed_links
 from .record import Record, digest, file_sha
 from .report import BuildReport
 from .tags import tag_pairs
 
-ISSUE_SUFFIXES = (".md", ".markdown")
 
 
 def issue_files(folder: Path) -> list[Path]:
-    """Every issue file under ``folder`` (``*.md``, ``*.markdown``; hidden files and folders,
+    """Every issue file under ``folder`` (``*.md``, ``*.markdown``, plain-text ``*.txt``; hidden files and folders,
     names starting with ``_`` and ``README.md`` skipped), sorted by path.
 
     Raises:
