@@ -34,7 +34,6 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import DispatchError
 from .channel import Channel, Item, missing_answer
 from .http import HttpError, Request
 from .state import Entry
@@ -82,11 +81,7 @@ class BlueskyChannel(Channel):
         self.session: dict | None = None
 
     def items(self) -> list[Item]:
-        threads = self.ctx.rendered().threads
-        if "bluesky" not in threads:
-            raise DispatchError("[thread] platforms has no bluesky, so there is no Bluesky thread to post; "
-                                "add \"bluesky\" to it", self.ctx.settings.path)
-        thread = threads["bluesky"]
+        thread = self.thread("bluesky")
         posts = thread.posts
         lang = self.ctx.issue.meta.lang
         items = []

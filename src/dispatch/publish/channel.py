@@ -141,6 +141,20 @@ class Channel:
         who = f" as {self.config.account}" if self.config.account else ""
         return f"{self.kind} {self.config.endpoint}{who}"
 
+    def thread(self, platform: str):
+        """The issue's rendered thread for ``platform`` (:class:`~dispatch.channels.thread.Thread`).
+
+        Raises:
+            DispatchError: ``[thread] platforms`` does not cut one for it.
+        """
+        from ..errors import DispatchError
+
+        threads = self.ctx.rendered().threads
+        if platform not in threads:
+            raise DispatchError(f"[thread] platforms has no {platform}, so there is no thread to post on "
+                                f"[publish.{self.name}]; add \"{platform}\" to it", self.ctx.settings.path)
+        return threads[platform]
+
     def url(self, path: str) -> str:
         """``endpoint`` joined with ``path`` (one ``/`` between them)."""
         return self.config.endpoint.rstrip("/") + "/" + path.lstrip("/")

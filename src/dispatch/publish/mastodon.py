@@ -74,11 +74,7 @@ class MastodonChannel(Channel):
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def items(self) -> list[Item]:
-        threads = self.ctx.rendered().threads
-        if "mastodon" not in threads:
-            raise DispatchError("[thread] platforms has no mastodon, so there is no Mastodon thread to post; "
-                                "add \"mastodon\" to it", self.ctx.settings.path)
-        thread = threads["mastodon"]
+        thread = self.thread("mastodon")
         language = self.ctx.issue.meta.lang.split("-")[0].lower()
         n = len(thread.posts)
         items = []
