@@ -30,6 +30,7 @@ from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .errors import SourceError
 from .frontmatter import build_front_matter
+from .inlinehtml import KeptAsText, settle
 from .limits import MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, slow_line
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
@@ -41,6 +42,7 @@ from .textutil import plain_text, slugify
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
 _FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
+_ONE_TAG = re.compile(r"<[^<>\n]*>")
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
 
 
@@ -58,11 +60,13 @@ def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
     ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, given
     as instances so Python-Markdown does not scan every installed package's entry points
-    for their names (≈ 20 ms a process)."""
-    return markdown.Markdown(
+    for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
+    md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
                     SaneListExtension(), _CaptureExtension()],
     )
+    md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
+    return md
 
 
 def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None) -> Issue:
@@ -181,8 +185,24 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)),
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept)),
     )
+
+
+def _kept_text_warnings(src: SourceFile, kept: list[KeptAsText]) -> list[str]:
+    """One ``path:line`` warning per ``<…>`` kept as text, at the first line (outside code, not
+    before the previous one's) that holds it."""
+    lines = src.body.split("\n")
+    code = [in_code for _, _, in_code in scan_lines(lines)]
+    out, cursor = [], 0
+    for item in kept:
+        found = next((i for i in range(cursor, len(lines)) if not code[i] and item.html in lines[i]), None)
+        if found is None:
+            found = next((i for i in range(len(lines)) if not code[i] and item.html in lines[i]), 0)
+        else:
+            cursor = found
+        out.append(f"{src.path}:{src.body_line + found}: {item.warning()}")
+    return list(dict.fromkeys(out))
 
 
 def _section_index(elem: ET.Element) -> int | None:
@@ -216,6 +236,7 @@ class _Walker:
         self.max_depth = max_depth
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
+        self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
         self.depth = 0
 
     # -- blocks --------------------------------------------------------------------
@@ -239,6 +260,10 @@ class _Walker:
                 code = _FENCED.match(only)
                 if code:  # fenced_code stashes its output as raw HTML
                     return CodeBlock(html.unescape(code.group(2)).rstrip("\n"), code.group(1) or "")
+                verdict = settle([only.strip()]) if _ONE_TAG.fullmatch(only.strip()) else {}
+                if verdict and verdict[0].reason == "not an element":  # '<angle>' alone on a line
+                    self.kept.append(verdict[0])
+                    return Paragraph((Text(_strip_marks(only).strip()),))
                 return HtmlBlock(_strip_marks(only).strip("\n"))
             children = tuple(self.inlines(elem))
             return Paragraph(children) if children else None
@@ -328,7 +353,18 @@ class _Walker:
                 else:
                     out.append(node)
             self._text(child.tail, out)
-        return _merge(out)
+        return _merge(self._settle(out))
+
+    def _settle(self, nodes: list[Inline]) -> list[Inline]:
+        """Raw tags of one run of inlines that are not HTML the writer meant (not an element,
+        or unbalanced: :func:`dispatch.inlinehtml.settle`) become text."""
+        raws = [(i, n) for i, n in enumerate(nodes) if isinstance(n, RawHtml)]
+        if not raws:
+            return nodes
+        for k, kept in sorted(settle([n.html for _, n in raws]).items()):
+            nodes[raws[k][0]] = Text(raws[k][1].html)
+            self.kept.append(kept)
+        return nodes
 
     def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
         tag = elem.tag
