@@ -311,6 +311,11 @@ class Issue:
         except OSError:
             return []
 
+    @property
+    def source_lines(self) -> list[str]:
+        """The source file's lines, without line ends (read once per issue, on first use)."""
+        return self._source_lines
+
     def source_line(self, needle: str, default: int = 0) -> int:
         """The first 1-based line of the source file containing ``needle``, else ``default``
         (the file is read once per issue, on first use)."""

@@ -391,6 +391,21 @@ def _closes_fence(line: str, fence: str) -> bool:
     return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
+_SETEXT = re.compile(r"^(=+|-+)[ ]*$")
+
+
+def _setext_level(body: list[str], i: int) -> int:
+    """1 or 2 when ``body[i]`` is a Setext heading's text (``=`` or ``-`` underline on the next
+    line), else 0. As Python-Markdown reads them: the text must open a block (first line or
+    after a blank line) and the underline follow it directly."""
+    if i + 1 >= len(body) or not body[i].strip() or body[i][:1].isspace() or (i and body[i - 1].strip()):
+        return 0
+    m = _SETEXT.match(body[i + 1])
+    if not m or _ATX.match(body[i]):
+        return 0
+    return 1 if m.group(1)[0] == "=" else 2
+
+
 def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None]:
     for i, line, in_code in scan_lines(body):
         if in_code:
@@ -399,6 +414,9 @@ def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None
         if m and len(m.group(1)) == 1:
             body[i] = ""
             return (m.group(2) or "").strip(), body_line + i
+        if _setext_level(body, i) == 1:
+            body[i] = body[i + 1] = ""
+            return line.strip(), body_line + i
         if line.strip():
             # only a heading before any other text counts as the title
             if not line.lstrip().startswith("<!--"):
@@ -418,11 +436,21 @@ def _parse_attrs(block: str) -> tuple[str, dict[str, str]]:
 
 
 def _mark_sections(body: list[str], body_line: int) -> list[RawSection]:
+    """Mark every ``#``/``##`` heading, ATX or Setext (``Heading`` over ``===`` or ``---``),
+    with its section number; a Setext heading is rewritten as the ATX one (its underline
+    blanked) so Python-Markdown reads both alike."""
     sections: list[RawSection] = []
+    skip = -1
     for i, line, in_code in scan_lines(body):
-        if in_code:
+        if in_code or i == skip:
             continue
-        m = _ATX.match(line)
+        level = _setext_level(body, i)
+        if level:
+            m = _ATX.match(f"{'#' * level} {line.strip()}")
+            body[i + 1] = ""
+            skip = i + 1
+        else:
+            m = _ATX.match(line)
         if not m or len(m.group(1)) > 2 or not (m.group(2) or "").strip():
             continue
         index = len(sections)

@@ -20,6 +20,9 @@ from .model import Code, Emph, FootnoteRef, Image, Inline, LineBreak, Link, RawH
 
 _GRAPHEME = regex.compile(r"\X")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
+#: A bare ``http(s)://`` URL in prose, trailing punctuation left out: the one rule for what is a
+#: URL, shared by the thread counters, Sources and the parser's bare-URL links.
+URL_RE = _URL
 
 
 def graphemes(text: str) -> list[str]:
