@@ -501,11 +501,12 @@ def _decide_headings(body: list[_Line], notes: list[Note]) -> None:
             notes.append(Note(line.number, f"read {_quote(line.text)} as a heading: a short title-like line "
                                            "before body text (write it as a sentence to keep it a paragraph)"))
     # short lines that are neither: worth a word when they end without punctuation
+    noted = {n.line for n in notes}
     for i, line in enumerate(body):
         text = line.text.strip()
         if line.kind == "text" and not line.heading and text and len(_words(text)) <= 6 \
                 and not text.endswith(_END_PUNCT + ("?", "!", "？", "！", "…")) and i + 1 < len(body):
-            if not any(n.line == line.number for n in notes):
+            if line.number not in noted:
                 notes.append(Note(line.number, f"read {_quote(text)} as a paragraph: short, but not in title case; "
                                                "start it with '## ' if it is a heading"))
 
