@@ -391,3 +391,12 @@ def test_build_publishes_a_plain_text_briefing(tmp_path):
     page = (tmp_path / "public" / "the-moonshot-moment" / "index.html").read_text(encoding="utf-8")
     assert "🤔 My Take: The Narrative Is Shifting" in page and 'class="answer-first"' in page
     assert any("no date; using 2026-05-22 10:00 +1200, its modification time" in w for w in report.warnings)
+
+
+def test_drafting_tool_heading_marks_are_dropped(tmp_path):
+    path = tmp_path / "ai.txt"
+    path.write_text("AI Weekly\n**The Bottom Line**\nThings changed a lot this week and here is why it matters.\n"
+                    "Sources:\n- Reuters\n", encoding="utf-8")
+    issue = parse_issue(path, SETTINGS)
+    assert [(s.kind, s.heading_text) for s in issue.sections] == [("bottom_line", "The Bottom Line"),
+                                                                 ("sources", "Sources")]
