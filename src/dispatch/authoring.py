@@ -17,6 +17,7 @@ from .scaffold import PLACEHOLDERS, SCAFFOLD  # noqa: F401  (PLACEHOLDERS re-exp
 from .frontmatter import fallback_slug
 from .textutil import slugify
 
+
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
     """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
     a permanent ``id`` (a random ``urn:uuid:``, so later slug or title edits keep it).
