@@ -13,8 +13,8 @@ from typing import Callable, Iterable
 from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
-from .scaffold import PLACEHOLDERS, SCAFFOLD  # noqa: F401  (PLACEHOLDERS re-exported for callers)
 from .frontmatter import fallback_slug
+from .scaffold import PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
 from .textutil import slugify
 
 

@@ -1,6 +1,9 @@
-"""The draft ``dispatch new`` writes, and its placeholder lines (which ``check`` and ``build``
-look for). A module of its own so :mod:`dispatch.diagnostics` reads them without importing
-the authoring loop (no import cycle)."""
+"""The draft ``dispatch new`` writes (:data:`SCAFFOLD`) and its placeholder lines
+(:data:`PLACEHOLDERS`): data shared by :mod:`dispatch.authoring`, which writes drafts, and
+:mod:`dispatch.diagnostics`, which finds placeholders left in them (kept apart so neither
+imports the other)."""
+
+from __future__ import annotations
 
 SCAFFOLD = """\
 ---
