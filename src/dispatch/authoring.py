@@ -3,6 +3,7 @@ every save."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -93,6 +94,133 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
     except OSError as exc:
         raise SourceError(f"cannot write the new issue: {exc.strerror}", path) from None
     return path
+
+
+#: The ``dispatch.toml`` that ``dispatch init`` writes (``str.format`` fields: name, url,
+#: timezone, language, platform); every other setting is described by ``dispatch config``.
+CONFIG_TEMPLATE = """\
+# dispatch.toml: the settings of this newsletter. Every key is optional;
+# `dispatch config` prints them all with their meaning and the values in effect.
+
+# The newsletter's name, shown in the email header, the web archive and the feeds.
+site_name = {name}
+
+# Where the web archive (`dispatch build --out public`) is published; every permalink,
+# image and feed URL starts with it. Change it before you publish anything.
+base_url = {url}
+
+# Dates written without a time zone are in this one (IANA name; from this computer).
+timezone = {timezone}
+
+# The language of the issues (BCP 47), for the email, the web pages and the feeds.
+language = {language}
+
+# Who the email is from and who wrote it (the feeds' author).
+# email = "newsletter@example.com"
+# author = "Your Name"
+
+# The sending platform the email is prepared for: generic, mailchimp, buttondown,
+# listmonk, ghost or substack (its unsubscribe merge tag and HTML form).
+platform = {platform}
+# With the generic platform, your list's unsubscribe link (URL or merge tag):
+# unsubscribe_url = "https://example.com/unsubscribe"
+
+[thread]
+# The social threads cut from each issue, in order: x, bluesky, mastodon, threads, linkedin.
+platforms = ["x", "bluesky", "mastodon"]
+"""
+
+
+@dataclass
+class InitResult:
+    """What ``dispatch init`` wrote: ``config`` (the ``dispatch.toml``), ``draft`` (the first
+    issue), ``timezone`` and ``language`` as detected or given."""
+
+    config: Path
+    draft: Path
+    timezone: str
+    language: str
+
+
+def system_timezone() -> str:
+    """The computer's IANA time zone name (tzlocal reads ``TZ``, ``/etc/localtime``,
+    ``/etc/timezone`` and the Windows registry), or ``"UTC"`` when it cannot tell."""
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - tzlocal raises several kinds for an unset zone
+        return "UTC"
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name or "")
+    except Exception:  # noqa: BLE001 - an unknown or empty name
+        return "UTC"
+    return name
+
+
+def system_language() -> str:
+    """The user's language as a BCP 47 tag from the locale (``LC_ALL``/``LC_MESSAGES``/``LANG``:
+    ``en_NZ.UTF-8`` → ``en-NZ``), or ``"en"``."""
+    import os
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        m = re.match(r"^([a-z]{2,3})(?:_([A-Z]{2}))?", value)
+        if m and value not in ("C", "POSIX"):
+            return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+    return "en"
+
+
+def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", timezone: str = "",
+                    language: str = "", platform: str = "generic", title: str = "Our first issue",
+                    now: datetime | None = None) -> InitResult:
+    """Start a newsletter in ``folder``: a commented ``dispatch.toml`` and ``issues/`` with a
+    first draft (:func:`new_issue`). Nothing existing is overwritten.
+
+    Args:
+        folder: where to create it (made when missing).
+        site_name: default: the folder's name in title case.
+        base_url: default ``https://example.com/`` (to be changed before publishing).
+        timezone: default :func:`system_timezone`.
+        language: default :func:`system_language`.
+        platform: the sending platform preset.
+
+    Raises:
+        ConfigError: ``folder`` already has a ``dispatch.toml``, or a value is invalid (checked
+            by loading the written file; then nothing is left behind).
+    """
+    import tomli_w
+
+    from .config import CONFIG_NAME, DEFAULT_BASE_URL, load_settings
+    from .errors import ConfigError
+
+    config = folder / CONFIG_NAME
+    if config.exists():
+        raise ConfigError("already exists; this folder is a newsletter already (dispatch config shows its settings)",
+                          config)
+    timezone = timezone or system_timezone()
+    language = language or system_language()
+    name = site_name or (folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Newsletter")
+
+    def q(value: str) -> str:
+        return tomli_w.dumps({"v": value}).split(" = ", 1)[1].strip()
+
+    text = CONFIG_TEMPLATE.format(name=q(name), url=q(base_url or DEFAULT_BASE_URL), timezone=q(timezone),
+                                  language=q(language), platform=q(platform))
+    try:
+        write_file(config, text.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the settings: {exc.strerror}", config) from None
+    try:
+        settings = load_settings(config_path=config)
+    except DispatchError:
+        config.unlink()
+        raise
+    issues = folder / "issues"
+    draft = new_issue(title, issues, settings, now=now)
+    return InitResult(config, draft, timezone, language)
 
 
 @dataclass

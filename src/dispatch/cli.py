@@ -14,6 +14,18 @@ from .errors import DispatchError
 from .platforms import PLATFORMS
 
 
+_told_defaults = False
+
+
+def _defaults_notice(settings, start: Path) -> None:
+    """Say once per run that no dispatch.toml was found above ``start`` and the defaults are in use."""
+    global _told_defaults
+    if settings.path is None and not _told_defaults:
+        _told_defaults = True
+        click.echo(f"dispatch: no dispatch.toml in {start.resolve()} or above; using the defaults "
+                   "(site name 'Dispatch', base URL https://example.com/). 'dispatch init' writes one.", err=True)
+
+
 def _fail(exc: DispatchError) -> None:
     click.echo(f"dispatch: {exc}" if not exc.location() else str(exc), err=True)
     sys.exit(2)
@@ -49,6 +61,7 @@ def render(issue: Path, out: Path, config: Path | None, platform: str | None, em
 
     try:
         settings = load_settings(issue.parent, config_path=config)
+        _defaults_notice(settings, issue.parent)
         report = render_issue(issue, out, settings, platform=platform, eml=eml, allow_clip=allow_clip)
     except DispatchError as exc:
         _fail(exc)
@@ -100,6 +113,39 @@ def import_cmd(briefing: Path, out: str) -> None:
         click.echo(result.markdown, nl=False)
     else:
         click.echo(str(result.path))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--name", "site_name", default="", help="The newsletter's name (default: from the folder's name).")
+@click.option("--url", "base_url", default="", help="Where the archive will be published (default: https://example.com/).")
+@click.option("--timezone", default="", help="IANA time zone (default: this computer's).")
+@click.option("--language", default="", help="BCP 47 language tag (default: from the locale).")
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default="generic", show_default=True,
+              help="The sending platform the email is prepared for.")
+def init(folder: Path, site_name: str, base_url: str, timezone: str, language: str, platform: str) -> None:
+    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml and issues/
+    with a first draft. Nothing existing is overwritten."""
+    from .authoring import init_newsletter
+
+    try:
+        done = init_newsletter(folder, site_name=site_name, base_url=base_url, timezone=timezone,
+                               language=language, platform=platform)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    click.echo(f"created {_shorten(done.config)}  (time zone {done.timezone}, language {done.language}, "
+               f"platform {platform})")
+    click.echo(f"created {_shorten(done.draft)}  (your first draft)")
+    draft = done.draft.relative_to(folder).as_posix()
+    here = _shorten(folder)
+    click.echo("\nNext:\n"
+               + (f"  cd {here}\n" if here != "." else "")
+               + "  1. set site_name and base_url in dispatch.toml\n"
+               f"  2. dispatch preview                  # live preview in your browser while you write {draft}\n"
+               "  3. dispatch check issues --strict    # every warning, for you or CI\n"
+               f"  4. dispatch render {draft}\n"
+               "  5. set 'draft: false', then: dispatch build issues --out public")
 
 
 @main.command()
@@ -218,6 +264,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 
     try:
         settings = load_settings(issues_dir, config_path=config)
+        _defaults_notice(settings, issues_dir)
         report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
                                wait=wait, cache_dir=cache,
                                on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
@@ -278,12 +325,28 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
 
 
 @main.command("config")
-def config_cmd() -> None:
-    """List every dispatch.toml setting with its default and meaning."""
-    from .config import describe
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to read (default: the nearest one above the current folder).")
+@click.option("--brief", is_flag=True, help="Values only, without each setting's meaning.")
+@click.option("--list", "as_list", is_flag=True, help="List every setting with its default and meaning instead.")
+def config_cmd(config: Path | None, brief: bool, as_list: bool) -> None:
+    """Print the settings in effect as TOML you can paste back into dispatch.toml (values the
+    file does not set are marked '# default'), saying which file was read."""
+    from .config import describe, load_settings
+    from .settings_toml import settings_toml
 
-    for name, default, doc in describe():
-        click.echo(f"{name} = {default}\n    {doc}")
+    if as_list:
+        for name, default, doc in describe():
+            click.echo(f"{name} = {default}\n    {doc}")
+        return
+    try:
+        settings = load_settings(Path.cwd(), config_path=config)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    click.echo(settings_toml(settings, docs=not brief), nl=False)
+    click.echo(f"dispatch: read {settings.path}" if settings.path else
+               "dispatch: no dispatch.toml here or above; these are the defaults ('dispatch init' writes one)", err=True)
 
 
 @main.command()
