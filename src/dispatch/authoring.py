@@ -4,7 +4,7 @@ every save."""
 from __future__ import annotations
 
 import re
-import time
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -355,29 +355,43 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None],
-          interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
-    """Run ``action`` now and again whenever a file under ``paths`` changes (polling mtimes
-    every ``interval`` seconds; no extra dependency). Errors go to ``on_error`` and the loop
-    goes on; ``stop()`` returning True ends it."""
-    def snapshot() -> dict[Path, float]:
-        seen: dict[Path, float] = {}
-        for root in paths:
-            files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-            for f in files:
-                try:
-                    seen[f] = f.stat().st_mtime_ns
-                except OSError:
-                    continue
-        return seen
+def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
+          stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
+    """Run ``action`` now and again after every change of a file in ``paths`` (files, or
+    folders watched recursively), until ``stop`` is set or Ctrl-C.
 
-    last: dict[Path, float] | None = None
-    while not stop():
-        current = snapshot()
-        if current != last:
-            last = current
-            try:
-                action()
-            except DispatchError as exc:
-                on_error(exc)
-        time.sleep(interval)
+    Changes come from the operating system's file events through watchfiles (inotify,
+    FSEvents, kqueue; polling where none work). A file is watched through its folder, so an
+    editor's save-by-rename is seen too. A burst of saves within ``debounce_ms`` is one change.
+    A :class:`~dispatch.errors.DispatchError` from ``action`` goes to ``on_error`` and the loop
+    goes on.
+    """
+    import watchfiles
+
+    paths = [Path(p).resolve() for p in paths]
+    files = {p for p in paths if not p.is_dir()}
+    folders = [p for p in paths if p.is_dir()]
+    roots = sorted({p.parent for p in files} | set(folders))
+
+    def wanted(_change, raw: str) -> bool:
+        p = Path(raw)
+        return p in files or any(p.is_relative_to(f) for f in folders)
+
+    def run() -> None:
+        try:
+            action()
+        except DispatchError as exc:
+            on_error(exc)
+
+    if not roots:
+        run()
+        return
+    first = True
+    # yield_on_timeout: the first (empty) yield comes once the watches are in place, so the
+    # first render happens after them and a save right after it is not missed
+    for changes in watchfiles.watch(*roots, watch_filter=wanted, debounce=debounce_ms, step=30,
+                                    stop_event=stop, recursive=bool(folders), rust_timeout=200,
+                                    yield_on_timeout=True, raise_interrupt=True):
+        if first or changes:
+            first = False
+            run()

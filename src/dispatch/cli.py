@@ -196,24 +196,58 @@ def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None
 @click.argument("issue", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Output root; files go to OUT/<slug>/.")
-def watch(issue: Path, out: Path) -> None:
-    """Render ISSUE now and again on every save (of it, dispatch.toml or layouts/). Ctrl-C stops."""
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
+              help="Sending platform preset (default: dispatch.toml's platform).")
+@click.option("--eml", is_flag=True, help="Also write message.eml each time.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUE).")
+def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path | None) -> None:
+    """Render ISSUE now and again on every save of it, dispatch.toml or layouts/, printing a
+    timestamped line with the sizes that changed. Ctrl-C stops. (dispatch preview shows the
+    result in a browser.)"""
+    import time as _time
+
     from .authoring import watch as watch_loop
     from .config import find_config, load_settings
     from .render import render_issue
 
-    def action() -> None:
-        report = render_issue(issue, out, load_settings(issue.parent))
-        click.echo(f"{report.folder}: rendered {len(report.sizes)} files "
-                   f"(email {report.sizes['email.html']:,} bytes)")
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    last: dict[str, int] = {}
+    told: set[str] = set()
 
-    config = find_config(issue.parent)
-    root = config.parent if config else Path.cwd()
-    paths = [issue, root / "layouts"] + ([config] if config else [])
+    def stamp() -> str:
+        return _time.strftime("%H:%M:%S")
+
+    def action() -> None:
+        settings = load_settings(issue.parent, config_path=config)
+        _defaults_notice(settings, issue.parent)
+        report = render_issue(issue, out, settings, platform=platform, eml=eml)
+        changed = []
+        for name, size in report.sizes.items():
+            before = last.get(name)
+            if before is None:
+                changed.append(f"{name} {size:,} bytes")
+            elif before != size:
+                changed.append(f"{name} {size:,} bytes ({size - before:+,})")
+        gone = sorted(set(last) - set(report.sizes))
+        changed += [f"{name} removed" for name in gone]
+        last.clear()
+        last.update(report.sizes)
+        what = "; ".join(changed) if changed else "no size changed"
+        click.echo(f"{stamp()}  rendered {report.folder}/: {what}")
+        for warning in report.warnings:
+            if warning not in told:
+                click.echo(f"warning: {warning}", err=True)
+        if report.warnings and set(report.warnings) <= told:
+            click.echo(f"{stamp()}  {len(report.warnings)} warning(s), as before", err=True)
+        told.clear()
+        told.update(report.warnings)
+
+    found = config or find_config(issue.parent)
+    root = found.parent if found else Path.cwd()
+    paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])
+    click.echo(f"watching {', '.join(_shorten(p) for p in paths)}; writing {_shorten(out)}/<slug>/ (Ctrl-C stops)")
     try:
-        watch_loop(paths, action, lambda exc: click.echo(str(exc), err=True))
+        watch_loop(paths, action, lambda exc: click.echo(f"{stamp()}  {exc}", err=True))
     except KeyboardInterrupt:
         pass
 
