@@ -154,9 +154,11 @@ def init(folder: Path, site_name: str, base_url: str, timezone: str, language: s
               help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
 @click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
+@click.option("--link-timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, metavar="SECONDS",
+              help="With --links: seconds to wait for a server to connect and to answer.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above the target).")
-def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None) -> None:
+def check(target: Path, fmt: str, strict: bool, links: bool, link_timeout: float, config: Path | None) -> None:
     """Render an issue (or every issue of FOLDER) in memory, writing nothing: summarise every
     channel and report every error and warning render and build would give, all in one run.
     A folder is also checked for duplicate ids and slugs and clashing schedules.
@@ -173,7 +175,7 @@ def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None
         if links:
             from .links import check_report_links
 
-            check_report_links(report, settings)
+            check_report_links(report, settings, timeout=link_timeout)
     except DispatchError as exc:
         _fail(exc)
         return
