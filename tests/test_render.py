@@ -230,4 +230,4 @@ def test_merge_tag_links_are_never_made_absolute(tmp_path):
     entry = (report.folder / "entry.xml").read_text(encoding="utf-8")
     assert "[1] *|UPDATE_PROFILE|*" in text and "see below." in text
     assert 'href="*|UPDATE_PROFILE|*"' in html and 'href="#s"' in html
-    assert 'href="*|UPDATE_PROFILE|*"' in entry and 'href="https://example.com/u/#s"' in entry
+    assert 'href="*|UPDATE_PROFILE|*"' in entry and 'href="https://example.com/u/#u-s"' in entry and 'id="u-s"' in entry
