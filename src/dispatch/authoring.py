@@ -16,58 +16,7 @@ from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
 from .textutil import slugify
-
-SCAFFOLD = """\
----
-title: "{title}"
-date: {date}
-id: {id}
-slug: {slug}
-tags: []
-draft: true
----
-
-The lead: what happened, in two or three sentences.
-
-## 🔍 The Bottom Line
-
-The one-paragraph takeaway (email preheader, feed summary, first post of the thread).
-
-## ❓ Frequently Asked Questions
-
-Q: What does this mean for readers? The answer.
-
-## 📊 By the Numbers
-
-| Metric | Value |
-|---|---|
-| First number | its value |
-
-## A story
-
-Ordinary sections are any other heading.
-
-## 🌏 NZ Lens: What it means here
-
-The regional take: the region is the word before "Lens".
-
-## 📰 Sources
-
-- [Name](https://example.com/)
-"""
-
-#: The placeholder lines of :data:`SCAFFOLD`: ``check`` warns about each one left, ``build``
-#: refuses to publish an issue holding any (:func:`dispatch.diagnostics.placeholder_lines`).
-PLACEHOLDERS = (
-    "The lead: what happened, in two or three sentences.",
-    "The one-paragraph takeaway (email preheader, feed summary, first post of the thread).",
-    "Q: What does this mean for readers? The answer.",
-    "| First number | its value |",
-    "Ordinary sections are any other heading.",
-    'The regional take: the region is the word before "Lens".',
-    "- [Name](https://example.com/)",
-)
-
+from .scaffold import CONFIG_TEMPLATE, PLACEHOLDERS, SCAFFOLD  # noqa: F401 - re-exported
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
     """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
@@ -94,41 +43,6 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
     except OSError as exc:
         raise SourceError(f"cannot write the new issue: {exc.strerror}", path) from None
     return path
-
-
-#: The ``dispatch.toml`` that ``dispatch init`` writes (``str.format`` fields: name, url,
-#: timezone, language, platform); every other setting is described by ``dispatch config``.
-CONFIG_TEMPLATE = """\
-# dispatch.toml: the settings of this newsletter. Every key is optional;
-# `dispatch config` prints them all with their meaning and the values in effect.
-
-# The newsletter's name, shown in the email header, the web archive and the feeds.
-site_name = {name}
-
-# Where the web archive (`dispatch build --out public`) is published; every permalink,
-# image and feed URL starts with it. Change it before you publish anything.
-base_url = {url}
-
-# Dates written without a time zone are in this one (IANA name; from this computer).
-timezone = {timezone}
-
-# The language of the issues (BCP 47), for the email, the web pages and the feeds.
-language = {language}
-
-# Who the email is from and who wrote it (the feeds' author).
-# email = "newsletter@example.com"
-# author = "Your Name"
-
-# The sending platform the email is prepared for: generic, mailchimp, buttondown,
-# listmonk, ghost or substack (its unsubscribe merge tag and HTML form).
-platform = {platform}
-# With the generic platform, your list's unsubscribe link (URL or merge tag):
-# unsubscribe_url = "https://example.com/unsubscribe"
-
-[thread]
-# The social threads cut from each issue, in order: x, bluesky, mastodon, threads, linkedin.
-platforms = ["x", "bluesky", "mastodon"]
-"""
 
 
 @dataclass

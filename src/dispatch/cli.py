@@ -61,11 +61,11 @@ def render(issue: Path, out: Path, config: Path | None, platform: str | None, em
 
     try:
         settings = load_settings(issue.parent, config_path=config)
-        _defaults_notice(settings, issue.parent)
         report = render_issue(issue, out, settings, platform=platform, eml=eml, allow_clip=allow_clip)
     except DispatchError as exc:
         _fail(exc)
         return
+    _defaults_notice(settings, issue.parent)
     for name, size in report.sizes.items():
         note = report.notes.get(name)
         click.echo(f"{report.folder / name}  {note or _size(size)}")
@@ -221,8 +221,8 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
 
     def action() -> None:
         settings = load_settings(issue.parent, config_path=config)
-        _defaults_notice(settings, issue.parent)
         report = render_issue(issue, out, settings, platform=platform, eml=eml)
+        _defaults_notice(settings, issue.parent)
         changed = []
         for name, size in report.sizes.items():
             before = last.get(name)
@@ -303,7 +303,6 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 
     try:
         settings = load_settings(issues_dir, config_path=config)
-        _defaults_notice(settings, issues_dir)
         report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
                                wait=wait, cache_dir=cache, strict=strict,
                                on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
@@ -311,6 +310,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     except DispatchError as exc:
         _fail(exc)
         return
+    _defaults_notice(settings, issues_dir)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for rel in report.changed:
