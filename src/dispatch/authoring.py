@@ -15,8 +15,8 @@ from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
+from .scaffold import CONFIG_TEMPLATE, PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
 from .textutil import slugify
-from .scaffold import CONFIG_TEMPLATE, PLACEHOLDERS, SCAFFOLD  # noqa: F401 - re-exported
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
     """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
@@ -178,7 +178,7 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
         ``report`` (or a new :class:`CheckReport`) with this issue's lines and diagnostics
         added; it raises nothing for the issue's own problems, which are error diagnostics.
     """
-    from .channels.email import clip_report
+    from .channels.email import GMAIL_CLIP_BYTES, clip_report, delivered_by_platform
     from .diagnostics import status
     from .render import render_in_memory
     from .textutil import width
@@ -203,7 +203,12 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     outputs = summary["outputs"]
     if done.email is not None:
         report.lines.append(f"email.html: {clip_report(done.email.bytes)}")
-        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name}
+        delivered = delivered_by_platform(issue, settings)
+        report.lines.append("delivered with click tracking (estimate, against the clip): "
+                            + ", ".join(f"{name} ≈ {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}%)"
+                                        for name, size in delivered.items()))
+        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name,
+                                 "delivered": delivered}
     if done.text is not None:
         text = done.text.text
         wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]

@@ -1,7 +1,10 @@
-"""The text ``dispatch new`` and ``dispatch init`` write, in one place: the new issue's
-scaffold with its placeholder lines (which ``check`` warns about and ``build`` refuses to
-publish) and the commented ``dispatch.toml``. No imports: both the authoring loop and the
-diagnostics read it."""
+"""The draft ``dispatch new`` writes (:data:`SCAFFOLD`) and its placeholder lines
+(:data:`PLACEHOLDERS`): data shared by :mod:`dispatch.authoring`, which writes drafts, and
+:mod:`dispatch.diagnostics`, which finds placeholders left in them (kept apart so neither
+imports the other); and the commented ``dispatch.toml`` ``dispatch init`` writes
+(:data:`CONFIG_TEMPLATE`)."""
+
+from __future__ import annotations
 
 SCAFFOLD = """\
 ---

@@ -91,7 +91,7 @@ def settings_toml(settings: Settings, *, docs: bool = True) -> str:
                 out.append(f"# (no [{f.name}.<name>] table)")
             for name, channel in value.items():
                 out.append(f"[{f.name}.{_value(name, 0).split(' = ')[0]}]")
-                out.extend(_secret_comments(name, getattr(channel, "kind", "")))
+                out.extend(_secret_comments(settings, name))
                 emit(channel, f.metadata["table_of"], tables.get(name, {}))
             continue
         out.append("")
@@ -100,18 +100,15 @@ def settings_toml(settings: Settings, *, docs: bool = True) -> str:
     return "\n".join(out) + "\n"
 
 
-def _secret_comments(name: str, kind: str) -> list[str]:
-    """Comment lines naming the environment variables a publish channel reads its secrets
-    from (never their values)."""
-    try:
-        from .config import secret_env
-        from .publish.kinds import KINDS
-    except ImportError:  # pragma: no cover - publishing not installed
-        return []
-    spec = KINDS.get(kind)
-    if spec is None:
-        return []
-    return [f"# secret from ${secret_env(name, secret)}: {doc}" for secret, doc in spec.secrets.items()]
+def _secret_comments(settings: Settings, name: str) -> list[str]:
+    """Comment lines naming the environment variables publish channel ``name`` reads its
+    secrets from, and whether each is set (never their values)."""
+    import os
+
+    from .config import channel_secrets
+
+    return [f"# secret from ${var} ({'set' if os.environ.get(var) else 'not set'}): {doc}"
+            for var, channel, doc in channel_secrets(settings) if channel == name]
 
 
 def _is_table(f: dataclasses.Field) -> bool:
