@@ -27,7 +27,7 @@ def pds():
     why = pds_server.missing()
     if why:
         pytest.skip(why)
-    server = pds_server.Pds()
+    server = pds_server.take()
     proxy = FaultProxy(server.url)
     yield server, proxy
     proxy.stop()
