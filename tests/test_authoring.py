@@ -35,7 +35,7 @@ def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
     assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources; published")
-    assert report.lines[1] == "email.html: 39,943 bytes (38% of Gmail's ~102 KB clip)"
+    assert report.lines[1] == "email.html: 40,058 bytes (38% of Gmail's ~102 KB clip)"
     assert any(line.startswith("thread x: ") for line in report.lines)
     # the example's sources have no URLs and its dispatch.toml sets no unsubscribe link
     assert [d.code for d in report.diagnostics] == ["source-url", "unsubscribe"]

@@ -91,8 +91,9 @@ def test_check_explains_sections_without_components(tmp_path):
     path = tmp_path / "2026-05-22-a.md"
     path.write_text("# A\n\nLead.\n\n## One\n\nText.\n\n## Two\n\nMore.\n", encoding="utf-8")
     warning = next(w for w in check_issue(path, SETTINGS).warnings if "none a component" in w)
-    assert warning.startswith(f"{path}: 2 section(s) (line 5 'One'; line 9 'Two'), none a component; component "
-                              "headings are 'Bottom Line', 'Answer-First Lead'")
+    assert warning == (f"{path}:5: 2 section(s), none a component (the first is 'One'); a heading such as "
+                       "'Bottom Line', 'Answer-First Lead', 'FAQ', 'By the Numbers' makes one (emoji and case do "
+                       "not matter), or name it: '## Heading {.faq}'")
 
 
 def test_check_explains_a_body_without_headings(tmp_path):
@@ -183,3 +184,18 @@ def test_check_names_the_lines_a_plain_text_briefing_was_unsure_of(tmp_path):
     assert f"{path}:3: read 'Why it matters' as a paragraph: short, but not in title case; start it with '## ' " \
            "if it is a heading" in warnings
     assert any("read as a plain-text briefing, but no line looks like a heading" in w for w in warnings)
+
+
+@pytest.mark.parametrize("name", ["ROCKET", "PLAIN", "CJK", "WRAPPED"])
+def test_round_trip_of_our_own_briefings(tmp_path, name):
+    import test_plaintext
+
+    path = tmp_path / f"{name.lower()}.txt"
+    path.write_text(getattr(test_plaintext, name), encoding="utf-8")
+    os.utime(path, (1779400800, 1779400800))
+    result = import_briefing(path, tmp_path / "issues", SETTINGS)
+    plain = render_issue(path, tmp_path / "a", SETTINGS)
+    markdown = render_issue(result.path, tmp_path / "b", SETTINGS)
+    assert markdown.issue.warnings == ()
+    for output in OUTPUTS:
+        assert (plain.folder / output).read_bytes() == (markdown.folder / output).read_bytes(), output

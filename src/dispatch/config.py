@@ -134,8 +134,8 @@ class SourceSettings:
     format: str = _doc(
         "auto",
         "How an issue file is read: auto (a plain-text briefing, e.g. a .txt file with no '#' headings, is "
-        "recognised by its shape; docs/plain-text.md), markdown (always Markdown) or plain (always a "
-        "plain-text briefing).",
+        "recognised by its shape; docs/plain-text.md), markdown (always Markdown) or plain (every file "
+        "without ---/+++ front matter is a plain-text briefing).",
     )
     strict: bool = _doc(
         False,

@@ -81,8 +81,8 @@ class Diagnostic:
 
 def placeholder_lines(issue: "Issue") -> list[tuple[int, str]]:
     """The lines of ``issue``'s source that still hold ``dispatch new``'s placeholder text
-    (:data:`dispatch.authoring.PLACEHOLDERS`), as ``(1-based line, text)``."""
-    from .authoring import PLACEHOLDERS
+    (:data:`dispatch.scaffold.PLACEHOLDERS`), as ``(1-based line, text)``."""
+    from .scaffold import PLACEHOLDERS
 
     wanted = set(PLACEHOLDERS)
     return [(n, line.strip()) for n, line in enumerate(issue.source_lines, 1) if line.strip() in wanted]

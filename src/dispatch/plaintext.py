@@ -14,7 +14,8 @@ The rules (documented for writers in ``docs/plain-text.md``):
   lines (below). ``[source] format`` in ``dispatch.toml`` can force either reading.
 * **Title.** The first non-blank line, unless it is a list item, table row, ``Q:`` line or a
   long sentence (then the title falls back to the file name). A ``Title:``/``Subject:``
-  prefix is dropped. A line right after it that is only a date (``22 May 2026``) is the date;
+  prefix is dropped. A line right after it that is only a date (``22 May 2026``, ``Date:
+  2026-05-22``) is the date;
   a ``By Name`` line is the author.
 * **Headings** (each becomes ``## line``), never a list item, table row, ``Q:``/``A:`` line,
   quote or rule, and only when body text follows (a heading before another heading or at the
@@ -69,6 +70,7 @@ _RULE = re.compile(r"^\s*([-*_=~])(?:\s*\1){2,}\s*$")
 _QUOTE = re.compile(r"^\s*>\s?(.*)$")
 _QA = re.compile(r"^\s*(?:Q|A|Question|Answer)\s*[:.]\s", re.I)
 _TITLE_PREFIX = re.compile(r"^(?:title|subject)\s*:\s*", re.I)
+_DATE_PREFIX = re.compile(r"^(?:date|published|sent)\s*:\s*", re.I)
 _BYLINE = regex.compile(r"^(?:[Bb]y|[Ff]rom)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,4})$")
 _LABEL_TEXT = regex.compile(r"^(?P<label>[^:：—–]{2,60}?)\s*(?:[:：]|\s[—–])\s*(?P<rest>\S.*)$")
 _EMOJI_CHAR = regex.compile(r"[\p{Emoji_Presentation}\p{Regional_Indicator}\uFE0F\u20E3]")
@@ -132,13 +134,17 @@ class _Line:
     component: str = ""         # component the heading names, if any
 
 
+def has_front_matter(text: str) -> bool:
+    """True when ``text`` opens with a YAML (``---``) or TOML (``+++``) front-matter line."""
+    return text.split("\n", 1)[0].strip() in ("---", "+++")
+
+
 def has_markdown_structure(text: str) -> bool:
     """True when ``text`` has front matter or a Markdown heading (ATX ``#`` or Setext
     underline): then it is read as Markdown, never as a plain-text briefing."""
-    lines = text.split("\n")
-    first = lines[0].strip() if lines else ""
-    if first in ("---", "+++"):
+    if has_front_matter(text):
         return True
+    lines = text.split("\n")
     for i, line in enumerate(lines):
         if _ATX.match(line) and line.strip("# \t"):
             return True
@@ -212,7 +218,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
         if nxt is None or lines[nxt].kind != "text":
             break
         line = lines[nxt].text.strip()
-        when = read_date(line) if not found_date else None
+        when = read_date(_DATE_PREFIX.sub("", line)) if not found_date else None
         if when is not None:
             found_date = line
             front.append((f"date: {front_matter_date(when)}", lines[nxt].number))

@@ -28,7 +28,7 @@ import yaml
 
 from .errors import SourceError
 from .limits import read_issue_bytes
-from .plaintext import Conversion, convert, is_plain_text
+from .plaintext import Conversion, convert, has_front_matter, is_plain_text
 
 #: File suffixes read as issues: Markdown, and the plain-text briefing.
 ISSUE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -133,7 +133,8 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
             (:func:`dispatch.limits.read_issue_bytes`).
         max_bytes: the largest file read (``[limits] issue_bytes``).
         source_format: ``"auto"`` (a plain-text briefing is recognised by its shape, see
-            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` or ``"plain"``.
+            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` (never) or ``"plain"``
+            (every file without YAML/TOML front matter).
         registry: the components whose names mark plain-text headings (default: built-in).
 
     Raises:
@@ -157,7 +158,8 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
                                 "they cannot appear in email or XML")
         text = _CONTROL.sub("", text)
     conversion = None
-    if source_format == "plain" or (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
+    if (source_format == "plain" and not has_front_matter(text)) or \
+            (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
         if text.strip():
             conversion = convert(text, registry=registry)
             text = conversion.markdown
@@ -170,6 +172,9 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
     if "title" not in front.data:
         title, title_line = _take_title(body_lines, body_line)
     if not "".join(body_lines).strip():
+        if conversion is not None:
+            raise SourceError("the briefing has a title line but no text under it; write the briefing below it",
+                              path, conversion.file_line(front.end_line or 1))
         raise SourceError(
             "the issue has no body; write the briefing below the front matter",
             path,

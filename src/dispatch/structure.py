@@ -13,7 +13,7 @@ from .errors import SourceError
 from .model import Issue
 from .output import write_file
 from .plaintext import convert, front_matter_date, has_markdown_structure, heading_lines
-from .source import read_source
+from .source import read_source, scan_lines
 
 
 @dataclass
@@ -93,14 +93,16 @@ def explain_structure(issue: Issue, settings: Settings) -> list[str]:
     if any(s.is_component for s in issue.sections):
         return out
     if issue.sections:
-        names = ", ".join(f"'{c.label}'" for c in registry)
-        seen = "; ".join(f"line {s.line} '{s.heading_text}'" for s in issue.sections[:5])
-        return out + [f"{path}: {len(issue.sections)} section(s) ({seen}), none a component; component headings "
-                      f"are {names} (emoji and case do not matter), or name one with '## Heading {{.faq}}'"]
+        first = issue.sections[0]
+        names = ", ".join(f"'{c.label}'" for c in list(registry)[:4])
+        return out + [f"{path}:{first.line}: {len(issue.sections)} section(s), none a component (the first is "
+                      f"'{first.heading_text[:40]}'); a heading such as {names} makes one (emoji and case do not "
+                      "matter), or name it: '## Heading {.faq}'"]
     if src.conversion is not None:
         return out + [f"{path}: read as a plain-text briefing, but no line looks like a heading: everything is the "
                       "lead. Put a short heading line (e.g. '📊 By the Numbers') above each part"]
-    found = heading_lines(src.body.split("\n"), src.body_line, registry)
+    body = [("" if in_code else line) for _, line, in_code in scan_lines(src.body.split("\n"))]
+    found = heading_lines(body, src.body_line, registry)
     if not found:
         return out + [f"{path}: no sections: everything is the lead. Start each part with a '## Heading' line"]
     shown = ", ".join(f"line {line} '{text[:40]}'" for line, text in found[:4])
