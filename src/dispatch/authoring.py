@@ -86,7 +86,7 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
         ``report`` (or a new :class:`CheckReport`) with this issue's lines and diagnostics
         added; it raises nothing for the issue's own problems, which are error diagnostics.
     """
-    from .channels.email import clip_report
+    from .channels.email import GMAIL_CLIP_BYTES, clip_report, delivered_by_platform
     from .diagnostics import status
     from .render import render_in_memory
     from .textutil import width
@@ -111,7 +111,12 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     outputs = summary["outputs"]
     if done.email is not None:
         report.lines.append(f"email.html: {clip_report(done.email.bytes)}")
-        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name}
+        delivered = delivered_by_platform(issue, settings)
+        report.lines.append("delivered with click tracking (estimate, against the clip): "
+                            + ", ".join(f"{name} ≈ {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}%)"
+                                        for name, size in delivered.items()))
+        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name,
+                                 "delivered": delivered}
     if done.text is not None:
         text = done.text.text
         wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]

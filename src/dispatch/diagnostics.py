@@ -157,7 +157,7 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
                                   "no Bottom Line section; the preheader and thread hook fall back to the summary",
                                   str(issue.path)))
         out += [Diagnostic.from_line(w, "alt-text") for w in email.warnings]
-        hint = write_hint(Path("email.html"), email.bytes)
+        hint = write_hint(Path("email.html"), email.bytes, email.delivered, email.platform.name)
         if hint:
             out.append(Diagnostic("warning", "clip-size", hint, str(issue.path)))
         if not email.unsubscribe and email.platform.form != "content":
