@@ -165,3 +165,23 @@ def test_feature_like_keys_are_named_in_a_warning(tmp_path):
         "canonical_url", "featured_image", "subtitle"]
     assert named[0].startswith(f"{folder / 'pod.md'}:5: ")
     assert issue.meta.extra["flavour"] == "plain"  # other keys are kept, silently as before
+
+
+def test_cover_image_is_the_open_graph_image_and_the_email_header(tmp_path):
+    folder = _podcast(tmp_path, "image: img/cover.png\nimage_alt: The studio\n", with_file=False)
+    (folder / "img").mkdir()
+    (folder / "img" / "cover.png").write_bytes(
+        bytes.fromhex("89504e470d0a1a0a0000000d49484452000000100000000808020000004b6d29dc0000000c4944415478"
+                      "9c63606060000000040001f61738550000000049454e44ae426082"))
+    settings = load_settings(folder)
+    cover = BASE + "pod/img/cover.png"
+    report = render_issue(folder / "pod.md", tmp_path / "dist", settings)
+    email = lxml.html.fromstring((report.folder / "email.html").read_bytes())
+    assert cover in [img.get("src") for img in email.iter("img")]
+    assert (report.folder / "img" / "cover.png").is_file()
+    out = tmp_path / "public"
+    build_archive(folder, out, settings, parse_now("2026-06-01T00:00Z"))
+    page = lxml.html.fromstring((out / "pod" / "index.html").read_bytes())
+    assert page.xpath("//meta[@property='og:image']/@content") == [cover]
+    assert (out / "pod" / "img" / "cover.png").is_file()
+    assert not [w for w in parse_issue(folder / "pod.md", settings).warnings if "'image'" in w]
