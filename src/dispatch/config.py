@@ -516,6 +516,16 @@ def _check(settings: Settings, text: str, path: Path) -> None:
             )
 
 
+def channel_secrets(settings: Settings) -> list[tuple[str, str, str]]:
+    """``(environment variable, channel, what it holds)`` for every secret the configured
+    ``[publish.*]`` channels read (``dispatch config`` lists them; values are never shown)."""
+    from .publish.kinds import KINDS
+
+    return [(secret_env(name, secret), name, doc)
+            for name, channel in settings.publish.items()
+            for secret, doc in KINDS[channel.kind].secrets.items()]
+
+
 def describe() -> list[tuple[str, str, str]]:
     """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config``."""
     rows: list[tuple[str, str, str]] = []
