@@ -178,7 +178,7 @@ class Sources:
         todo: list[tuple[str, str, bytes, str | None]] = []
         order: list[str] = []
         unreadable: dict[str, SourceError] = {}
-        for path in issue_files(issues_dir):
+        for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
             order.append(key)
@@ -344,4 +344,6 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
         page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
         updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
         assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+        attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
+                     for a in issue.attachments],
     ), kept_content
