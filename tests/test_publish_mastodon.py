@@ -202,3 +202,25 @@ def test_a_bad_token_fails_with_the_server_message(tmp_path, mastodon, account):
     outcome = report.outcomes[0]
     assert outcome.status == "failed" and outcome.message.startswith("cannot log in: GET ")
     assert "HTTP 401" in outcome.message and "not-a-token" not in outcome.message
+
+
+def test_progress_is_drawn_while_a_slow_thread_goes_out(tmp_path, mastodon, account):
+    from click.testing import CliRunner
+
+    from dispatch.cli import main
+
+    server, _ = mastodon
+    username, token = account
+    issue = site(tmp_path, mastodon, username, via_proxy=False)
+    faults = server.base_url + "/api/v1/_mock/faults"
+    requests.post(faults, json={"match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+                                "effect": {"type": "latency", "delay_ms": 250}}, timeout=10).raise_for_status()
+    try:
+        result = CliRunner().invoke(
+            main, ["publish", str(issue), "--out", str(tmp_path / "dist")],
+            env={"DISPATCH_MASTO_TOKEN": token, "DISPATCH_PROGRESS": "1"})
+    finally:
+        requests.delete(faults, timeout=10)
+    assert result.exit_code == 0, result.output
+    assert "masto:" in result.stderr and "5/5" in result.stderr and "post" in result.stderr
+    assert result.stdout.strip().startswith("masto: done: 5 posts published")
