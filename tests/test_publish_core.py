@@ -204,3 +204,14 @@ def test_config_lists_the_channels_secrets_never_their_values(site, monkeypatch)
     toml = CliRunner().invoke(main, ["config"], env={"DISPATCH_HOOK_SECRET": SECRET})
     assert "# secret from $DISPATCH_HOOK_SECRET (set): the endpoint's signing secret" in toml.output
     assert SECRET not in toml.output
+
+
+def test_two_runs_for_one_issue_never_interleave(site, receiver):
+    from dispatch.errors import DispatchError
+    from dispatch.publish.state import state_path
+
+    path = state_path(site / "dist", "moonshot-moment")
+    with PublishState.open(path, "urn:x", "moonshot-moment"):
+        with pytest.raises(DispatchError, match="another 'dispatch publish' of this issue is running"):
+            run(site)
+    assert receiver.deliveries == []

@@ -175,6 +175,8 @@ class Sources:
             page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
             updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
             assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+            attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
+                         for a in issue.attachments],
         )
 
     def rerender(self, key: str) -> Record:
