@@ -94,7 +94,9 @@ class Sources:
         Raises:
             SourceError: an unreadable or invalid issue, when :attr:`strict`.
         """
-        for path in issue_files(issues_dir):
+        from ..progress import progress
+
+        for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
             cached = self.cache.records.get(key)
