@@ -372,6 +372,8 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
             click.echo(line)
     for outcome in report.outcomes:
         click.echo(outcome.line())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.failed:
         sys.exit(1)
 
