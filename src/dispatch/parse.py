@@ -135,8 +135,7 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
     try:
-        check_body(src.text.split("
-"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
+        check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
     except SourceError as exc:  # a plain-text briefing's Markdown has lines of its own
         exc.line = src.file_line(exc.line or 1)
         raise
