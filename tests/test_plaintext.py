@@ -91,6 +91,8 @@ def test_seed_components_with_their_values(seed):
     assert len(bet.blocks[3].items) == 4
     # sections keep the plain-text file's lines
     assert [s.line for s in issue.sections] == [5, 7, 9, 13, 25, 34, 42, 50, 56, 61, 66]
+    # every heading of the seed is a sure one (an emoji or a component's name): nothing to report
+    assert convert(path.read_text(encoding="utf-8")).notes == ()
 
 
 def test_seed_headings_and_words_reach_email_and_text(seed):
@@ -297,6 +299,30 @@ def test_windows_line_endings_give_the_same_issue(tmp_path):
         [(s.kind, s.heading_text, s.line, s.blocks) for s in b.sections]
 
 
+def test_title_like_lines_in_a_row_say_why():
+    conv = convert("Weekly\nSome intro text that is long enough to be a paragraph here.\nBig News Today\n"
+                   "Small Things Too\nAnd now a long paragraph that follows the second title-like line above it.\n")
+    assert conv.headings == ((4, "Small Things Too"),)
+    assert [(n.line, n.message.split(":")[0]) for n in conv.notes] == [
+        (3, "read 'Big News Today' as a paragraph"), (4, "read 'Small Things Too' as a heading")]
+
+
+PROSE = """\
+Notes From The Desk
+Let’s put this in perspective:
+And the kicker? It happened twice.
+Here’s why this matters beyond the numbers.
+thanks to everyone who wrote in this week
+The catch: the rules change again in July, and nobody has said what the new ones are.
+"""
+
+
+def test_prose_lines_are_never_headings():
+    conv = convert(PROSE)
+    assert conv.headings == ()
+    assert conv.markdown.count("\n## ") == 0
+
+
 def test_emoji_points_in_a_row_are_not_headings():
     text = "Release notes\nWhat changed this week, in short.\n✅ Faster deploys\n✅ Better logs\n✅ Fewer alerts\nThat is all.\n"
     conv = convert(text)
@@ -400,3 +426,18 @@ def test_drafting_tool_heading_marks_are_dropped(tmp_path):
     issue = parse_issue(path, SETTINGS)
     assert [(s.kind, s.heading_text) for s in issue.sections] == [("bottom_line", "The Bottom Line"),
                                                                  ("sources", "Sources")]
+
+
+def test_cli_renders_and_checks_the_seed_where_it_is(tmp_path):
+    import subprocess
+    import sys
+
+    seed = shared_path("seeds", SEED_NAME)
+    before = seed.read_bytes()
+    for args in (["render", str(seed), "--out", str(tmp_path / "dist")], ["check", str(seed)]):
+        proc = subprocess.run([sys.executable, "-m", "dispatch", *args], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f"{seed}:1: no date; using " in proc.stderr  # the one guess, said once
+    assert (tmp_path / "dist" / "the-moonshot-moment" / "email.html").is_file()
+    assert seed.read_bytes() == before

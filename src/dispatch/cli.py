@@ -454,7 +454,10 @@ def preview(target: Path, port: int, open_browser: bool, config: Path | None, ve
     except OSError as exc:
         _fail(DispatchError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0 for a free port"))
         return
-    watched = ", ".join(_shorten(p) for group, _ in site.watch_paths() for p in group)
+    layouts = site.root() / "layouts"
+    config_file = site.config_file()
+    watched = ", ".join([_shorten(site.folder) + "/"] + ([_shorten(layouts) + "/"] if layouts.is_dir() else [])
+                        + ([_shorten(config_file)] if config_file else []))
     click.echo(f"dispatch preview: {server.url}  (watching {watched}; Ctrl-C stops)")
     if open_browser:
         import webbrowser
