@@ -1,0 +1,84 @@
+"""Adversarial findings on main, each reproduced: a build killed with ``kill -9`` mid-run
+leaves no worker and no lock behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dispatch.archive import MANIFEST, WORK_DIR
+
+from test_build_support import issue_text, write_archive
+
+NOW = "2026-06-01T00:00:00Z"
+ID = "urn:uuid:00000000-0000-4000-8000-{:012d}"
+
+
+def _children(pid: int) -> set[int]:
+    """Pids whose parent is ``pid`` (from ``/proc``)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _dispatch(*args: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-m", "dispatch", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, **kw)
+
+
+def test_kill_9_of_a_build_with_two_jobs_leaves_no_worker_and_no_lock(tmp_path):
+    folder = write_archive(tmp_path, {
+        f"{n:03d}.md": issue_text(f"Issue {n}", f"2026-0{1 + n % 5}-{1 + n % 28:02d} 07:00", id=ID.format(n),
+                                  body=f"Lead {n}.\n\n" + "A paragraph of the briefing. " * 40)
+        for n in range(400)})
+    out = tmp_path / "out"
+    build = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--jobs", "2")
+    stage = out / WORK_DIR / "stage"
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and build.poll() is None:
+        workers |= _children(build.pid)
+        if len(workers) >= 2 and stage.is_dir() and len(list(stage.iterdir())) >= 5:
+            break
+        time.sleep(0.02)
+    assert build.poll() is None, "the build finished before it could be killed: make the archive bigger"
+    assert len(workers) >= 2, workers
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leak them into the rest of the run when this fails
+        os.kill(w, signal.SIGKILL)
+    assert left == []
+    # the next build takes the lock at once (no waiting) and finishes whole
+    again = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--jobs", "2", "--wait", "0")
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err.decode()
+    manifest = dict(line.split("  ", 1)[::-1] for line in (out / MANIFEST).read_text().splitlines())
+    files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in out.rglob("*") if p.is_file() and p.name != MANIFEST}
+    assert files == manifest and len(files) > 400
+    assert not (out / WORK_DIR).exists() and not [p for p in out.rglob("*.tmp")]
