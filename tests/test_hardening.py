@@ -82,3 +82,28 @@ def test_kill_9_of_a_build_with_two_jobs_leaves_no_worker_and_no_lock(tmp_path):
              for p in out.rglob("*") if p.is_file() and p.name != MANIFEST}
     assert files == manifest and len(files) > 400
     assert not (out / WORK_DIR).exists() and not [p for p in out.rglob("*.tmp")]
+
+
+def test_a_lock_left_with_a_process_whose_build_ended_names_that_process(tmp_path):
+    folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1))})
+    out = tmp_path / "out"
+    (out / WORK_DIR).mkdir(parents=True)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (out / WORK_DIR / "holder").write_text(f"pid {gone.pid}, started 2026-06-01T00:00:00Z\n")
+    keeper = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY);"
+                               " fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(out)],
+                              stdout=subprocess.PIPE)
+    try:
+        assert keeper.stdout.readline() == b"held\n"
+        refused = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--wait", "0")
+        _, err = refused.communicate(timeout=120)
+    finally:
+        keeper.kill()
+        keeper.wait()
+    assert refused.returncode != 0
+    assert f"(pid {keeper.pid}; the holder file names pid {gone.pid}, started 2026-06-01T00:00:00Z, which has ended)" \
+        in err.decode()
+    done = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--wait", "0")
+    _, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err.decode()
