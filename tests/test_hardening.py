@@ -107,3 +107,30 @@ def test_a_lock_left_with_a_process_whose_build_ended_names_that_process(tmp_pat
     done = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--wait", "0")
     _, err = done.communicate(timeout=120)
     assert done.returncode == 0, err.decode()
+
+
+def _laughs() -> str:
+    lines = ["---", "title: Laughs", "date: 2026-05-01", 'a: &a ["x","x"]']
+    for prev, name in zip("abcdef", "bcdefg"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    lines.append("h: [" + ", ".join(["*g"] * 9) + "]")
+    return "\n".join([*lines, "---", "", "Body text.", ""])
+
+
+def _limited():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB: expanding the aliases needs far more
+
+
+def test_billion_laughs_front_matter_is_one_error_fast_and_in_bounded_memory(tmp_path):
+    issue = tmp_path / "laughs.md"
+    issue.write_text(_laughs(), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for command in ("render", "check"):
+        done = subprocess.run([sys.executable, "-m", "dispatch", command, str(issue)], env=env, capture_output=True,
+                              text=True, timeout=60, preexec_fn=_limited)
+        assert done.returncode == 2, done.stderr
+        errors = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith(str(issue))]
+        assert errors == [f"{issue}:8: 'e' makes the front matter stand for more than 10000 values through YAML "
+                          "aliases (*name); write the values out plainly"]
+        assert "Traceback" not in done.stderr
