@@ -1,0 +1,184 @@
+"""What the email-platform channels share (Buttondown, Ghost, listmonk): a draft, then — only
+with ``--schedule`` — a scheduled send of that same draft, as two separate items.
+
+Every email channel publishes at most two items, chained:
+
+1. ``draft``: the email as ``dispatch render --platform <preset>`` writes it (subject, HTML,
+   plain-text part; merge tags included), created as a **draft**. Nothing reaches a
+   subscriber.
+2. ``send`` (only with ``--schedule``): the draft from step 1 scheduled to go out at that time.
+   Sending cannot be undone, so it is its own entry in the state file: "created" and
+   "scheduled to send" are recorded apart, and a draft made by an earlier run without
+   ``--schedule`` is the one scheduled (review it, then run again with ``--schedule``).
+
+A platform module subclasses :class:`EmailChannel` and writes the platform's requests:
+:meth:`~EmailChannel.draft_request`, :meth:`~EmailChannel.accept_draft`,
+:meth:`~EmailChannel.find_draft` (reconcile: does the draft exist although no answer was
+recorded?) and, for ``send``, :meth:`~EmailChannel.send_requests` and
+:meth:`~EmailChannel.is_scheduled`. The state, retries and order are the runner's
+(:mod:`dispatch.publish.runner`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import DispatchError
+from .channel import Channel, Item, Rendered
+from .http import HttpError, Request
+from .state import Entry
+
+DRAFT, SEND = "draft", "send"
+
+
+def utc_iso(when: datetime) -> str:
+    """``when`` as RFC 3339 in UTC with seconds (``2026-05-22T19:00:00Z``)."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def byte_size(text: str) -> str:
+    """``45,120 bytes``: the UTF-8 size of ``text``, for ``--dry-run`` summaries."""
+    return f"{len(text.encode('utf-8')):,} bytes"
+
+
+class EmailChannel(Channel):
+    """Base of the email channels: items ``draft`` and (with ``--schedule``) ``send``.
+
+    Class attributes: ``platform`` (the render preset: what is sent is exactly what
+    ``dispatch render --platform <platform>`` writes).
+    """
+
+    chained = True
+
+    # --- what the runner calls -----------------------------------------------------------------
+
+    def items(self) -> list[Item]:
+        """``[draft]`` or ``[draft, send]``.
+
+        Raises:
+            DispatchError: ``--schedule`` is not in the future, or the module's own checks
+                (:meth:`check`) fail.
+        """
+        rendered = self.ctx.rendered(self.platform)
+        self.check(rendered)
+        items = [Item(DRAFT, "draft", rendered.subject, self.draft_content(rendered))]
+        when = self.ctx.schedule
+        if when is not None:
+            if when <= datetime.now(timezone.utc):
+                raise DispatchError(f"--schedule {when.isoformat()} is in the past; give a time to come")
+            iso = utc_iso(when)
+            items.append(Item(SEND, f"send at {iso}", f"send at {iso}", {"send_at": iso, **self.send_options()}))
+        return items
+
+    def request(self, item: Item, entry: Entry, before: list[Entry]) -> Request:
+        """The first request of ``item`` (for ``--dry-run``; its summary names any that follow)."""
+        if item.key == DRAFT:
+            return self.draft_request(item.content, entry)
+        first, *rest = self.send_requests(item.content, before[0])
+        if rest:
+            then = "\n".join(f"then {r.method} {r.url}" + (f": {r.summary}" if r.summary else "") for r in rest)
+            first = dataclasses.replace(first, summary=(first.summary + "\n" + then).strip())
+        return first
+
+    def accept(self, item: Item, entry: Entry, body: Any) -> None:
+        if item.key == DRAFT:
+            self.accept_draft(entry, body)
+
+    def send(self, item: Item, entry: Entry, before: list[Entry]) -> None:
+        """The draft: one request. The scheduled send: skipped when the server already has the
+        draft scheduled at that time (an earlier answer lost), else its requests in order; a
+        refusal is checked against the server once more before it counts as a failure."""
+        if item.key == DRAFT:
+            return super().send(item, entry, before)
+        draft = before[0]
+        if self.find(item, entry, before):
+            return
+        try:
+            self.schedule(item.content, draft)
+        except HttpError:
+            if self.find(item, entry, before):
+                return
+            raise
+        self._fill_send(entry, draft, item.content["send_at"])
+
+    def find(self, item: Item, entry: Entry, before: list[Entry]) -> bool:
+        if item.key == DRAFT:
+            return self.find_draft(item.content, entry)
+        draft = before[0]
+        if self.is_scheduled(draft, item.content["send_at"]):
+            self._fill_send(entry, draft, item.content["send_at"])
+            return True
+        return False
+
+    @staticmethod
+    def _fill_send(entry: Entry, draft: Entry, send_at: str) -> None:
+        entry.remote_id, entry.remote_url = draft.remote_id, draft.remote_url
+        entry.ref = {"send_at": send_at}
+
+    # --- what a platform module implements ----------------------------------------------------
+
+    def check(self, rendered: Rendered) -> None:
+        """Refuse what the platform would refuse, before anything is sent (default: nothing).
+
+        Raises:
+            DispatchError: one line naming the setting or input to fix.
+        """
+
+    def draft_content(self, rendered: Rendered) -> dict:
+        """The JSON-able content of the draft (its hash notices any edit)."""
+        raise NotImplementedError
+
+    def draft_request(self, content: dict, entry: Entry) -> Request:
+        """The request creating the draft (``entry.client_key`` is the idempotency key)."""
+        raise NotImplementedError
+
+    def accept_draft(self, entry: Entry, body: Any) -> None:
+        """Fill ``entry.remote_id``/``remote_url`` from the create answer."""
+        raise NotImplementedError
+
+    def find_draft(self, content: dict, entry: Entry) -> bool:
+        """Whether the draft exists on the server though no answer was recorded; fill
+        ``entry`` in if so."""
+        raise NotImplementedError
+
+    def send_options(self) -> dict:
+        """Extra content of the ``send`` item (Ghost's newsletter), part of its hash."""
+        return {}
+
+    def send_requests(self, content: dict, draft: Entry) -> list[Request]:
+        """The request(s) that schedule ``draft`` to send at ``content['send_at']``, as
+        ``--dry-run`` shows them (no request may be sent to build them)."""
+        raise NotImplementedError
+
+    def schedule(self, content: dict, draft: Entry) -> None:
+        """Schedule ``draft`` (default: :meth:`send_requests` in order).
+
+        Raises:
+            HttpError: a request failed.
+        """
+        for request in self.send_requests(content, draft):
+            self.http.send(request)
+
+    def is_scheduled(self, draft: Entry, send_at: str) -> bool:
+        """Whether the server has ``draft`` scheduled to send at ``send_at``.
+
+        Raises:
+            HttpError: the server could not be asked.
+        """
+        raise NotImplementedError
+
+
+def same_instant(a: str | None, b: str) -> bool:
+    """Whether two ISO 8601 timestamps name the same instant (``Z``, offsets, fractions)."""
+    if not a:
+        return False
+    try:
+        x = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        y = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if x.tzinfo is None:
+        x = x.replace(tzinfo=timezone.utc)
+    return x.replace(microsecond=0) == y.replace(microsecond=0)
