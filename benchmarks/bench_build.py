@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from dispatch.build import build_archive  # noqa: E402
+from dispatch.archive import build_archive  # noqa: E402
 from dispatch.config import load_settings  # noqa: E402
 from dispatch.source import read_source  # noqa: E402
 

@@ -14,7 +14,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from dispatch.build import build_archive, parse_now
+from dispatch.archive import build_archive, parse_now
 from dispatch.cli import main
 from dispatch.config import load_settings
 

@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from dispatch.build import MANIFEST, build_archive, parse_now, tag_slug
+from dispatch.archive import MANIFEST, build_archive, parse_now, tag_slug
 from dispatch.cli import main
 from dispatch.config import load_settings
 from dispatch.errors import SourceError
@@ -131,14 +131,15 @@ def test_file_in_the_way_exits_2_and_leaves_the_folder_as_it_was(tmp_path):
 def test_a_failed_write_replaces_nothing_and_leaves_no_temp_files(tmp_path, monkeypatch):
     import errno
 
-    import dispatch.build as build
+    from dispatch.archive import OutputError
+    from dispatch.archive.replace import Staging
 
     folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID_A)})
     out = tmp_path / "pub"
     _build(folder, out)
     before = _snapshot(out)
     (folder / "a.md").write_text(issue_text("Alpha two", "2026-05-01 07:00", id=ID_A, tags=("news", "more")))
-    real_add, calls = build._Staging.add, []
+    real_add, calls = Staging.add, []
 
     def add(self, rel, data):  # the disk fills up once every output is staged, at the manifest
         calls.append(rel)
@@ -146,8 +147,8 @@ def test_a_failed_write_replaces_nothing_and_leaves_no_temp_files(tmp_path, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         real_add(self, rel, data)
 
-    monkeypatch.setattr(build._Staging, "add", add)
-    with pytest.raises(build.OutputError) as info:
+    monkeypatch.setattr(Staging, "add", add)
+    with pytest.raises(OutputError) as info:
         _build(folder, out)
     assert "tags/more/atom.xml" in calls
     assert str(info.value) == f"{out / MANIFEST}: cannot write the file: No space left on device"
@@ -187,7 +188,7 @@ def test_control_characters_in_id_and_tags(tmp_path):
     out = tmp_path / "pub"
     report = _build(folder, out)
     assert report.published == ["urn:x:"]
-    # one warning per line, whichever layer removed the character (frontmatter.py or build.py)
+    # one warning per line, whichever layer removed the character (frontmatter.py or the archive build)
     assert [w.split(": ")[0] for w in report.warnings] == [f"{folder / 'bell.md'}:4", f"{folder / 'bell.md'}:5"]
     assert all("U+0007" in w for w in report.warnings)
     for name in ("feed.xml", "atom.xml", "feed.json", "tags/bell-tag/atom.xml", "tags/ok/atom.xml"):

@@ -11,7 +11,7 @@ import feedparser
 import lxml.etree as etree
 import pytest
 
-from dispatch.build import build_archive, parse_now
+from dispatch.archive import build_archive, parse_now
 from dispatch.config import load_settings
 
 from conftest import corpus_files, shared_path

@@ -15,7 +15,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from dispatch.build import build_archive, parse_now
+from dispatch.archive import build_archive, parse_now
 from dispatch.config import load_settings
 
 from conftest import EXAMPLE

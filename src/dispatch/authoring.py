@@ -98,7 +98,7 @@ def check_issue(path: Path, settings: Settings) -> CheckReport:
         DispatchError: the same errors ``dispatch render`` would give.
     """
     from .channels.email import clip_report, render_email, write_hint
-    from .channels.feed import render_entry
+    from .channels.entry import render_entry
     from .channels.text import render_text
     from .channels.thread import render_threads
     from .parse import parse_issue

@@ -155,7 +155,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
-    from .build import build_archive, describe_due, parse_now
+    from .archive import build_archive, describe_due, parse_now
     from .config import load_settings
 
     try:
@@ -173,6 +173,47 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     click.echo(f"{len(report.published)} published, {report.drafts} drafts, {report.parsed} parsed, "
                f"{len(report.changed)} changed, {report.unchanged} unchanged in {report.seconds:.2f} s")
     click.echo(describe_due(report))
+
+
+@main.command()
+@click.argument("issue", type=click.Path(path_type=Path))
+@click.option("--to", "to", default=None, metavar="CHANNELS",
+              help="Comma-separated [publish.<name>] channels (default: all configured).")
+@click.option("--dry-run", is_flag=True, help="Print each channel's requests (method, URL, body summary); send nothing.")
+@click.option("--schedule", default=None, metavar="ISO8601",
+              help="Schedule the send for this time (email drafts become scheduled; channels that cannot schedule skip).")
+@click.option("--force", is_flag=True, help="Publish an issue edited after it went out, as new posts/drafts "
+              "(what is out stays as it is; the run says exactly what it does).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Render output root; the state file is OUT/<slug>.publish.json.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUE).")
+def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, force: bool, out: Path,
+            config: Path | None) -> None:
+    """Publish ISSUE to every [publish.*] channel, each post exactly once (resumable). Exit 1 if any failed."""
+    from .config import load_settings
+    from .publish import publish_issue
+
+    def progress(name: str, total: int):
+        from .progress import progress as bar
+
+        return bar(total=total, desc=name, unit="post")
+
+    try:
+        settings = load_settings(issue.parent, config_path=config)
+        names = [n.strip() for n in to.split(",") if n.strip()] if to else None
+        report = publish_issue(issue, settings, out=out, to=names, dry_run=dry_run, force=force,
+                               schedule=schedule, progress=progress)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    for outcome in report.outcomes:
+        for line in outcome.lines:
+            click.echo(line)
+    for outcome in report.outcomes:
+        click.echo(outcome.line())
+    if report.failed:
+        sys.exit(1)
 
 
 @main.command("config")

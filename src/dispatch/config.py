@@ -32,6 +32,12 @@ Example::
 
     [feed]                              # for `dispatch build`
     limit = 20
+    hubs = ["https://pubsubhubbub.appspot.com/"]   # WebSub hubs pinged after a build
+
+    [publish.masto]                     # a channel for `dispatch publish` (dispatch.publish)
+    kind = "mastodon"
+    endpoint = "https://mastodon.social/"
+    account = "@briefing"               # token: $DISPATCH_MASTO_TOKEN
 
 Unknown keys are an error (a typo would otherwise be ignored silently).
 """
@@ -125,6 +131,33 @@ class FeedSettings:
         "Most entries per feed (feed.xml, atom.xml, feed.json and each tag's feed), newest first; "
         "the web archive's index page always lists every published issue.",
     )
+    hubs: tuple[str, ...] = _doc(
+        (),
+        "WebSub hub URLs (W3C WebSub): the feeds advertise them with rel=\"hub\" links and "
+        "`dispatch build` pings each one when a feed changed, so readers update at once.",
+    )
+
+
+@dataclass(frozen=True)
+class PublishChannelSettings:
+    """One ``[publish.<name>]`` table: a channel ``dispatch publish`` sends to.
+
+    ``name`` is the table's name (``[publish.masto]`` → ``masto``); secrets never appear here:
+    each kind reads them from ``DISPATCH_<NAME>_<SECRET>`` (:func:`secret_env`).
+    """
+
+    kind: str = _doc("", "The platform module: webhook, mastodon, bluesky (and the email kinds).")
+    endpoint: str = _doc("", "The server's base URL (https://mastodon.social/, https://bsky.social/, the webhook URL).")
+    account: str = _doc("", "The account posted as (@user, a Bluesky handle or DID); empty where the kind needs none.")
+    options: Mapping[str, Any] = _doc({}, "Kind-specific options (e.g. visibility for mastodon).")
+    name: str = field(default="", metadata={"internal": True})
+
+
+def secret_env(channel: str, secret: str) -> str:
+    """The environment variable holding ``secret`` (e.g. ``TOKEN``) for channel ``channel``:
+    ``DISPATCH_<CHANNEL>_<SECRET>``, the channel name upper-cased with every other character
+    than A-Z and 0-9 made ``_`` (``[publish.my-masto]`` → ``DISPATCH_MY_MASTO_TOKEN``)."""
+    return "DISPATCH_" + re.sub(r"[^A-Z0-9]", "_", channel.upper()) + "_" + secret
 
 
 @dataclass(frozen=True)
@@ -158,6 +191,9 @@ class Settings:
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
+    publish: Mapping[str, PublishChannelSettings] = field(
+        default_factory=dict, metadata={"doc": "Channels for `dispatch publish`, one [publish.<name>] table each.",
+                                        "table_of": PublishChannelSettings})
     root: Path = field(default=Path("."), metadata={"internal": True})
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -241,6 +277,14 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str, text: str, path: Pat
                 f"unknown setting '{dotted}'; known settings here: {known}", path, _key_line(text, dotted)
             )
         f = fields[key]
+        if f.metadata.get("table_of"):
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"'{dotted}' must hold tables, one [{dotted}.<name>] per channel", path,
+                                  _key_line(text, dotted))
+            values[key] = {name: dataclasses.replace(_build(f.metadata["table_of"], table, f"{dotted}.{name}.", text, path),
+                                                     name=name)
+                           for name, table in value.items()}
+            continue
         if dataclasses.is_dataclass(f.default_factory if f.default_factory is not dataclasses.MISSING else None):
             if not isinstance(value, dict):
                 raise ConfigError(f"'{dotted}' must be a table", path, _key_line(text, dotted))
@@ -280,6 +324,8 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
         if dotted.endswith("limits"):
             if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()):
                 raise bad("a table of positive whole numbers")
+            return dict(value)
+        if dotted.endswith(".options"):
             return dict(value)
         if dotted.endswith("params"):
             if not all(isinstance(v, str) for v in value.values()):
@@ -347,6 +393,18 @@ def _check(settings: Settings, text: str, path: Path) -> None:
                 path,
                 _key_line(text, "limits"),
             )
+    from .publish.kinds import KINDS
+
+    for name, channel in settings.publish.items():
+        if channel.kind not in KINDS:
+            raise ConfigError(f"[publish.{name}] kind {channel.kind!r} is not known; known: {', '.join(KINDS)}",
+                              path, _key_line(text, f"publish.{name}"))
+        if not re.match(r"^https?://[^/\s]+", channel.endpoint):
+            raise ConfigError(f"[publish.{name}] endpoint must be an absolute http(s) URL, not {channel.endpoint!r}",
+                              path, _key_line(text, f"publish.{name}"))
+    for hub in settings.feed.hubs:
+        if not re.match(r"^https?://[^/\s]+", hub):
+            raise ConfigError(f"feed.hubs: {hub!r} is not an absolute http(s) URL", path, _key_line(text, "hubs"))
     known = default_registry().names()
     for name in settings.components.aliases:
         if name not in known:
@@ -366,8 +424,17 @@ def describe() -> list[tuple[str, str, str]]:
             if f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(f.default_factory):
                 walk(f.default_factory, prefix + f.name + ".")
                 continue
+            if f.metadata.get("table_of"):
+                walk(f.metadata["table_of"], prefix + f.name + ".<name>.")
+                continue
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             rows.append((prefix + f.name, repr(default), f.metadata.get("doc", "")))
 
     walk(Settings, "")
+    from .publish.kinds import KINDS
+
+    for kind, spec in KINDS.items():
+        for secret, doc in spec.secrets.items():
+            rows.append((f"$DISPATCH_<NAME>_{secret}", "(environment variable)",
+                         f"for a [publish.<name>] of kind {kind}: {doc}"))
     return rows

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .channels.email import clip_report, render_email, write_hint
-from .channels.feed import render_entry
+from .channels.entry import render_entry
 from .channels.text import render_text
 from .channels.thread import mention_warnings, render_threads, threads_json, threads_text
 from .config import Settings, load_settings
@@ -41,6 +41,33 @@ class RenderReport:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Channels:
+    """Every channel of one issue, rendered in memory: ``email`` (:func:`render_email`'s
+    result), ``text`` (the plain-text part), ``entry`` (the Atom entry), ``threads``."""
+
+    email: object
+    text: object
+    entry: object
+    threads: list
+
+
+def render_channels(issue: Issue, settings: Settings, *, platform: str | None = None, allow_clip: bool = False,
+                    timed=lambda name, fn, *args: fn(*args)) -> Channels:
+    """Render every channel of a parsed ``issue`` in memory, as ``render_issue`` writes them
+    (``dispatch publish`` sends exactly this).
+
+    Raises:
+        DispatchError: a layout, limit or clip problem (as :func:`render_issue`).
+    """
+    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
+    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe,
+                                                     view_online=email.view_online))
+    entry = timed("feed", render_entry, issue, settings)
+    threads = timed("thread", render_threads, issue, settings)
+    return Channels(email, text, entry, threads)
 
 
 def render_issue(
@@ -77,11 +104,8 @@ def render_issue(
         return result
 
     issue = timed("parse", parse_issue, path, settings)
-    email = timed("email", lambda: render_email(issue, settings, platform, allow_clip=allow_clip))
-    text = timed("text", lambda: render_text(issue, settings, unsubscribe=email.unsubscribe,
-                                                     view_online=email.view_online))
-    entry = timed("feed", render_entry, issue, settings)
-    threads = timed("thread", render_threads, issue, settings)
+    channels = render_channels(issue, settings, platform=platform, allow_clip=allow_clip, timed=timed)
+    email, text, entry, threads = channels.email, channels.text, channels.entry, channels.threads
     files = {
         "email.html": email.html.encode("utf-8"),
         "email.txt": text.text.encode("utf-8"),

@@ -29,7 +29,7 @@ from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
 from ..textutil import human_date
-from .feed import AbsoluteHtmlRenderer, absolute, xml_safe
+from .entry import AbsoluteHtmlRenderer, absolute, xml_safe
 
 
 
@@ -120,7 +120,7 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
 
     Args:
         issue: the parsed issue.
-        content: its body HTML from :func:`dispatch.channels.feed.content_html`.
+        content: its body HTML from :func:`dispatch.channels.entry.content_html`.
         feeds: the feeds to announce with ``<link rel="alternate">``.
         css_url: absolute URL of the archive's stylesheet.
     """

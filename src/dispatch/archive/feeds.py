@@ -1,6 +1,7 @@
-"""Whole feeds for the web archive: RSS 2.0, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
+"""Step 5: the web archive's whole feeds: RSS 2.0, Atom 1.0 (RFC 4287) and JSON Feed 1.1, for
+the site and per tag (the single entry ``dispatch render`` writes is :mod:`dispatch.channels.entry`).
 
-Each function takes :class:`~dispatch.channels.feed.EntryData` records already sorted newest
+Each function takes :class:`~dispatch.channels.entry.EntryData` records already sorted newest
 first and already cut to the entry limit, and returns the file's bytes. Output depends only
 on its input: the feed's ``updated``/``lastBuildDate`` is the newest entry's ``updated``
 (never the clock), the generator carries no version, dates are written in UTC, and feedgen's
@@ -22,14 +23,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from feedgen.feed import FeedGenerator
 
+from ..channels.entry import EntryData, fill_entry, xml_safe
+from ..channels.web import FeedLink
 from ..config import Settings
-from .feed import EntryData, fill_entry, xml_safe
+from .record import Record
+from .tags import tag_groups
+
+if TYPE_CHECKING:
+    from .sources import Sources
 
 GENERATOR = "dispatch"
+#: ``updated`` of a feed with no entries yet (RFC 4287 requires one): fixed, so rebuilding an
+#: empty archive stays quiet instead of rewriting its feeds with the clock.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -140,3 +150,46 @@ def render_json_feed(entries: Sequence[EntryData], info: FeedInfo, settings: Set
     }
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     return xml_safe(text).encode("utf-8") + b"\n"
+
+
+def feed_links(settings: Settings, tags: list[tuple[str, str]] = ()) -> list[FeedLink]:
+    """The ``<link rel="alternate">`` feeds of a page: the site's RSS, Atom and JSON feeds,
+    then the Atom feed of each ``(tag slug, tag)`` in ``tags``."""
+    base = settings.base_url.rstrip("/") + "/"
+    links = [
+        FeedLink(base + "feed.xml", "application/rss+xml", "RSS"),
+        FeedLink(base + "atom.xml", "application/atom+xml", "Atom"),
+        FeedLink(base + "feed.json", "application/feed+json", "JSON Feed"),
+    ]
+    for slug, name in tags:
+        links.append(FeedLink(f"{base}tags/{slug}/atom.xml", "application/atom+xml", f"Atom: {name}"))
+    return links
+
+
+def render_feeds(sources: Sources, published: list[Record], updated: dict[str, datetime],
+                  settings: Settings) -> dict[str, bytes]:
+    """Step 5: the site's RSS, Atom and JSON feeds and one Atom feed per tag, each with the
+    newest ``[feed] limit`` entries. Returns output path (relative to ``out``) → bytes."""
+    base = settings.base_url.rstrip("/") + "/"
+    limit = settings.feed.limit
+
+    def entry(rec: Record) -> EntryData:
+        return EntryData(
+            id=rec.id, title=rec.title, permalink=rec.permalink, published=rec.when, updated=updated[rec.id],
+            author=rec.author, summary=rec.summary, content_html=sources.content(rec), tags=tuple(rec.tags),
+            lang=rec.lang,
+        )
+
+    writes: dict[str, bytes] = {}
+    top = [entry(r) for r in published[:limit]]
+    site = FeedInfo(id=base, title=settings.site_name, home=base, self_url="", description=settings.site_name,
+                    lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
+    writes["feed.xml"] = render_rss(top, replace(site, self_url=base + "feed.xml"), settings)
+    writes["atom.xml"] = render_atom(top, replace(site, self_url=base + "atom.xml"), settings)
+    writes["feed.json"] = render_json_feed(top, replace(site, self_url=base + "feed.json"), settings)
+    for slug, (name, recs) in tag_groups(published, sources.paths).items():
+        info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
+                        self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
+                        lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
+        writes[f"tags/{slug}/atom.xml"] = render_atom([entry(r) for r in recs[:limit]], info, settings)
+    return writes

@@ -1,0 +1,61 @@
+"""What a build tells its caller: :class:`BuildReport`, :class:`OutputError` and the
+one-line schedule summary for a cron log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import DispatchError
+
+
+class OutputError(DispatchError):
+    """The output folder cannot take the build: ``--out`` is a file, a file stands where a
+    folder is needed (or a folder where a file goes), no permission, a full disk. Raised
+    before any output file is replaced."""
+
+
+@dataclass
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        out: the output folder.
+        now: the instant the schedule was judged at (aware, UTC).
+        published: ids of the issues published, newest first.
+        changed: output paths (relative to ``out``) written because their bytes changed.
+        removed: output paths removed (pages, tag feeds and images no longer produced).
+        unchanged: how many output files were left as they were.
+        next_due: ``(title, instant)`` of the next scheduled (future, non-draft) issue.
+        parsed: how many sources were parsed this run (the rest came from the cache).
+        drafts: how many drafts were skipped.
+        ahead: ids of the issues published only because ``now`` is later than the clock.
+        warnings: ``path:line: message`` lines for the user.
+        seconds: wall-clock duration of the build.
+    """
+
+    out: Path
+    now: datetime
+    published: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    next_due: tuple[str, datetime] | None = None
+    parsed: int = 0
+    drafts: int = 0
+    ahead: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def describe_due(report: BuildReport) -> str:
+    """One line for a cron log: when the next scheduled issue becomes due (UTC, RFC 3339),
+    or that none is scheduled."""
+    if report.next_due is None:
+        return "next scheduled issue: none"
+    title, when = report.next_due
+    wait = when - report.now
+    hours = wait.total_seconds() / 3600
+    span = f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    return f"next scheduled issue: {title!r} due {when.strftime('%Y-%m-%dT%H:%M:%SZ')} (in {span})"

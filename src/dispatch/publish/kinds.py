@@ -1,0 +1,47 @@
+"""The platform modules ``dispatch publish`` knows, by ``kind`` (``[publish.<name>] kind = …``).
+
+This module imports nothing else of dispatch, so ``dispatch.config`` can check kinds and list
+their secrets without loading the publishing code. A platform module plugs in with one entry
+here (see :mod:`dispatch.publish`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A platform module.
+
+    Attributes:
+        module: the module's dotted name, imported only when a channel of this kind is used.
+        cls: the :class:`dispatch.publish.channel.Channel` subclass in it.
+        secrets: secret name → what it is. Each is read from ``DISPATCH_<CHANNEL>_<SECRET>``
+            (:func:`dispatch.config.secret_env`), never from a file.
+        doc: one line for ``dispatch config``.
+    """
+
+    module: str
+    cls: str
+    secrets: dict[str, str] = field(default_factory=dict)
+    doc: str = ""
+
+
+KINDS: dict[str, Kind] = {
+    "webhook": Kind(
+        "dispatch.publish.webhook", "WebhookChannel",
+        {"SECRET": "the endpoint's signing secret (whsec_<base64>, Standard Webhooks)"},
+        "POST the issue as JSON signed per Standard Webhooks",
+    ),
+    "mastodon": Kind(
+        "dispatch.publish.mastodon", "MastodonChannel",
+        {"TOKEN": "an access token with the write:statuses and read:accounts scopes"},
+        "post the Mastodon thread (in_reply_to_id chain, Idempotency-Key)",
+    ),
+    "bluesky": Kind(
+        "dispatch.publish.bluesky", "BlueskyChannel",
+        {"APP_PASSWORD": "an app password of the account (never the main password)"},
+        "post the Bluesky thread (reply root/parent, facets, link card)",
+    ),
+}

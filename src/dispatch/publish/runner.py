@@ -1,0 +1,306 @@
+"""The runner: every configured channel, each item exactly once, resumable after any failure.
+
+For each channel, in ``dispatch.toml`` order (one failing channel never stops the others):
+
+1. *plan*: the channel's items from the issue as rendered now, compared with the state file.
+   Nothing recorded (or nothing that went out): the plan is recorded with a client key per
+   item. Items already out whose content changed: refused, unless ``--force``, which keeps
+   what is out as it is (the old entries are kept under ``superseded``) and publishes the
+   edited issue as new items (a new thread, a new draft). Every item done: "nothing to do".
+2. *reconcile*: each ``in_flight`` entry (a request went out and no answer was recorded) is
+   looked up on the server (:meth:`~dispatch.publish.channel.Channel.find`); found, it is
+   done; not found, it is sent again with the same client key.
+3. *send*, in order: ``in_flight`` is recorded (with the attempt count and time) before the
+   request, the remote id, URL and parent after it. A request that may have reached the
+   server and failed is looked up at once; a chained channel (a thread) stops at the first
+   failure, so the chain never breaks: the next run resumes at that post.
+
+Each channel ends with one :class:`Outcome` (done / nothing to do / skipped / failed and why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from ..errors import DispatchError
+from .channel import Channel, Context, Item
+from .http import Http, HttpError, Request
+from .state import DONE, FAILED, IN_FLIGHT, PENDING, ChannelState, Entry, PublishState, content_hash, now_iso
+
+
+@dataclass
+class Outcome:
+    """One channel's result: ``status`` is ``done``, ``nothing``, ``skipped``, ``failed`` or
+    ``planned`` (``--dry-run``); ``message`` says what happened, ``lines`` (dry-run) what
+    would be sent."""
+
+    name: str
+    status: str
+    message: str
+    lines: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The channel's summary line: ``name: status: message``."""
+        word = {"nothing": "done", "planned": "dry run"}.get(self.status, self.status)
+        return f"{self.name}: {word}: {self.message}"
+
+
+#: ``progress(channel name, total items)`` → an object with ``update(n)`` and ``close()``
+#: (a ``tqdm`` bar fits).
+Progress = Callable[[str, int], object]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _noun(items: list[Item]) -> str:
+    return "post" if items and items[0].key.startswith("post") else "item"
+
+
+def plan_entries(channel: Channel, items: list[Item]) -> list[Entry]:
+    """Fresh entries for ``items``, each with a new client key (nothing sent yet)."""
+    return [Entry(item.key, content_hash(item.content), item.text, channel.client_key(item)) for item in items]
+
+
+def _first_url(entries: Iterable[Entry]) -> str:
+    for e in entries:
+        if e.remote_url or e.remote_id:
+            return e.remote_url or e.remote_id
+    return ""
+
+
+def reconcile_plan(channel: Channel, items: list[Item], cs: ChannelState | None, *, force: bool
+                   ) -> tuple[ChannelState, str | None, str | None]:
+    """Compare the plan with what the state records.
+
+    Returns:
+        ``(channel state to use, refusal or None, a --force note or None)``. A refusal means
+        items already out changed; the state is then returned unchanged.
+    """
+    config = channel.config
+    fresh = ChannelState(channel.kind, config.endpoint, config.account)
+    if cs is None:
+        fresh.entries = plan_entries(channel, items)
+        return fresh, None, None
+    live = cs.live()
+    if not live:  # nothing went out: plan again, keeping the client keys of unchanged items
+        keys = {(e.key, e.hash): e for e in cs.entries}
+        entries = []
+        for item, new in zip(items, plan_entries(channel, items)):
+            old = keys.get((item.key, new.hash))
+            entries.append(old if old else new)
+        cs.entries, cs.kind, cs.endpoint, cs.account = entries, channel.kind, config.endpoint, config.account
+        return cs, None, None
+    noun = _noun(items)
+    changes: list[str] = []
+    if (cs.kind, cs.endpoint.rstrip("/"), cs.account) != (channel.kind, config.endpoint.rstrip("/"), config.account):
+        changes.append(f"the channel now points at {channel.describe()}, not {cs.kind} {cs.endpoint}"
+                       + (f" as {cs.account}" if cs.account else ""))
+    hashes = [content_hash(i.content) for i in items]
+    for n, (item, h) in enumerate(zip(items, hashes), 1):
+        if n > len(cs.entries) or cs.entries[n - 1].hash != h or cs.entries[n - 1].key != item.key:
+            changes.append(f"{item.label} changed")
+            break
+    if len(items) != len(cs.entries):
+        changes.append(f"the issue now makes {_plural(len(items), noun)}, not {len(cs.entries)}")
+    if not changes:
+        return cs, None, None
+    out = sum(e.status == DONE for e in cs.entries)
+    where = _first_url(live)
+    what_out = f"{out} of {_plural(len(cs.entries), noun)} already published" + (f" ({where})" if where else "")
+    if not force:
+        return cs, (f"{'; '.join(changes)} since it went out ({what_out}); re-run with --force to leave those as "
+                    f"they are and publish the edited issue as new {noun}s"), None
+    note = (f"--force: {what_out} stay as they are; the edited issue goes out as {_plural(len(items), 'new ' + noun)}"
+            + (" in a new thread" if channel.chained and len(items) > 1 else ""))
+    fresh.entries = plan_entries(channel, items)
+    fresh.superseded = [*cs.superseded, cs.entries]
+    return fresh, None, note
+
+
+def dry_run(channel: Channel, items: list[Item], cs: ChannelState | None, *, force: bool) -> Outcome:
+    """What a real run would send on ``channel``, request by request; sends nothing."""
+    cs_plan, refusal, note = reconcile_plan(channel, items, _copy(cs), force=force)
+    if refusal:
+        return Outcome(channel.name, "failed", refusal)
+    skip = channel.skip_reason()
+    if skip:
+        return Outcome(channel.name, "skipped", skip)
+    lines = [f"{channel.name} ({channel.describe()}): {_plural(len(items), _noun(items))}"]
+    if note:
+        lines.append(f"  {note}")
+    missing = channel.missing_secrets()
+    if missing:
+        lines.append(f"  note: set {', '.join('$' + m for m in missing)} before a real run")
+    entries = cs_plan.entries
+    todo = 0
+    before: list[Entry] = []
+    for item, entry in zip(items, entries):
+        if entry.status == DONE:
+            lines.append(f"  {item.label}: already published ({entry.remote_url or entry.remote_id})")
+            before.append(entry)
+            continue
+        shown = Entry(**{**entry.__dict__})
+        if entry.status == IN_FLIGHT:
+            lines.append(f"  {item.label}: in flight from an earlier run: the server is asked first")
+        request = channel.request(item, shown, before)
+        todo += 1
+        lines.append(f"  {item.label}: {request.method} {request.url}")
+        lines += [f"      {h}: {v}" for h, v in request.headers.items()]
+        if request.summary:
+            lines += [f"      {part}" for part in request.summary.splitlines()]
+        shown.remote_id = shown.remote_id or f"<id of {item.label.split('/')[0]}>"
+        shown.ref = shown.ref or {"uri": f"<uri of {item.label.split('/')[0]}>", "cid": f"<cid of {item.label.split('/')[0]}>"}
+        before.append(shown)
+    if not todo:
+        return Outcome(channel.name, "nothing", "nothing to do: " + _done_message(items, entries), lines)
+    return Outcome(channel.name, "planned", f"would send {_plural(todo, 'request')}", lines)
+
+
+def _copy(cs: ChannelState | None) -> ChannelState | None:
+    if cs is None:
+        return None
+    return ChannelState(cs.kind, cs.endpoint, cs.account, [Entry(**e.__dict__) for e in cs.entries],
+                        list(cs.superseded))
+
+
+def _done_message(items: list[Item], entries: list[Entry]) -> str:
+    where = _first_url(entries)
+    return f"{_plural(len(entries), _noun(items))} published" + (f" ({where})" if where else "")
+
+
+def run_channel(channel: Channel, state: PublishState, *, force: bool = False,
+                progress: Progress | None = None) -> Outcome:
+    """Publish ``channel``'s items, recording each step in ``state`` (see the module doc).
+
+    Never raises for a platform problem: it becomes a ``failed`` :class:`Outcome`.
+
+    Raises:
+        DispatchError: the state file cannot be written (nothing more is sent then).
+    """
+    name = channel.name
+    try:
+        items = channel.items()
+    except DispatchError as exc:
+        return Outcome(name, "failed", str(exc))
+    cs, refusal, note = reconcile_plan(channel, items, state.channels.get(name), force=force)
+    if refusal:
+        return Outcome(name, "failed", refusal)
+    prefix = f"{note}; " if note else ""
+    entries = cs.entries
+    if all(e.status == DONE for e in entries):
+        return Outcome(name, "nothing", prefix + "nothing to do: " + _done_message(items, entries))
+    skip = channel.skip_reason()
+    if skip:
+        return Outcome(name, "skipped", skip)
+    missing = channel.missing_secrets()
+    if missing:
+        return Outcome(name, "failed", f"set {', '.join('$' + m for m in missing)} (see `dispatch config`)")
+    state.channels[name] = cs
+    state.save()
+    noun = _noun(items)
+    try:
+        channel.login()
+    except HttpError as exc:
+        return Outcome(name, "failed", f"{prefix}cannot log in: {exc}")
+    # Reconcile: ask the server about every entry whose outcome is unknown, before sending.
+    for i, (item, entry) in enumerate(zip(items, entries)):
+        if entry.status != IN_FLIGHT:
+            continue
+        try:
+            found = channel.find(item, entry, entries[:i])
+        except HttpError as exc:
+            return Outcome(name, "failed", f"{prefix}cannot ask the server whether {item.label} went out "
+                                           f"(it stays in flight; re-run later): {exc}")
+        entry.status = DONE if found else PENDING
+        state.save()
+    bar = progress(name, len(items)) if progress else None
+    try:
+        return _send_all(channel, state, items, entries, prefix, noun, (lambda: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _send_all(channel: Channel, state: PublishState, items: list[Item], entries: list[Entry], prefix: str,
+              noun: str, tick: Callable[[], None] | None) -> Outcome:
+    name = channel.name
+    sent = 0
+    for i, (item, entry) in enumerate(zip(items, entries)):
+        if entry.status == DONE:
+            if tick:
+                tick()
+            continue
+        before = entries[:i]
+        if channel.chained and any(e.status != DONE for e in before):  # pragma: no cover - stopped below
+            break
+        entry.status, entry.attempts, entry.sent_at, entry.last_error = IN_FLIGHT, entry.attempts + 1, now_iso(), ""
+        state.save()
+        try:
+            channel.send(item, entry, before)
+        except HttpError as exc:
+            entry.last_error = str(exc)
+            if exc.maybe_created:
+                try:
+                    found = channel.find(item, entry, before)
+                except HttpError as again:
+                    state.save()
+                    return Outcome(name, "failed", _failed(prefix, item, entries, noun,
+                                                           f"{exc}; the server could not be asked whether it "
+                                                           f"went out ({again}), so it stays in flight"))
+                if found:
+                    entry.status, entry.last_error = DONE, ""
+                    state.save()
+                    sent += 1
+                    if tick:
+                        tick()
+                    continue
+            entry.status = FAILED
+            state.save()
+            if channel.chained:
+                return Outcome(name, "failed", _failed(prefix, item, entries, noun, str(exc)))
+            continue
+        entry.status = DONE
+        state.save()
+        sent += 1
+        if tick:
+            tick()
+    failed = [e for e in entries if e.status != DONE]
+    if failed:
+        first = next(it for it, e in zip(items, entries) if e.status != DONE)
+        return Outcome(name, "failed", _failed(prefix, first, entries, noun, failed[0].last_error))
+    resumed = len(items) - sent
+    return Outcome(name, "done", prefix + f"{_plural(sent, noun)} published"
+                   + (f" ({resumed} already out before this run)" if resumed else "")
+                   + (f": {_first_url(entries)}" if _first_url(entries) else ""))
+
+
+def _failed(prefix: str, item: Item, entries: list[Entry], noun: str, why: str) -> str:
+    out = sum(e.status == DONE for e in entries)
+    return (f"{prefix}{item.label} failed: {why}; {out} of {_plural(len(entries), noun)} published, "
+            "re-run to resume")
+
+
+def publish(channels: list[Channel], state: PublishState, *, dry: bool = False, force: bool = False,
+            progress: Progress | None = None) -> list[Outcome]:
+    """Run (or ``dry``-run) every channel in order; one :class:`Outcome` each.
+
+    Raises:
+        DispatchError: the state file cannot be written (the run stops at once).
+    """
+    outcomes = []
+    for channel in channels:
+        if dry:
+            try:
+                outcomes.append(dry_run(channel, channel.items(), state.channels.get(channel.name), force=force))
+            except DispatchError as exc:
+                outcomes.append(Outcome(channel.name, "failed", str(exc)))
+            continue
+        outcomes.append(run_channel(channel, state, force=force, progress=progress))
+    return outcomes
+
+
+__all__ = ["Outcome", "publish", "run_channel", "dry_run", "reconcile_plan", "plan_entries", "Request",
+           "Context", "PENDING"]
