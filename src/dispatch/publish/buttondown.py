@@ -37,17 +37,11 @@ MAX_PAGES = 20
 
 
 class ButtondownChannel(EmailChannel):
-    """``[publish.<name>] kind = "buttondown"``; ``endpoint`` defaults to the public API."""
+    """``[publish.<name>] kind = "buttondown"``; ``endpoint = "https://api.buttondown.com/"``."""
 
     kind = "buttondown"
     platform = "buttondown"
     secrets = ("API_KEY",)
-
-    def base(self) -> str:
-        return (self.config.endpoint or "https://api.buttondown.com/").rstrip("/") + "/"
-
-    def describe(self) -> str:
-        return f"buttondown {self.base()}"
 
     def _headers(self) -> dict[str, str]:
         return {"X-API-Version": str(self.options.get("api_version", API_VERSION)), "Accept": "application/json"}
@@ -56,14 +50,14 @@ class ButtondownChannel(EmailChannel):
         return {"Authorization": f"Token {self.secret('API_KEY')}"}
 
     def _url(self, path: str) -> str:
-        return self.base() + "v1/" + path.lstrip("/")
+        return self.url("v1/" + path.lstrip("/"))
 
     # --- the draft -------------------------------------------------------------------------
 
     def draft_content(self, rendered: Rendered) -> dict:
         meta = self.ctx.issue.meta
         content = {"subject": rendered.subject, "body": rendered.email_html, "status": "draft",
-                   "description": meta.summary, "metadata": {"dispatch_issue_id": meta.id}}
+                   "description": self.ctx.issue.summary, "metadata": {"dispatch_issue_id": meta.id}}
         if self.options.get("email_type"):
             content["email_type"] = str(self.options["email_type"])
         return content
@@ -93,7 +87,7 @@ class ButtondownChannel(EmailChannel):
                     self.accept_draft(entry, email)
                     return True
             url = (page or {}).get("next")
-            if not url or urlsplit(url).netloc != urlsplit(self.base()).netloc:
+            if not url or urlsplit(url).netloc != urlsplit(self.config.endpoint).netloc:
                 return False
         return False
 
@@ -102,7 +96,8 @@ class ButtondownChannel(EmailChannel):
     def send_requests(self, content: dict, draft: Entry) -> list[Request]:
         return [Request("PATCH", self._url(f"emails/{draft.remote_id}"),
                         {"status": "scheduled", "publish_date": content["send_at"]}, headers=self._headers(),
-                        summary=f"status: scheduled; publish_date: {content['send_at']}", auth=self._auth())]
+                        summary=f"status: scheduled; publish_date: {content['send_at']}", auth=self._auth(),
+                        idempotent=True)]  # setting a status twice is harmless
 
     def is_scheduled(self, draft: Entry, send_at: str) -> bool:
         email = self.http.send(Request("GET", self._url(f"emails/{draft.remote_id}"), headers=self._headers(),

@@ -184,6 +184,11 @@ class Channel:
         """
         self.accept(item, entry, self.http.send(self.request(item, entry, before)))
 
+    def state_text(self, entries: list[Entry]) -> str | None:
+        """What is on the platform once every entry is done, for the summary line (e.g. "draft
+        created, not sent (URL)"); ``None`` (the default) says "N posts published (URL)"."""
+        return None
+
     def find(self, item: Item, entry: Entry, before: list[Entry]) -> bool:
         """Ask the server whether ``entry`` (sent with ``entry.client_key``) exists; fill it in
         and return ``True`` if so. The default, ``False``, is right only for a platform that

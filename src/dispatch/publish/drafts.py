@@ -22,13 +22,14 @@ recorded?) and, for ``send``, :meth:`~EmailChannel.send_requests` and
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import DispatchError
 from .channel import Channel, Item, Rendered
 from .http import HttpError, Request
-from .state import Entry
+from .state import DONE, Entry
 
 DRAFT, SEND = "draft", "send"
 
@@ -91,7 +92,7 @@ class EmailChannel(Channel):
         draft scheduled at that time (an earlier answer lost), else its requests in order; a
         refusal is checked against the server once more before it counts as a failure."""
         if item.key == DRAFT:
-            return super().send(item, entry, before)
+            return self._create(item, entry)
         draft = before[0]
         if self.find(item, entry, before):
             return
@@ -103,6 +104,22 @@ class EmailChannel(Channel):
             raise
         self._fill_send(entry, draft, item.content["send_at"])
 
+    def _create(self, item: Item, entry: Entry) -> None:
+        """Create the draft. A create without an idempotency key that failed where the server
+        may have acted (a 5xx, no answer) is tried again — with the HTTP layer's backoff and
+        number of retries — only once :meth:`find_draft` says the draft is not there."""
+        request = self.create_request(item.content, entry)
+        for attempt in range(self.http.retries + 1):
+            try:
+                self.accept_draft(entry, self.http.send(request))
+                return
+            except HttpError as exc:
+                if request.idempotent or not exc.maybe_created or attempt == self.http.retries:
+                    raise
+                if self.find_draft(item.content, entry):
+                    return
+            time.sleep(min(self.http.backoff * 2 ** attempt, 30.0))
+
     def find(self, item: Item, entry: Entry, before: list[Entry]) -> bool:
         if item.key == DRAFT:
             return self.find_draft(item.content, entry)
@@ -111,6 +128,14 @@ class EmailChannel(Channel):
             self._fill_send(entry, draft, item.content["send_at"])
             return True
         return False
+
+    def state_text(self, entries: list[Entry]) -> str | None:
+        draft = entries[0]
+        send = next((e for e in entries[1:] if e.key == SEND and e.status == DONE), None)
+        where = f" ({draft.remote_url or draft.remote_id})"
+        if send is None:
+            return "draft created, not sent" + where
+        return f"draft created, scheduled to send at {send.ref.get('send_at', '')}" + where
 
     @staticmethod
     def _fill_send(entry: Entry, draft: Entry, send_at: str) -> None:
@@ -133,6 +158,11 @@ class EmailChannel(Channel):
     def draft_request(self, content: dict, entry: Entry) -> Request:
         """The request creating the draft (``entry.client_key`` is the idempotency key)."""
         raise NotImplementedError
+
+    def create_request(self, content: dict, entry: Entry) -> Request:
+        """The request a real run creates the draft with (default: :meth:`draft_request`;
+        a module may resolve names on the server here, which ``--dry-run`` must not)."""
+        return self.draft_request(content, entry)
 
     def accept_draft(self, entry: Entry, body: Any) -> None:
         """Fill ``entry.remote_id``/``remote_url`` from the create answer."""

@@ -110,8 +110,8 @@ class GhostChannel(EmailChannel):
         tags = self.options.get("tags", list(meta.tags))
         post = {"title": rendered.subject, "slug": meta.slug, "html": html_card(rendered.email_html),
                 "status": "draft", "tags": [{"name": str(t)} for t in tags]}
-        if meta.summary:
-            post["custom_excerpt"] = meta.summary[:300]  # Ghost's limit
+        if self.ctx.issue.summary:
+            post["custom_excerpt"] = self.ctx.issue.summary[:300]  # Ghost's limit
         return post
 
     def draft_request(self, content: dict, entry: Entry) -> Request:

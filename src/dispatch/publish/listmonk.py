@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import DispatchError
 from .channel import Rendered, missing_answer
 from .drafts import EmailChannel, byte_size, same_instant
-from .http import Request
+from .http import HttpError, Request
 from .state import Entry
 
 #: The tag every campaign dispatch creates carries (besides its client key).
@@ -79,9 +79,8 @@ class ListmonkChannel(EmailChannel):
                  .get("data", {}).get("results", [])}
         missing = [n for n in names if n not in known]
         if missing:
-            raise DispatchError(f"[publish.{self.name}] options.lists: no list named {', '.join(map(repr, missing))} "
-                                f"on {self.config.endpoint}; its lists: {', '.join(map(repr, known)) or 'none'}",
-                                self.ctx.settings.path)
+            raise HttpError(f"options.lists: no list named {', '.join(map(repr, missing))} on "
+                            f"{self.config.endpoint}; its lists: {', '.join(map(repr, known)) or 'none'}", sent=False)
         return [known[x] if x in known else int(x) for x in lists]
 
     def _draft_body(self, content: dict, entry: Entry, *, resolve: bool) -> dict:
@@ -89,20 +88,17 @@ class ListmonkChannel(EmailChannel):
         return {**content, "lists": lists, "tags": [TAG, entry.client_key]}
 
     def draft_request(self, content: dict, entry: Entry) -> Request:
-        return self._create(content, entry, resolve=False)
+        return self._post(content, entry, resolve=False)
 
-    def _create(self, content: dict, entry: Entry, *, resolve: bool) -> Request:
+    def create_request(self, content: dict, entry: Entry) -> Request:
+        return self._post(content, entry, resolve=True)  # list names are looked up on the server
+
+    def _post(self, content: dict, entry: Entry, *, resolve: bool) -> Request:
         return Request("POST", self.url("api/campaigns"), self._draft_body(content, entry, resolve=resolve),
                        summary=f"subject: {content['subject']}\nbody: {byte_size(content['body'])} of HTML, "
                                f"altbody: {byte_size(content['altbody'])} of plain text (render --platform "
                                f"listmonk); lists: {content['lists']}; status: draft",
                        auth=self._auth())
-
-    def send(self, item, entry, before):
-        if item.key == "draft":  # list names resolve on the server, not in --dry-run
-            self.accept_draft(entry, self.http.send(self._create(item.content, entry, resolve=True)))
-            return
-        super().send(item, entry, before)
 
     def accept_draft(self, entry: Entry, body: Any) -> None:
         data = body.get("data") if isinstance(body, dict) else None

@@ -26,7 +26,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .base import Platform, Recorded, Response
+from .api import Platform, Recorded, Response
 
 PINNED_VERSION = "2024-09-30"
 SAFE_DEFAULT_VERSION = "2026-04-01"

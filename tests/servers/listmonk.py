@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .base import Platform, Recorded, Response
+from .api import Platform, Recorded, Response
 
 CONTENT_TYPES = {"richtext", "html", "markdown", "plain", "visual"}
 FIELDS = {"name", "subject", "lists", "type", "content_type", "body", "altbody", "send_at", "tags",

@@ -1,16 +1,20 @@
-"""The HTTP side shared by the loopback platform servers: a threaded server on 127.0.0.1 at a
-port the OS picks, a record of every request, and fault injection."""
+"""Loopback servers for the platforms no installable server exists for (Buttondown,
+listmonk): the HTTP side they share. A threaded server on 127.0.0.1 at a port the OS picks
+serves a :class:`Platform` (the documented endpoints, authentication, statuses and error
+bodies), keeps every request, and fails the next matching request on cue: a status (429 with
+``Retry-After``, 5xx), a connection reset before the request is acted on, or a reset *after*
+it was acted on (the answer is lost: the case that duplicates posts)."""
 
 from __future__ import annotations
 
 import json
-import socket
-import struct
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .loopback import _drop
 
 
 @dataclass
@@ -167,13 +171,13 @@ class LoopbackServer:
             self.requests.append(req)
         fault = self._take_fault(req.method, req.path)
         if fault and fault.reset and not fault.after:
-            return _reset(h)
+            return _drop(h)
         if fault and fault.status:
             return _answer(h, fault.status, fault.body if fault.body is not None else {"detail": "injected fault"},
                            fault.headers)
         status, payload, headers = self._call(req)
         if fault and fault.reset:  # after: it took effect, the answer is lost
-            return _reset(h)
+            return _drop(h)
         _answer(h, status, payload, headers)
 
     def _call(self, req: Recorded) -> tuple[int, Any, dict[str, str]]:
@@ -200,13 +204,3 @@ def _answer(h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[
     h.wfile.write(data)
     h.wfile.flush()
 
-
-def _reset(h: BaseHTTPRequestHandler) -> None:
-    """Abort the connection with a TCP RST (SO_LINGER 0), as a crashed proxy would."""
-    h.close_connection = True
-    sock = h.connection
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
-    except OSError:
-        pass
