@@ -271,6 +271,36 @@ def test_buttondown_schedule_after_review(bd, buttondown):
     assert [r.method for r in buttondown.requests] == []
 
 
+def _edit(site: Site) -> None:
+    """Change one sentence of the site's copy of the example issue."""
+    path = site.root / EXAMPLE.name
+    path.write_text(path.read_text("utf-8").replace("The twist:", "The catch:"), encoding="utf-8")
+
+
+def _render(site: Site, platform: str) -> Path:
+    return render_issue(site.root / EXAMPLE.name, site.root / "render", load_settings(site.root),
+                        platform=platform).folder
+
+
+def test_buttondown_edited_draft_is_updated_in_place_until_scheduled(bd, buttondown):
+    bd.run()
+    (email,) = buttondown.platform.emails.values()
+    _edit(bd)
+    buttondown.fail("PATCH", f"/v1/emails/{email['id']}", reset=True, after=True)  # the update's answer lost
+    report = bd.run()
+    assert report.outcomes[0].status == "done", report.outcomes[0].message
+    assert "updated in place" in report.outcomes[0].message
+    assert len(buttondown.platform.emails) == 1 and len(buttondown.sent("POST", "/v1/emails")) == 1
+    assert email["body"] == (_render(bd, "buttondown") / "email.html").read_text("utf-8")
+    assert "The catch:" in email["body"] and email["status"] == "draft"
+    bd.run(schedule=_later())
+    path = bd.root / EXAMPLE.name
+    path.write_text(path.read_text("utf-8").replace("The catch:", "The hook:"), encoding="utf-8")
+    report = bd.run()
+    assert report.outcomes[0].status == "failed" and "--force" in report.outcomes[0].message
+    assert "The catch:" in email["body"], "a scheduled email is not changed behind the writer's back"
+
+
 # --- listmonk -----------------------------------------------------------------------------
 
 def test_listmonk_draft_is_what_render_writes_read_back(lm, listmonk, rendered):
@@ -290,6 +320,18 @@ def test_listmonk_draft_is_what_render_writes_read_back(lm, listmonk, rendered):
     assert [x["name"] for x in campaign["lists"]] == ["Briefing"], "the list name was looked up"
     assert entry["client_key"] in campaign["tags"]
     assert listmonk.sent("PUT", f"/api/campaigns/{entry['remote_id']}/status") == [], "creating never sends"
+
+
+def test_listmonk_edited_draft_is_updated_in_place(lm, listmonk):
+    lm.run()
+    _edit(lm)
+    report = lm.run()
+    assert report.outcomes[0].status == "done" and "updated in place" in report.outcomes[0].message
+    (campaign,) = listmonk.platform.campaigns.values()
+    folder = _render(lm, "listmonk")
+    assert campaign["body"] == (folder / "email.html").read_text("utf-8")
+    assert campaign["altbody"] == (folder / "email.txt").read_text("utf-8") and "The catch:" in campaign["altbody"]
+    assert campaign["status"] == "draft" and [x["name"] for x in campaign["lists"]] == ["Briefing"]
 
 
 def test_listmonk_rerun_does_nothing(lm, listmonk):
@@ -447,6 +489,16 @@ def test_ghost_slug_taken_by_another_post(gh, ghost):
     assert report.outcomes[0].status == "failed"
     assert "already has a post at slug 'moonshot-moment' titled 'Something else'" in report.outcomes[0].message
     assert len(_ghost_posts(ghost)) == 1
+
+
+def test_ghost_edited_draft_is_updated_in_place(gh, ghost):
+    gh.run()
+    _edit(gh)
+    report = gh.run()
+    assert report.outcomes[0].status == "done" and "updated in place" in report.outcomes[0].message
+    (post,) = _ghost_posts(ghost)
+    post = _ghost_get(ghost, f"posts/{post['id']}/?formats=plaintext")["posts"][0]
+    assert "The catch: Moonshot got there" in post["plaintext"] and post["status"] == "draft"
 
 
 def test_ghost_schedule_emails_only_with_a_newsletter(gh, ghost, ghost_proxy):

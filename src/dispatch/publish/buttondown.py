@@ -71,6 +71,13 @@ class ButtondownChannel(EmailChannel):
                                f"{content['metadata']['dispatch_issue_id']}",
                        auth=self._auth(), idempotent=True)
 
+    def update_request(self, content: dict, entry: Entry) -> Request:
+        body = {k: v for k, v in content.items() if k != "status"}  # a draft stays a draft
+        body["metadata"] = {**content["metadata"], "dispatch_key": entry.client_key}
+        return Request("PATCH", self._url(f"emails/{entry.remote_id}"), body, headers=self._headers(),
+                       summary=f"the draft updated: subject: {content['subject']}; body: {byte_size(content['body'])} "
+                               "of HTML", auth=self._auth(), idempotent=True)
+
     def accept_draft(self, entry: Entry, body: Any) -> None:
         if not isinstance(body, dict) or not body.get("id"):
             raise missing_answer(self, "email id", body)

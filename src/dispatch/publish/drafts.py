@@ -29,9 +29,11 @@ from typing import Any
 from ..errors import DispatchError
 from .channel import Channel, Item, Rendered
 from .http import HttpError, Request
-from .state import DONE, Entry
+from .state import DONE, IN_FLIGHT, PENDING, Entry, content_hash
 
 DRAFT, SEND = "draft", "send"
+#: The entry ``ref`` flag of a draft that is on the server and must be updated to the issue.
+UPDATE = "update"
 
 
 def utc_iso(when: datetime) -> str:
@@ -52,6 +54,9 @@ class EmailChannel(Channel):
     """
 
     chained = True
+    #: Ask :meth:`find_draft` before every create (a platform without idempotency keys whose
+    #: drafts have a natural key, as Ghost's slug).
+    look_before_create = False
 
     # --- what the runner calls -----------------------------------------------------------------
 
@@ -76,7 +81,8 @@ class EmailChannel(Channel):
     def request(self, item: Item, entry: Entry, before: list[Entry]) -> Request:
         """The first request of ``item`` (for ``--dry-run``; its summary names any that follow)."""
         if item.key == DRAFT:
-            return self.draft_request(item.content, entry)
+            return self.update_request(item.content, entry) if _updating(entry) else \
+                self.draft_request(item.content, entry)
         first, *rest = self.send_requests(item.content, before[0])
         if rest:
             then = "\n".join(f"then {r.method} {r.url}" + (f": {r.summary}" if r.summary else "") for r in rest)
@@ -92,6 +98,10 @@ class EmailChannel(Channel):
         draft scheduled at that time (an earlier answer lost), else its requests in order; a
         refusal is checked against the server once more before it counts as a failure."""
         if item.key == DRAFT:
+            if _updating(entry):
+                self.update(item.content, entry)
+                entry.ref = {k: v for k, v in entry.ref.items() if k != UPDATE}
+                return
             return self._create(item, entry)
         draft = before[0]
         if self.find(item, entry, before):
@@ -108,6 +118,8 @@ class EmailChannel(Channel):
         """Create the draft. A create without an idempotency key that failed where the server
         may have acted (a 5xx, no answer) is tried again — with the HTTP layer's backoff and
         number of retries — only once :meth:`find_draft` says the draft is not there."""
+        if self.look_before_create and self.find_draft(item.content, entry):
+            return
         request = self.create_request(item.content, entry)
         for attempt in range(self.http.retries + 1):
             try:
@@ -122,12 +134,37 @@ class EmailChannel(Channel):
 
     def find(self, item: Item, entry: Entry, before: list[Entry]) -> bool:
         if item.key == DRAFT:
-            return self.find_draft(item.content, entry)
+            # An update whose answer was lost is simply sent again (it is idempotent).
+            return False if _updating(entry) else self.find_draft(item.content, entry)
         draft = before[0]
         if self.is_scheduled(draft, item.content["send_at"]):
             self._fill_send(entry, draft, item.content["send_at"])
             return True
         return False
+
+    def revise(self, items: list[Item], state) -> str | None:
+        """A draft nobody was sent is updated in place when the issue changed: the draft entry
+        goes back to ``pending`` with its ``remote_id`` (:meth:`update` then), and a send
+        that never went out is planned again. Once a send is scheduled (or may be), an edit is
+        refused as for any channel."""
+        same = (state.kind, state.endpoint.rstrip("/"), state.account) == \
+            (self.kind, self.config.endpoint.rstrip("/"), self.config.account)
+        entries = state.entries
+        if not same or not entries or entries[0].key != DRAFT or entries[0].status != DONE \
+                or any(e.status in (DONE, IN_FLIGHT) for e in entries[1:]):
+            return None
+        draft, item = entries[0], items[0]
+        new = content_hash(item.content)
+        note = None
+        if draft.hash != new:
+            draft.hash, draft.text, draft.status = new, item.text, PENDING
+            draft.ref = {**draft.ref, UPDATE: True}
+            note = "the issue changed since the draft was made: the draft is updated in place (nothing had been sent)"
+        old = {e.key: e for e in entries[1:]}
+        state.entries = [draft] + [
+            old[i.key] if i.key in old and old[i.key].hash == content_hash(i.content)
+            else Entry(i.key, content_hash(i.content), i.text, self.client_key(i)) for i in items[1:]]
+        return note or "the send planned before never went out: it is planned again as now given"
 
     def state_text(self, entries: list[Entry]) -> str | None:
         draft = entries[0]
@@ -158,6 +195,18 @@ class EmailChannel(Channel):
     def draft_request(self, content: dict, entry: Entry) -> Request:
         """The request creating the draft (``entry.client_key`` is the idempotency key)."""
         raise NotImplementedError
+
+    def update_request(self, content: dict, entry: Entry) -> Request:
+        """The request that updates the draft ``entry.remote_id`` to ``content`` (still a draft)."""
+        raise NotImplementedError
+
+    def update(self, content: dict, entry: Entry) -> None:
+        """Update the draft (default: :meth:`update_request`).
+
+        Raises:
+            HttpError: the request failed.
+        """
+        self.http.send(self.update_request(content, entry))
 
     def create_request(self, content: dict, entry: Entry) -> Request:
         """The request a real run creates the draft with (default: :meth:`draft_request`;
@@ -198,6 +247,11 @@ class EmailChannel(Channel):
             HttpError: the server could not be asked.
         """
         raise NotImplementedError
+
+
+def _updating(entry: Entry) -> bool:
+    """Whether ``entry`` is a draft on the server to be updated (see :meth:`EmailChannel.revise`)."""
+    return bool(entry.remote_id and entry.ref.get(UPDATE))
 
 
 def same_instant(a: str | None, b: str) -> bool:

@@ -23,6 +23,7 @@ Admin API (Ghost's Admin API docs; ``<endpoint>/ghost/api/admin/``, ``Accept-Ver
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 from urllib.parse import quote
@@ -77,6 +78,7 @@ class GhostChannel(EmailChannel):
     kind = "ghost"
     platform = "ghost"
     secrets = ("ADMIN_KEY",)
+    look_before_create = True  # no idempotency key: the slug is looked up first
 
     def _api(self, path: str) -> str:
         return self.url("ghost/api/admin/" + path.lstrip("/"))
@@ -121,10 +123,18 @@ class GhostChannel(EmailChannel):
                                "status: draft (nothing is emailed)",
                        auth=self._auth())
 
-    def send(self, item, entry, before):
-        if item.key == "draft" and self.find_draft(item.content, entry):  # no idempotency key: slug first
-            return
-        super().send(item, entry, before)
+    def update_request(self, content: dict, entry: Entry) -> Request:
+        post = {**content, "updated_at": "<the post's current updated_at>"}
+        return Request("PUT", self._api(f"posts/{entry.remote_id}/?source=html"), {"posts": [post]},
+                       headers=self._headers(), auth=self._auth(),
+                       summary=f"the draft post updated: title: {content['title']}; html: {byte_size(content['html'])}")
+
+    def update(self, content: dict, entry: Entry) -> None:
+        """Ghost refuses an update without the post's current ``updated_at`` (409)."""
+        current = ((self._get(f"posts/{entry.remote_id}/") or {}).get("posts") or [{}])[0]
+        request = self.update_request(content, entry)
+        body = {"posts": [{**content, "updated_at": current.get("updated_at")}]}
+        self.http.send(dataclasses.replace(request, json=body, auth=self._auth()))
 
     def accept_draft(self, entry: Entry, body: Any) -> None:
         posts = body.get("posts") if isinstance(body, dict) else None
@@ -179,7 +189,7 @@ class GhostChannel(EmailChannel):
         request = self.send_requests(content, draft)[0]
         body = {"posts": [{"status": "scheduled", "published_at": content["send_at"],
                            "updated_at": current.get("updated_at")}]}
-        self.http.send(Request(request.method, request.url, body, headers=request.headers, auth=self._auth()))
+        self.http.send(dataclasses.replace(request, json=body, auth=self._auth()))
 
     def is_scheduled(self, draft: Entry, send_at: str) -> bool:
         post = ((self._get(f"posts/{draft.remote_id}/?include=newsletter") or {}).get("posts") or [{}])[0]

@@ -100,6 +100,18 @@ class ListmonkChannel(EmailChannel):
                                f"listmonk); lists: {content['lists']}; status: draft",
                        auth=self._auth())
 
+    def update_request(self, content: dict, entry: Entry) -> Request:
+        return self._put(content, entry, resolve=False)
+
+    def update(self, content: dict, entry: Entry) -> None:
+        self.http.send(self._put(content, entry, resolve=True))
+
+    def _put(self, content: dict, entry: Entry, *, resolve: bool) -> Request:
+        return Request("PUT", self.url(f"api/campaigns/{entry.remote_id}"),
+                       self._draft_body(content, entry, resolve=resolve), auth=self._auth(),
+                       summary=f"the draft campaign updated: subject: {content['subject']}; body: "
+                               f"{byte_size(content['body'])}, altbody: {byte_size(content['altbody'])}")
+
     def accept_draft(self, entry: Entry, body: Any) -> None:
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not data.get("id"):

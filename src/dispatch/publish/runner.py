@@ -117,6 +117,9 @@ def reconcile_plan(channel: Channel, items: list[Item], cs: ChannelState | None,
         changes.append(f"the issue now makes {_plural(len(items), noun)}, not {len(cs.entries)}")
     if not changes:
         return cs, None, None
+    revised = channel.revise(items, cs)  # e.g. an email draft not sent yet: updated in place
+    if revised:
+        return cs, None, revised
     out = sum(e.status == DONE for e in cs.entries)
     where = _first_url(live)
     what_out = f"{out} of {_plural(len(cs.entries), noun)} already published" + (f" ({where})" if where else "")
