@@ -27,7 +27,6 @@ CASES = {
     "unknown_explicit_component": (
         "---\ntitle: A\ndate: 2026-01-01\n---\nLead.\n\n## Here {.sidebar}\n\nText.\n", 7, "unknown component"),
     "bad_slug": ("---\ntitle: A\ndate: 2026-01-01\nslug: Not OK!\n---\nBody\n", 4, "not URL-safe"),
-    "no_date_anywhere": ("---\ntitle: A\n---\nBody\n", 1, "no date"),
     "yaml_date_out_of_range": ("---\ntitle: A\ndate: 2026-13-45\n---\nBody\n", 3, "month must be in 1..12"),
     "yaml_duplicate_key": ("---\ntitle: First\ndate: 2026-01-01\ntitle: Second\n---\nBody\n", 4, "appears twice"),
     "pelican_duplicate_key": ("Title: A\nDate: 2026-01-01\nTitle: B\n\nBody\n", 3, "appears twice"),

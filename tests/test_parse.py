@@ -28,7 +28,8 @@ def write(tmp_path: Path, text: str, name: str = "issue.md") -> Path:
 
 def test_example_components(issue):
     kinds = [s.kind for s in issue.sections]
-    assert kinds == ["bottom_line", "faq", "numbers", "section", "section", "section", "lens", "section", "sources"]
+    assert kinds == ["bottom_line", "faq", "numbers", "section", "section", "section", "lens", "my_take", "sources"]
+    assert issue.component("my_take").data.title == "The Narrative Is Shifting"
     faq = issue.component("faq").data
     assert [e.question for e in faq.entries] == [
         "What does this mean for NZ?", "What changed?", "What should I do?"]

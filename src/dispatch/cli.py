@@ -151,7 +151,10 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 @click.option("--base-url", "base_url", default=None, metavar="URL",
               help="Use URL instead of dispatch.toml's base_url for this run, e.g. http://localhost:8000/ "
                    "to preview the archive locally (build it into its own --out).")
-def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None) -> None:
+@click.option("--no-ping", is_flag=True, help="Do not notify [feed] hubs (WebSub) of changed feeds "
+              "(never done for a --base-url preview).")
+def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
+          no_ping: bool) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -173,6 +176,11 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     click.echo(f"{len(report.published)} published, {report.drafts} drafts, {report.parsed} parsed, "
                f"{len(report.changed)} changed, {report.unchanged} unchanged in {report.seconds:.2f} s")
     click.echo(describe_due(report))
+    if not no_ping and base_url is None:
+        from .publish.websub import ping_hubs
+
+        for ping in ping_hubs(settings, report.changed):
+            click.echo(ping.line(), err=bool(ping.error))
 
 
 @main.command()
@@ -223,6 +231,21 @@ def config_cmd() -> None:
 
     for name, default, doc in describe():
         click.echo(f"{name} = {default}\n    {doc}")
+    _channel_secrets()
+
+
+def _channel_secrets() -> None:
+    """The environment variables this newsletter's [publish.*] channels read: set or not."""
+    import os
+
+    from .config import channel_secrets, load_settings
+
+    try:
+        rows = channel_secrets(load_settings(Path.cwd()))
+    except DispatchError:
+        return
+    for var, channel, doc in rows:
+        click.echo(f"${var} ({'set' if os.environ.get(var) else 'not set'})\n    [publish.{channel}]: {doc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

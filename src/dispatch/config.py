@@ -39,6 +39,9 @@ Example::
     endpoint = "https://mastodon.social/"
     account = "@briefing"               # token: $DISPATCH_MASTO_TOKEN
 
+    [limits]                            # bounds per issue (LimitSettings)
+    issue_bytes = 1048576
+
 Unknown keys are an error (a typo would otherwise be ignored silently).
 """
 
@@ -89,7 +92,8 @@ class ComponentSettings:
     aliases: Mapping[str, tuple[str, ...]] = _doc(
         {},
         "Extra headings recognised as a component, by component name "
-        "(bottom_line, faq, numbers, lens, sources). Emoji, punctuation and case are ignored.",
+        "(bottom_line, answer_first, faq, numbers, lens, my_take, sources, recap). Emoji, punctuation and case "
+        "are ignored.",
     )
 
 
@@ -119,6 +123,23 @@ class SmtpSettings:
     )
     starttls: bool = _doc(
         True, "Upgrade to TLS with STARTTLS when the server offers it (RFC 3207); a login is refused without TLS."
+    )
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """The ``[source]`` table: how issue files are read."""
+
+    format: str = _doc(
+        "auto",
+        "How an issue file is read: auto (a plain-text briefing, e.g. a .txt file with no '#' headings, is "
+        "recognised by its shape; docs/plain-text.md), markdown (always Markdown) or plain (always a "
+        "plain-text briefing).",
+    )
+    strict: bool = _doc(
+        False,
+        "Missing metadata is an error instead of a warning: no title (else taken from the file name) or no "
+        "date (else taken from the file's last git commit or its modification time).",
     )
 
 
@@ -161,6 +182,24 @@ def secret_env(channel: str, secret: str) -> str:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """The ``[limits]`` table: bounds on the work one issue may cause, so that no input hangs
+    or exhausts memory. Each limit that is passed stops that issue with one ``path:line``
+    message naming the setting."""
+
+    issue_bytes: int = _doc(1_048_576, "Largest issue file read, in bytes (1 MiB).")
+    nesting: int = _doc(40, "Deepest nesting of block quotes and lists, in levels.")
+    grapheme_chars: int = _doc(
+        100,
+        "Longest grapheme (one user-perceived character, UAX #29) accepted, in code points: the "
+        "longest emoji sequences have about 10; more is stray combining marks or joiners.",
+    )
+    markdown_seconds: float = _doc(
+        5.0, "Time budget for reading one issue's Markdown, in seconds (Python-Markdown is quadratic on some inputs)."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a render needs to know about the newsletter, with defaults.
 
@@ -191,6 +230,8 @@ class Settings:
     thread: ThreadSettings = field(default_factory=ThreadSettings)
     components: ComponentSettings = field(default_factory=ComponentSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
+    source: SourceSettings = field(default_factory=SourceSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     publish: Mapping[str, PublishChannelSettings] = field(
         default_factory=dict, metadata={"doc": "Channels for `dispatch publish`, one [publish.<name>] table each.",
                                         "table_of": PublishChannelSettings})
@@ -314,6 +355,10 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise bad("a positive whole number")
         return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
+            raise bad("a positive number")
+        return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")
@@ -372,6 +417,13 @@ def _check(settings: Settings, text: str, path: Path) -> None:
         raise ConfigError(
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
         )
+    from .source import SOURCE_FORMATS
+
+    if settings.source.format not in SOURCE_FORMATS:
+        raise ConfigError(
+            f"[source] format must be one of {', '.join(SOURCE_FORMATS)}, not {settings.source.format!r}",
+            path, _key_line(text, "format"),
+        )
     from .components import default_registry
     from .channels.thread import PLATFORMS
     from .platforms import PLATFORMS as SENDERS
@@ -411,6 +463,16 @@ def _check(settings: Settings, text: str, path: Path) -> None:
             raise ConfigError(
                 f"unknown component '{name}' in aliases; known: {', '.join(known)}", path, _key_line(text, name)
             )
+
+
+def channel_secrets(settings: Settings) -> list[tuple[str, str, str]]:
+    """``(environment variable, channel, what it holds)`` for every secret the configured
+    ``[publish.*]`` channels read (``dispatch config`` lists them; values are never shown)."""
+    from .publish.kinds import KINDS
+
+    return [(secret_env(name, secret), name, doc)
+            for name, channel in settings.publish.items()
+            for secret, doc in KINDS[channel.kind].secrets.items()]
 
 
 def describe() -> list[tuple[str, str, str]]:

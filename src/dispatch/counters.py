@@ -18,9 +18,11 @@ without a scheme needs a known top-level domain.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
-from typing import Callable
+from functools import lru_cache
+from typing import Callable, NamedTuple
 
 import regex
 
@@ -29,10 +31,12 @@ from .textutil import grapheme_count, graphemes
 # --- URLs ------------------------------------------------------------------------------
 
 _LABEL_CHAR = r"(?:[a-z0-9_\-]|[^\x00-\x7f\s\p{P}\p{Z}\p{C}])"
+#: A host never starts inside a run of label characters (the search would otherwise rescan
+#: the run from each of its characters: quadratic on a grapheme of 100,000 combining marks).
 _URL_CANDIDATE = regex.compile(
     r"""
     (?<![a-z0-9_@$\#＠＃])
-    (?P<scheme>https?://)?
+    (?:(?P<scheme>https?://)|(?<!""" + _LABEL_CHAR + r"""))
     (?P<userinfo>[a-z0-9!$&'()*+,;=._~%\-]+(?::[a-z0-9!$&'()*+,;=._~%\-]*)?@)?
     (?P<host>\[[0-9a-f:.]+\]|""" + _LABEL_CHAR + r"""+(?:\.""" + _LABEL_CHAR + r"""+)+)
     (?P<port>:[0-9]{1,5})?
@@ -129,11 +133,26 @@ def find_urls(text: str, *, require_scheme: bool = False) -> list[tuple[int, int
     part of a URL.
     """
     spans: list[tuple[int, int]] = []
-    pos = 0
+    if "." not in text and "[" not in text:  # every host has a dot or is a bracketed IPv6
+        return spans
+    # A URL holds no whitespace (nor any other \\p{Z} or \\p{C}), so only the words with a
+    # dot or a bracket are searched; the search still sees the character before a word.
+    for word in _WORD_WITH_DOT.finditer(text):
+        _urls_in(text, word.start(), word.end(), require_scheme, spans)
+    return spans
+
+
+#: A whitespace-free word holding a dot or a bracket (matched from the word's start only,
+#: so finding them all is linear).
+_WORD_WITH_DOT = re.compile(r"(?<!\S)[^\s.\[]*[.\[]\S*")
+
+
+def _urls_in(text: str, pos: int, endpos: int, require_scheme: bool, spans: list[tuple[int, int]]) -> None:
+    """Append the URLs of ``text[pos:endpos]`` (one whitespace-free word) to ``spans``."""
     while True:
-        m = _URL_CANDIDATE.search(text, pos)
+        m = _URL_CANDIDATE.search(text, pos, endpos)
         if m is None:
-            return spans
+            return
         start = m.start()
         scheme = bool(m.group("scheme"))
         host = m.group("host")
@@ -214,6 +233,29 @@ def _cp_weight(cp: int, config: XConfig) -> int:
     return config.default_weight
 
 
+@lru_cache(maxsize=8)
+def _range_classes(config: XConfig) -> tuple[tuple[regex.Pattern, int], ...]:
+    """One compiled character class per weight of ``config.ranges`` (other code points
+    weigh ``default_weight``)."""
+    by_weight: dict[int, list[str]] = {}
+    for low, high, weight in config.ranges:
+        by_weight.setdefault(weight, []).append(f"\\U{low:08x}-\\U{high:08x}")
+    return tuple((regex.compile("[" + "".join(parts) + "]"), weight) for weight, parts in by_weight.items())
+
+
+def _cp_weights(text: str, config: XConfig) -> int:
+    """Sum of the code point weights of ``text`` (no emoji parsing)."""
+    total = len(text) * config.default_weight
+    for pattern, weight in _range_classes(config):
+        total += len(pattern.findall(text)) * (weight - config.default_weight)
+    return total
+
+
+#: A code point that can be part of an emoji sequence X counts as one (a pictograph, a
+#: regional indicator, a keycap mark or a skin tone); text without one has none.
+_EMOJI_PART = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3\U0001F3FB-\U0001F3FF]")
+
+
 def x_weight(text: str, config: XConfig = X_V3) -> int:
     """Weighted length on X, in *weighted characters* (limit 280 with config v3).
 
@@ -236,12 +278,13 @@ def x_weight(text: str, config: XConfig = X_V3) -> int:
 def _x_plain(text: str, config: XConfig) -> int:
     if text.isascii():  # fast path: ASCII weighs the first range's weight (or the default)
         return len(text) * _cp_weight(0x41, config)
-    total = 0
-    for cluster in graphemes(text) if config.emoji_parsing else text:
-        if config.emoji_parsing and (len(cluster) > 1 or ord(cluster) > 0x2000) and is_emoji(cluster):
-            total += config.default_weight
-        else:
-            total += sum(_cp_weight(ord(ch), config) for ch in cluster)
+    total = _cp_weights(text, config)
+    if not config.emoji_parsing or not _EMOJI_PART.search(text):
+        return total
+    for cluster in graphemes(text):
+        if (len(cluster) > 1 or ord(cluster) > 0x2000) and is_emoji(cluster):
+            # the sequence weighs default_weight instead of its code points
+            total += config.default_weight - _cp_weights(cluster, config)
     return total
 
 
@@ -313,6 +356,19 @@ def linkedin_length(text: str) -> int:
 
 # --- platforms -------------------------------------------------------------------------
 
+class Tally(NamedTuple):
+    """A text measured on one platform: ``length`` in the platform's unit, ``bytes`` in
+    UTF-8 bytes, ``links`` the distinct URLs (only gathered for a platform with a link
+    limit). Tallies add up with ``+``: see :meth:`Platform.tally`."""
+
+    length: int = 0
+    bytes: int = 0
+    links: frozenset[str] = frozenset()
+
+    def __add__(self, other: "Tally") -> "Tally":  # type: ignore[override]
+        return Tally(self[0] + other[0], self[1] + other[1], self[2] | other[2] if other[2] else self[2])
+
+
 @dataclass(frozen=True)
 class Platform:
     """A platform's post rule.
@@ -337,6 +393,25 @@ class Platform:
     max_links: int = 0
     source: str = ""
 
+    def tally(self, text: str) -> Tally:
+        """``text`` measured by every limit of this platform.
+
+        Additive at a space or line feed: ``tally(a + b) == tally(a) + tally(b)`` whenever
+        ``b`` starts with ``" "`` or ``"\\n"`` (or ``a`` is empty). Every counter here has
+        that property: such a character ends every URL, mention and grapheme cluster, composes
+        with nothing under NFC, and weighs the same wherever it stands. The thread splitter
+        relies on it to measure a growing post incrementally.
+        """
+        links = frozenset(text[s:e] for s, e in find_urls(text)) if self.max_links else frozenset()
+        return Tally(self.count(text), utf8_bytes(text), links)
+
+    def within(self, tally: Tally, limit: int | None = None) -> bool:
+        """Whether a text of ``tally`` is within every limit of this platform (``limit``
+        overrides the length limit)."""
+        return (tally.length <= (limit or self.limit)
+                and not (self.max_bytes and tally.bytes > self.max_bytes)
+                and not (self.max_links and len(tally.links) > self.max_links))
+
     def problems(self, text: str, limit: int | None = None) -> list[str]:
         """Why ``text`` is not a valid post (empty list when it is)."""
         limit = limit or self.limit
@@ -353,7 +428,7 @@ class Platform:
     def fits(self, text: str, limit: int | None = None) -> bool:
         """Whether ``text`` is within every limit of this platform (``limit`` overrides the
         length limit)."""
-        return not self.problems(text, limit)
+        return self.within(self.tally(text), limit)
 
 
 PLATFORMS: dict[str, Platform] = {

@@ -18,34 +18,36 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .config import Settings
+from .dates import read_date
 from .errors import SourceError
+from .limits import check_instant
 from .model import FrontMatter
 from .source import SourceFile
 from .textutil import slugify
 
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S %z",
-    "%Y-%m-%d %H:%M %z",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%d %B %Y",
-    "%B %d, %Y",
-)
 #: Namespace for name-based ids made from a text ``id`` (a fixed, random UUID of dispatch's).
 _ID_NAMESPACE = uuid.UUID("5d3f3a52-8c1e-4f0e-9a57-0c2b1c6e4d21")
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_FILENAME_DATE = re.compile(r"^(\d{4})[-_](\d{2})[-_](\d{2})(?![0-9])")
+_FILENAME_NUMBER = re.compile(r"^(\d+)[-_ .]+(?=\S)")
 
 
 def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     """Turn raw front matter into typed, validated :class:`FrontMatter`.
 
+    Missing metadata falls back, as Jekyll, Hugo and Pelican do, with a warning added to
+    ``src.warnings`` (an error instead with ``[source] strict = true``):
+
+    * title: front matter, else the first ``#`` heading (or a plain-text briefing's first
+      line), else the file name (``156-some-title.md`` → "Some Title"; the slug keeps the
+      number: ``156-some-title``);
+    * date: front matter, else a ``YYYY-MM-DD`` file-name prefix (Jekyll's rule, no
+      warning), else the file's last commit date when it is in a git work tree, else its
+      modification time.
+
     Raises:
         SourceError: a key has a value of the wrong type (``title: [a, b]``), a date cannot
-            be read, or there is no title / no date anywhere; the line is the key's line.
+            be read, or (strict) there is no title / no date; the line is the key's line.
     """
     data = dict(src.front.data)
     lines = dict(src.front.lines)
@@ -73,22 +75,32 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     if not title and src.title:
         title = src.title
         lines["title"] = src.title_line or 1
+    name_slug = ""
     if not title:
-        raise SourceError("the issue has no title; add 'title:' to the front matter or a '# Title' line", path, 1)
+        if settings.source.strict:
+            raise SourceError("the issue has no title; add 'title:' to the front matter or a '# Title' line", path, 1)
+        title, name_slug = title_from_name(path)
+        src.warnings.append(f"{path}:1: no title; using {title!r} from the file name (add 'title:' to the front "
+                            "matter, or set [source] strict = true to make this an error)")
 
     date_line = line_of("date")
     raw_date = data.pop("date", None)
     if raw_date is None:
         m = _FILENAME_DATE.match(path.name)
-        if not m:
+        if m:
+            raw_date = "-".join(m.groups())
+        elif settings.source.strict:
             raise SourceError(
                 "the issue has no date; add 'date: YYYY-MM-DD' (or with a time) to the front matter", path, 1
             )
-        raw_date = m.group(1)
+        else:
+            raw_date, source = fallback_date(path, settings.tz)
+            src.warnings.append(f"{path}:1: no date; using {raw_date:%Y-%m-%d %H:%M %z}, {source} (add 'date:' to "
+                                "the front matter, or set [source] strict = true to make this an error)")
     when = parse_date(raw_date, settings.tz, path, date_line)
 
     slug_line = line_of("slug")
-    slug = text("slug")
+    slug = text("slug") or name_slug
     if slug:
         clean = slugify(slug)
         if clean != slug:
@@ -140,6 +152,37 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     )
 
 
+def title_from_name(path: Path) -> tuple[str, str]:
+    """``(title, slug)`` from a file name: ``2023-12-11-156-some-title.md`` → ``("Some Title",
+    "156-some-title")``. The date prefix is dropped; a leading issue number stays in the slug
+    (the archive's URLs keep it) but not in the title."""
+    stem = _FILENAME_DATE.sub("", path.stem).lstrip("-_ ") or path.stem
+    words_part = _FILENAME_NUMBER.sub("", stem) or stem
+    title = " ".join(w[:1].upper() + w[1:] for w in re.split(r"[-_\s]+", words_part) if w) or stem
+    return title, slugify(stem) or slugify(title)
+
+
+def fallback_date(path: Path, tz: ZoneInfo) -> tuple[datetime, str]:
+    """A date for a file that names none: ``(when, where it came from)``, the author date of
+    the file's last commit when it is in a git work tree (``git log -1 --format=%aI``),
+    else its modification time in ``tz``."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "log", "-1", "--format=%aI", "--", path.name], cwd=path.parent or Path("."),
+                              capture_output=True, text=True, timeout=20)
+        stamp = done.stdout.strip() if done.returncode == 0 else ""
+        if stamp:
+            return datetime.fromisoformat(stamp), "the date of its last git commit"
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return datetime.fromtimestamp(int(mtime), tz), "its modification time"
+
+
 def fallback_slug(title: str, when: datetime) -> str:
     """A slug for a title with nothing Latin or numeric in it (``人工智能新闻``): the date and a
     short hash of the title, so two such issues on one day still differ."""
@@ -150,12 +193,14 @@ def fallback_slug(title: str, when: datetime) -> str:
 def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
     """Return an aware datetime for a front-matter date.
 
-    Accepts ``date``/``datetime`` objects (YAML, TOML) and strings in ISO 8601 or the common
-    ``YYYY-MM-DD HH:MM[:SS] [±HHMM]`` forms. A value without a time zone takes ``tz``; a
-    date alone is midnight in ``tz``.
+    Accepts ``date``/``datetime`` objects (YAML, TOML) and strings in every form
+    :func:`dispatch.dates.read_date` reads (ISO 8601, ``YYYY/MM/DD``, RFC 2822,
+    ``Dec 11, 2023``…). A value without a time zone takes ``tz``; a date alone is midnight
+    in ``tz``.
 
     Raises:
-        SourceError: the value is not a date, naming ``path:line`` and the accepted form.
+        SourceError: the value is not a date, naming ``path:line`` and the accepted form, or
+            lies outside the years 1000–9998 (:func:`dispatch.limits.check_instant`).
     """
     when: datetime | None = None
     if isinstance(value, datetime):
@@ -163,16 +208,7 @@ def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
     elif isinstance(value, date):
         when = datetime.combine(value, time())
     elif isinstance(value, str):
-        s = value.strip()
-        try:
-            when = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        except ValueError:
-            for fmt in _DATE_FORMATS:
-                try:
-                    when = datetime.strptime(s, fmt)
-                    break
-                except ValueError:
-                    continue
+        when = read_date(value)
     if when is None:
         raise SourceError(
             f"cannot read date {value!r}; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM (optionally with +HH:MM)",
@@ -181,7 +217,7 @@ def parse_date(value: Any, tz: ZoneInfo, path: Path, line: int) -> datetime:
         )
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when
+    return check_instant(when, f"date {str(value).strip()!r}", path, line)
 
 
 def make_id(given: str, base_url: str, when: datetime, slug: str) -> str:

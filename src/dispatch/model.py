@@ -244,7 +244,8 @@ class Section:
 
     Attributes:
         kind: ``"section"`` for an ordinary section, else the component name
-            (``"bottom_line"``, ``"faq"``, ``"numbers"``, ``"lens"``, ``"sources"``…).
+            (``"bottom_line"``, ``"answer_first"``, ``"faq"``, ``"numbers"``, ``"lens"``,
+            ``"my_take"``, ``"sources"``, ``"recap"``).
         heading: the heading as inlines (emoji and all, as the author wrote it).
         heading_text: the heading as plain text.
         level: 1 or 2.
@@ -325,9 +326,20 @@ class Issue:
 
     @property
     def bottom_line(self) -> str:
-        """The Bottom Line's text, or ``""`` when the issue has none."""
-        section = self.component("bottom_line")
+        """The Bottom Line's text; an issue with none but a closing recap uses the recap's
+        text; else ``""``."""
+        section = self.component("bottom_line") or self.component("recap")
         return section.data.text if section is not None else ""
+
+    @property
+    def description(self) -> str:
+        """What the web page says the issue is (``<meta name="description">``, Open Graph,
+        JSON-LD): ``summary`` from front matter, else the Answer-First Lead, else
+        :attr:`summary`."""
+        if self.meta.summary:
+            return self.meta.summary
+        section = self.component("answer_first")
+        return section.data.text if section is not None else self.summary
 
     @property
     def summary(self) -> str:

@@ -19,6 +19,10 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
@@ -26,6 +30,8 @@ from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .errors import SourceError
 from .frontmatter import build_front_matter
+from .inlinehtml import KeptAsText, settle
+from .limits import MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, slow_line
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
@@ -36,6 +42,7 @@ from .textutil import plain_text, slugify
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
 _FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
+_ONE_TAG = re.compile(r"<[^<>\n]*>")
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
 
 
@@ -50,11 +57,16 @@ class _CaptureExtension(Extension):
 
 
 def new_markdown() -> markdown.Markdown:
-    """A Python-Markdown instance configured as dispatch reads Markdown."""
-    return markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", _CaptureExtension()],
-        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
+    """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, given
+    as instances so Python-Markdown does not scan every installed package's entry points
+    for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
+    md = markdown.Markdown(
+        extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
+                    SaneListExtension(), _CaptureExtension()],
     )
+    md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
+    return md
 
 
 def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None) -> Issue:
@@ -70,20 +82,32 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
             a component section that cannot be parsed (naming the section's heading line).
     """
     path = Path(path)
-    src = read_source(path)
-    meta = build_front_matter(src, settings)
+    limits = settings.limits
     registry = registry or default_registry(settings.components.aliases)
+    src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
+                      registry=registry)
+    meta = build_front_matter(src, settings)
 
+    body_lines = src.body.split("\n")
+    in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
+    check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
     md = new_markdown()
     try:
-        md.convert(_protect_merge_tags(src.body))
+        with markdown_budget(md, limits.markdown_seconds):
+            md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
         return _assemble(path, src, meta, registry, md, settings)
+    except MarkdownTooSlow as exc:
+        raise SourceError(f"reading this paragraph's Markdown took more than {limits.markdown_seconds:g} s "
+                          "([limits] markdown_seconds); it is likely a long run of '[', '![' or '[^' - escape "
+                          "them as \\[ or put them in a code span", path,
+                          src.file_line(slow_line(exc.text, body_lines, src.body_line))) from None
     except (RecursionError, _TooDeep):
-        deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (MAX_DEPTH, MAX_DEPTH * 2))
-        line = next((src.body_line + i for i, text in enumerate(src.body.split("\n")) if deep.match(text)),
-                    src.body_line)
-        raise SourceError(f"quotes or lists are nested too deeply (more than {MAX_DEPTH} levels); flatten them",
-                          path, line) from None
+        depth = limits.nesting
+        deep = re.compile(r"^(?:\s*>){%d}|^\s{%d}" % (depth, depth * 2))
+        line = src.file_line(next((src.body_line + i for i, text in enumerate(body_lines) if deep.match(text)),
+                                  src.body_line))
+        raise SourceError(f"quotes or lists are nested too deeply (more than {depth} levels, [limits] nesting); "
+                          "flatten them", path, line) from None
 
 
 _MAILCHIMP_TAG = re.compile(r"(?<!\\)\*\|([A-Z0-9_:]+)\|\*")
@@ -100,7 +124,7 @@ def _merge_tag_warnings(src: SourceFile) -> list[str]:
         if in_code:
             continue
         for m in _PERSONAL_TAG.finditer(line):
-            out.append(f"{src.path}:{src.body_line + i}: merge tag {m.group(0)} is filled in only by the email "
+            out.append(f"{src.path}:{src.file_line(src.body_line + i)}: merge tag {m.group(0)} is filled in only by the email "
                        "platform; feeds, the web page and threads show it as written")
     title = str(src.front.data.get("title") or src.title or "")
     if _PERSONAL_TAG.search(title):
@@ -119,7 +143,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
               settings: Settings) -> Issue:
     """Cut the finished tree into lead and sections and type the components."""
     root: ET.Element = md.captured_root  # type: ignore[attr-defined]
-    walker = _Walker(md)
+    walker = _Walker(md, settings.limits.nesting)
     lead: list[Block] = []
     drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
     footnotes: Footnotes | None = None
@@ -161,8 +185,24 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)),
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept)),
     )
+
+
+def _kept_text_warnings(src: SourceFile, kept: list[KeptAsText]) -> list[str]:
+    """One ``path:line`` warning per ``<…>`` kept as text, at the first line (outside code, not
+    before the previous one's) that holds it."""
+    lines = src.body.split("\n")
+    code = [in_code for _, _, in_code in scan_lines(lines)]
+    out, cursor = [], 0
+    for item in kept:
+        found = next((i for i in range(cursor, len(lines)) if not code[i] and item.html in lines[i]), None)
+        if found is None:
+            found = next((i for i in range(len(lines)) if not code[i] and item.html in lines[i]), 0)
+        else:
+            cursor = found
+        out.append(f"{src.path}:{src.body_line + found}: {item.warning()}")
+    return list(dict.fromkeys(out))
 
 
 def _section_index(elem: ET.Element) -> int | None:
@@ -185,11 +225,6 @@ def _unique(anchor: str, seen: set[str]) -> str:
     return candidate
 
 
-#: Deepest nesting of quotes and lists accepted; deeper input would exhaust Python's stack
-#: in the renderers.
-MAX_DEPTH = 40
-
-
 class _TooDeep(Exception):
     pass
 
@@ -197,15 +232,17 @@ class _TooDeep(Exception):
 class _Walker:
     """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
 
-    def __init__(self, md: markdown.Markdown):
+    def __init__(self, md: markdown.Markdown, max_depth: int = 40):
+        self.max_depth = max_depth
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
+        self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
         self.depth = 0
 
     # -- blocks --------------------------------------------------------------------
     def blocks(self, elems) -> list[Block]:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             raise _TooDeep()
         out: list[Block] = []
         for elem in elems:
@@ -223,6 +260,10 @@ class _Walker:
                 code = _FENCED.match(only)
                 if code:  # fenced_code stashes its output as raw HTML
                     return CodeBlock(html.unescape(code.group(2)).rstrip("\n"), code.group(1) or "")
+                verdict = settle([only.strip()]) if _ONE_TAG.fullmatch(only.strip()) else {}
+                if verdict and verdict[0].reason == "not an element":  # '<angle>' alone on a line
+                    self.kept.append(verdict[0])
+                    return Paragraph((Text(_strip_marks(only).strip()),))
                 return HtmlBlock(_strip_marks(only).strip("\n"))
             children = tuple(self.inlines(elem))
             return Paragraph(children) if children else None
@@ -312,7 +353,18 @@ class _Walker:
                 else:
                     out.append(node)
             self._text(child.tail, out)
-        return _merge(out)
+        return _merge(self._settle(out))
+
+    def _settle(self, nodes: list[Inline]) -> list[Inline]:
+        """Raw tags of one run of inlines that are not HTML the writer meant (not an element,
+        or unbalanced: :func:`dispatch.inlinehtml.settle`) become text."""
+        raws = [(i, n) for i, n in enumerate(nodes) if isinstance(n, RawHtml)]
+        if not raws:
+            return nodes
+        for k, kept in sorted(settle([n.html for _, n in raws]).items()):
+            nodes[raws[k][0]] = Text(raws[k][1].html)
+            self.kept.append(kept)
+        return nodes
 
     def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
         tag = elem.tag

@@ -11,6 +11,9 @@ Front-matter dialects (detected from the first line):
 * Pelican-style ``Key: value`` lines at the top, ended by a blank line (only when every line of
   that first block has that shape and one of them is ``Title`` or ``Date``);
 * none: the title comes from the first ``#`` heading.
+
+A plain-text briefing (:mod:`dispatch.plaintext`) is first turned into this Markdown; its
+sections and keys then carry the lines of the plain-text file.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from typing import Any
 import yaml
 
 from .errors import SourceError
+from .limits import read_issue_bytes
+from .plaintext import Conversion, convert, is_plain_text
+
+#: File suffixes read as issues: Markdown, and the plain-text briefing.
+ISSUE_SUFFIXES = (".md", ".markdown", ".txt")
+#: ``[source] format`` values: decide by the file's shape, or always read it one way.
+SOURCE_FORMATS = ("auto", "markdown", "plain")
 
 #: Private-use characters that bracket a section number inside a marked heading.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -42,7 +52,7 @@ class RawFrontMatter:
     """Front matter as read, before normalisation.
 
     Attributes:
-        dialect: ``"yaml" | "toml" | "pelican" | "none"``.
+        dialect: ``"yaml" | "toml" | "pelican" | "none"``, or ``"plain"`` for a plain-text briefing.
         data: keys lower-cased, values as the dialect's parser gave them.
         lines: 1-based line of each key.
         end_line: last line of the front-matter block (0 when there is none).
@@ -90,7 +100,10 @@ class SourceFile:
             title heading blanked; same line count as the file from ``body_line`` on.
         body_line: 1-based line of the body's first line in the file.
         sections: the section headings in order.
-        warnings: ``path:line: message`` lines about what was cleaned (control characters).
+        warnings: ``path:line: message`` lines about what was cleaned (control characters) or
+            guessed (metadata fallbacks).
+        conversion: for a plain-text briefing, its conversion to Markdown (``text`` and
+            ``body`` are then that Markdown); ``None`` for a Markdown file.
     """
 
     path: Path
@@ -102,23 +115,33 @@ class SourceFile:
     body_line: int
     sections: list[RawSection]
     warnings: list[str] = field(default_factory=list)
+    conversion: Conversion | None = None
+
+    def file_line(self, line: int) -> int:
+        """The file's 1-based line for line ``line`` of :attr:`text` (they differ only for a
+        plain-text briefing, whose Markdown has more lines)."""
+        return self.conversion.file_line(line) if self.conversion else line
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576, source_format: str = "auto",
+                registry=None) -> SourceFile:
     """Read and split an issue file.
 
+    Args:
+        path: the issue file.
+        root: the newsletter folder a symlinked issue must stay inside
+            (:func:`dispatch.limits.read_issue_bytes`).
+        max_bytes: the largest file read (``[limits] issue_bytes``).
+        source_format: ``"auto"`` (a plain-text briefing is recognised by its shape, see
+            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` or ``"plain"``.
+        registry: the components whose names mark plain-text headings (default: built-in).
+
     Raises:
-        SourceError: the file is missing, unreadable, not UTF-8, its front matter is not
-            valid YAML/TOML or not a table of keys, or it has no body.
+        SourceError: the file is missing, unreadable, not a regular file (FIFO, device), a
+            symlink out of the folder, too large, not UTF-8, its front matter is not valid
+            YAML/TOML or not a table of keys, or it has no body.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such file; check the path (issues live in issues/)", path) from None
-    except IsADirectoryError:
-        raise SourceError("is a folder, not an issue file", path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+    raw = read_issue_bytes(path, root, max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,8 +156,14 @@ def read_source(path: Path) -> SourceFile:
                 warnings.append(f"{path}:{number}: removed control character(s) {', '.join(found)}; "
                                 "they cannot appear in email or XML")
         text = _CONTROL.sub("", text)
+    conversion = None
+    if source_format == "plain" or (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
+        if text.strip():
+            conversion = convert(text, registry=registry)
+            text = conversion.markdown
     lines = text.split("\n")
     front = _front_matter(lines, path)
+    warnings.extend(_clean_values(front, path))
     body_lines = lines[front.end_line :]
     body_line = front.end_line + 1
     title = title_line = None
@@ -147,6 +176,13 @@ def read_source(path: Path) -> SourceFile:
             front.end_line or 1,
         )
     sections = _mark_sections(body_lines, body_line)
+    if conversion is not None:
+        for section in sections:
+            section.line = conversion.file_line(section.line)
+        front.lines = {k: conversion.file_line(v) for k, v in front.lines.items()}
+        front.dialect = "plain"
+        if title_line:
+            title_line = conversion.file_line(title_line)
     return SourceFile(
         path=path,
         text=text,
@@ -157,7 +193,32 @@ def read_source(path: Path) -> SourceFile:
         body_line=body_line,
         sections=sections,
         warnings=warnings,
+        conversion=conversion,
     )
+
+
+def _clean_values(front: RawFrontMatter, path: Path) -> list[str]:
+    """Remove control characters that front-matter escapes produced (YAML ``"\\x1b"``, TOML
+    ``"\\u001b"``) from every text value, with one warning per key naming its line."""
+    out = []
+
+    def clean(value: Any, found: set[str]) -> Any:
+        if isinstance(value, str):
+            found.update(f"U+{ord(c):04X}" for c in _CONTROL.findall(value))
+            return _CONTROL.sub("", value)
+        if isinstance(value, list):
+            return [clean(v, found) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v, found) for k, v in value.items()}
+        return value
+
+    for key, value in front.data.items():
+        found: set[str] = set()
+        front.data[key] = clean(value, found)
+        if found:
+            out.append(f"{path}:{front.lines.get(key, 1)}: removed control character(s) {', '.join(sorted(found))} "
+                       f"from '{key}' (written as escapes); they cannot appear in email or XML")
+    return out
 
 
 def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
@@ -216,13 +277,34 @@ def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
                 path, line + 1)
         try:
             data[name] = loader.construct_object(value_node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            if "constructor for the tag" not in str(exc.problem):
+                raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc.problem}); quote it or "
+                                  "fix it", path, value_node.start_mark.line + 2) from None
+            bad = next((n for n in _nodes(value_node) if n.tag in str(exc.problem)), value_node)
+            tag = bad.tag.replace("tag:yaml.org,2002:", "!!")
+            raise SourceError(f"'{key_node.value}' has the tag {tag}, which front matter does not run; remove the "
+                              "tag and write a plain value", path, bad.start_mark.line + 2) from None
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
-            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc}); "
+            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({str(exc).splitlines()[0]}); "
                               "quote it or fix it (dates are YYYY-MM-DD)", path, value_node.start_mark.line + 2) from None
         except RecursionError:
             raise SourceError(f"'{key_node.value}' is nested too deeply to read", path, line + 1) from None
         key_lines[name] = line
     return data, key_lines
+
+
+def _nodes(node):
+    """``node`` and every node under it (YAML composition tree), depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in reversed(current.value):
+                stack.extend((v, k))
 
 
 def _toml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:

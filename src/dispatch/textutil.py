@@ -27,8 +27,18 @@ def graphemes(text: str) -> list[str]:
     return _GRAPHEME.findall(text)
 
 
+#: The code points that can join a neighbour into one grapheme cluster (UAX #29: CR before
+#: LF, Extend, ZWJ, SpacingMark, Prepend, regional indicators, Hangul jamo and syllables).
+#: Text without any is one cluster per code point.
+_JOINING = regex.compile(
+    r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=Regional_Indicator}"
+    r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]")
+
+
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters in ``text`` (what Bluesky and Mastodon count)."""
+    if not _JOINING.search(text):
+        return len(text)
     return len(_GRAPHEME.findall(text))
 
 

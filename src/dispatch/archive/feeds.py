@@ -101,6 +101,8 @@ def render_atom(entries: Sequence[EntryData], info: FeedInfo, settings: Settings
     fg = _generator(info, settings)
     fg.link(href=info.self_url, rel="self", type="application/atom+xml")
     fg.link(href=info.home, rel="alternate", type="text/html")
+    for hub in settings.feed.hubs:  # WebSub discovery (W3C WebSub §4)
+        fg.link(href=hub, rel="hub")
     fg.subtitle(xml_safe(info.description) or xml_safe(info.title))
     fg.updated(utc(feed_updated(entries, info)))
     for entry in entries:
@@ -118,7 +120,22 @@ def render_rss(entries: Sequence[EntryData], info: FeedInfo, settings: Settings)
     fg.lastBuildDate(utc(feed_updated(entries, info)))
     for entry in entries:
         fill_entry(fg.add_entry(order="append"), _utc_entry(entry), settings, rss=True)
-    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return _rss_hubs(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True), settings.feed.hubs)
+
+
+def _rss_hubs(xml: bytes, hubs: Sequence[str]) -> bytes:
+    """``xml`` with an ``<atom:link rel="hub">`` per WebSub hub after the self link (feedgen
+    writes only ``rel="self"`` atom links into RSS)."""
+    if not hubs:
+        return xml
+    from xml.sax.saxutils import quoteattr
+
+    end = xml.index(b"/>", xml.index(b'rel="self"')) + 2
+    start = xml.rindex(b"\n", 0, end) + 1
+    indent = xml[start:xml.index(b"<", start)]
+    links = b"".join(b"\n" + indent + b"<atom:link href=" + quoteattr(hub).encode("utf-8") + b' rel="hub"/>'
+                     for hub in hubs)
+    return xml[:end] + links + xml[end:]
 
 
 def render_json_feed(entries: Sequence[EntryData], info: FeedInfo, settings: Settings) -> bytes:
@@ -132,6 +149,7 @@ def render_json_feed(entries: Sequence[EntryData], info: FeedInfo, settings: Set
         "description": info.description,
         "language": info.lang,
         "authors": [author],
+        **({"hubs": [{"type": "WebSub", "url": hub} for hub in settings.feed.hubs]} if settings.feed.hubs else {}),
         "items": [
             {
                 "id": e.id,

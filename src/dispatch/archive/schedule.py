@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import DispatchError, SourceError
+from ..limits import check_instant
 from .record import Record, key_line
 from .report import BuildReport
 
@@ -17,7 +18,7 @@ def parse_now(value: str | None) -> datetime:
     the current time when ``None``; returned in UTC, whole seconds.
 
     Raises:
-        DispatchError: the value is not ISO 8601.
+        DispatchError: the value is not ISO 8601 or lies outside the years 1000–9998.
     """
     if value is None:
         return datetime.now(timezone.utc).replace(microsecond=0)
@@ -30,7 +31,7 @@ def parse_now(value: str | None) -> datetime:
         raise DispatchError(f"--now {value!r} is not an ISO 8601 date-time; write e.g. 2026-05-22T07:00:00+12:00") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).replace(microsecond=0)
+    return check_instant(when, f"--now {value!r}").astimezone(timezone.utc).replace(microsecond=0)
 
 
 def check_unique_ids(records: dict[str, Record], paths: dict[str, Path]) -> None:

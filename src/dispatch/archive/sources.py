@@ -16,19 +16,19 @@ from ..channels.web import render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
+from ..limits import read_issue_bytes
 from ..parse import parse_issue
-from ..source import read_source
+from ..source import ISSUE_SUFFIXES, read_source
 from .cache import CACHE_DIR, Cache
 from .feeds import feed_links
 from .record import Record, digest, file_sha
 from .report import BuildReport
 from .tags import tag_pairs
 
-ISSUE_SUFFIXES = (".md", ".markdown")
 
 
 def issue_files(folder: Path) -> list[Path]:
-    """Every issue file under ``folder`` (``*.md``, ``*.markdown``; hidden files and folders,
+    """Every issue file under ``folder`` (``*.md``, ``*.markdown``, plain-text ``*.txt``; hidden files and folders,
     names starting with ``_`` and ``README.md`` skipped), sorted by path.
 
     Raises:
@@ -41,7 +41,8 @@ def issue_files(folder: Path) -> list[Path]:
         rel = path.relative_to(folder)
         if any(part.startswith((".", "_")) for part in rel.parts):
             continue
-        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and path.is_file():
+        # not only regular files: a FIFO or device named like an issue is refused when read
+        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and not path.is_dir():
             found.append(path)
     return sorted(found)
 
@@ -101,10 +102,7 @@ class Sources:
         for path in issue_files(issues_dir):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise SourceError(f"cannot read the file: {exc.strerror}", path) from None
+            raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             cached = self.cache.records.get(key)
             if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
                     and not any(Path(f).is_file() for f in cached.watch)):

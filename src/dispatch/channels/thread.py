@@ -27,13 +27,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import regex
 
 from ..config import Settings
-from ..counters import PLATFORMS, Platform, find_urls, linkedin_escape, unique_links, utf8_bytes
+from ..counters import PLATFORMS, Platform, Tally, find_urls, linkedin_escape, unique_links, utf8_bytes
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
 from ..model import Issue
@@ -221,10 +222,24 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
     return words
 
 
+#: The pieces of a text, computed once for every platform and every packing round (and kept
+#: across the re-renders of ``watch``/``preview``).
+_sentences = lru_cache(maxsize=4096)(lambda text: tuple(sentence_pieces(text)))
+_words = lru_cache(maxsize=16384)(lambda text: tuple(word_pieces(text)))
+#: Tallies of the texts tried as posts, per (platform, display): every packing round and
+#: every re-render of ``watch``/``preview`` measures a piece once. Emptied past this size.
+_TALLIES: dict[tuple[Platform, Callable[[str], str] | None], dict[str, Tally]] = {}
+_TALLIES_MAX = 100_000
+
+
 def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *, counter: bool = True,
                  path: str | Path = "", display: Callable[[str], str] | None = None) -> list[str]:
     """Pack ``units`` into post texts within ``limit``, then the ``link`` post; each text gets
     its ``i/N`` counter when ``counter`` is true.
+
+    Each post is measured incrementally (:class:`_Meter`): a piece added to a post is
+    measured once, with at most the post's last word before it, so the work is linear in
+    the thread's length.
 
     Args:
         units: what to post, in order (:func:`thread_units`).
@@ -233,6 +248,8 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
         limit: the length limit in the platform's unit.
         path: the issue file, for error messages.
         display: how a text will be shown (Bluesky shortens URLs); measured instead of the text.
+            It must keep :meth:`~dispatch.counters.Platform.tally`'s additivity (change
+            nothing across a space or line feed).
 
     Returns:
         The post texts as written (before ``display``).
@@ -240,11 +257,21 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
     Raises:
         RenderError: a word does not fit in a post even alone (naming its source line).
     """
-    show = display or (lambda t: t)
+    cache = _TALLIES.setdefault((platform, display), {})
+    if len(cache) > _TALLIES_MAX:
+        cache.clear()
+
+    def measure(text: str) -> Tally:
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = platform.tally(display(text) if display else text)
+        return found
+
     n = 1
     for _ in range(12):
-        reserve = f" {n}/{n}" if counter else ""
-        bodies = _pack(units, link, lambda t: platform.fits(show(t) + reserve, limit), platform, limit, path)
+        reserve = measure(f" {n}/{n}") if counter else Tally()
+        bodies = _pack(units, link, _Meter(measure, lambda t: platform.within(t + reserve, limit)),
+                       platform, limit, path)
         if not counter or len(bodies) <= n:
             break
         n = len(bodies)
@@ -254,52 +281,86 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
     return [f"{body} {i}/{total}" if counter else body for i, body in enumerate(bodies, 1)]
 
 
-def _pack(units: list[Unit], link: str, fits: Callable[[str], bool], platform: Platform, limit: int,
+class _Meter:
+    """The post being packed, measured incrementally.
+
+    The post's text is kept as ``head`` (measured, a :class:`~dispatch.counters.Tally`)
+    and ``tail``, the text from its last space or line feed on. Adding ``sep + piece``
+    re-measures only ``tail + sep + piece``, split at its own last space or line feed;
+    :meth:`~dispatch.counters.Platform.tally` adds up across those splits exactly, so every
+    decision is the one measuring the whole post would give.
+    """
+
+    __slots__ = ("measure", "ok", "text", "head", "tail")
+
+    def __init__(self, measure: Callable[[str], Tally], ok: Callable[[Tally], bool]):
+        self.measure = measure
+        self.ok = ok
+        self.text = ""
+        self.head = Tally()
+        self.tail = ""
+
+    def add(self, sep: str, piece: str) -> bool:
+        """Append ``sep + piece`` (just ``piece`` to an empty post) if the post still fits;
+        return whether it did."""
+        if self.text:
+            grown = self.tail + sep + piece
+        else:
+            sep, grown = "", piece
+        cut = max(grown.rfind(" "), grown.rfind("\n"))
+        if cut > 0:
+            before, after = self.measure(grown[:cut]), self.measure(grown[cut:])
+            head = self.head + before
+        else:
+            cut, head, after = 0, self.head, self.measure(grown)
+        if not self.ok(head + after):
+            return False
+        self.text += sep + piece
+        self.head, self.tail = head, grown[cut:]
+        return True
+
+    def take(self) -> str:
+        """The post's text; the meter starts a new, empty post."""
+        text = self.text
+        self.text, self.head, self.tail = "", Tally(), ""
+        return text
+
+
+def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit: int,
           path: str | Path) -> list[str]:
     posts: list[str] = []
-    current = ""
     section = -1
 
     def flush() -> None:
-        nonlocal current
-        if current:
-            posts.append(current)
-        current = ""
+        text = meter.take()
+        if text:
+            posts.append(text)
 
     for unit in units:
         if unit.section != section or unit.hard_break:
             flush()
             section = unit.section
-        joined = current + ("\n" if unit.item else "\n\n") + unit.text if current else unit.text
-        if fits(joined):
-            current = joined
+        if meter.add("\n" if unit.item else "\n\n", unit.text):
             continue
         flush()
-        if fits(unit.text):
-            current = unit.text
+        if meter.add("", unit.text):
             continue
-        for sep, sentence in sentence_pieces(unit.text):
-            candidate = current + sep + sentence if current else sentence
-            if fits(candidate):
-                current = candidate
+        for sep, sentence in _sentences(unit.text):
+            if meter.add(sep, sentence):
                 continue
             flush()
-            if fits(sentence):
-                current = sentence
+            if meter.add("", sentence):
                 continue
-            for wsep, word in word_pieces(sentence):
-                candidate = current + wsep + word if current else word
-                if fits(candidate):
-                    current = candidate
+            for wsep, word in _words(sentence):
+                if meter.add(wsep, word):
                     continue
                 flush()
-                if not fits(word):
+                if not meter.add("", word):
                     raise _too_long(word, unit, platform, limit, path)
-                current = word
     flush()
-    if not fits(link):
+    if not meter.add("", link):
         raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
-    posts.append(link)
+    posts.append(meter.take())
     return posts
 
 
@@ -394,6 +455,11 @@ def bluesky_display(text: str) -> tuple[str, tuple[dict, ...]]:
     return "".join(out), tuple(facets)
 
 
+def bluesky_text(text: str) -> str:
+    """The text of :func:`bluesky_display` alone (what Bluesky shows and counts)."""
+    return bluesky_display(text)[0]
+
+
 # --- whole threads --------------------------------------------------------------------------
 
 def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
@@ -410,7 +476,7 @@ def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
     for name in settings.thread.platforms:
         platform = PLATFORMS[name]
         limit = settings.thread.limits.get(name, platform.limit)
-        display = (lambda t: bluesky_display(t)[0]) if name == "bluesky" else None
+        display = bluesky_text if name == "bluesky" else None
         texts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=issue.path,
                              display=display)
         posts = []

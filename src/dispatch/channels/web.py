@@ -127,7 +127,7 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
     env = environment(settings.root, settings.layout)
     h = AbsoluteHtmlRenderer(issue.permalink)
     image = first_image(issue)
-    summary = xml_safe(issue.summary)
+    summary = xml_safe(issue.description)
     article = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -141,6 +141,9 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
                    "name": issue.meta.author or settings.author or settings.site_name},
         "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.base_url},
         **({"description": summary} if summary else {}),
+        # schema.org speakable: the Answer-First Lead is the part answer engines read out
+        **({"speakable": {"@type": "SpeakableSpecification", "cssSelector": [".answer-first"]}}
+           if issue.component("answer_first") else {}),
         **({"image": image} if image else {}),
         **({"keywords": list(issue.meta.tags)} if issue.meta.tags else {}),
     }

@@ -1,4 +1,5 @@
-"""Components: section blocks with a meaning (Bottom Line, FAQ, By the Numbers, Lens, Sources).
+"""Components: section blocks with a meaning (Bottom Line, Answer-First Lead, FAQ, By the
+Numbers, Lens, My Take, Sources, Recap).
 
 A component is recognised from an ordinary section heading, so an issue file still reads as
 plain Markdown anywhere. Recognition compares a *key* made from the heading: emoji, symbols
@@ -89,6 +90,15 @@ def strip_symbols(heading: str) -> str:
     return " ".join(_SYMBOLS.sub(" ", heading).split())
 
 
+def paragraph_text(blocks) -> str:
+    """The plain text of the paragraphs among ``blocks``, joined by a space, whitespace
+    collapsed (what Bottom Line, Answer-First Lead and Recap hold); ``""`` when there are none."""
+    from ..model import Paragraph
+    from ..textutil import plain_text
+
+    return " ".join(" ".join(plain_text(b.children) for b in blocks if isinstance(b, Paragraph)).split())
+
+
 def heading_key(heading: str) -> str:
     """The key a heading is recognised by: no emoji or punctuation, case-folded, a leading
     "the " dropped. ``"🔍 THE BOTTOM LINE"`` → ``"bottom line"``; ``"Q&A"`` → ``"q&a"``."""
@@ -169,18 +179,24 @@ class Registry:
 
 def default_registry(aliases: Mapping[str, tuple[str, ...]] | None = None) -> Registry:
     """The built-in components, plus extra ``aliases`` from ``[components.aliases]``."""
+    from .answer_first import AnswerFirstComponent
     from .bottom_line import BottomLineComponent
     from .faq import FAQComponent
     from .lens import LensComponent
+    from .my_take import MyTakeComponent
     from .numbers import NumbersComponent
+    from .recap import RecapComponent
     from .sources import SourcesComponent
 
     registry = Registry()
     registry.register(BottomLineComponent(), 50)
+    registry.register(AnswerFirstComponent(), 45)
     registry.register(FAQComponent(), 40)
     registry.register(NumbersComponent(), 30)
     registry.register(LensComponent(), 20)
+    registry.register(MyTakeComponent(), 15)
     registry.register(SourcesComponent(), 10)
+    registry.register(RecapComponent(), 5)
     for name, extra in (aliases or {}).items():
         registry.add_aliases(name, tuple(extra))
     return registry

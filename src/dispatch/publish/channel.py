@@ -47,12 +47,15 @@ class Item:
         label: for people: ``post 2/5``, ``draft``, ``event``.
         text: the frozen text recorded in the state file (a post's text, a subject line).
         content: JSON-able data the request is built from; its hash detects edits.
+        measure: for people, not hashed: the size as the platform counts it
+            (``365/500 graphemes``).
     """
 
     key: str
     label: str
     text: str
     content: Any
+    measure: str = ""
 
 
 @dataclass
@@ -137,6 +140,20 @@ class Channel:
         """``kind endpoint as account``, for the summary and ``--dry-run``."""
         who = f" as {self.config.account}" if self.config.account else ""
         return f"{self.kind} {self.config.endpoint}{who}"
+
+    def thread(self, platform: str):
+        """The issue's rendered thread for ``platform`` (:class:`~dispatch.channels.thread.Thread`).
+
+        Raises:
+            DispatchError: ``[thread] platforms`` does not cut one for it.
+        """
+        from ..errors import DispatchError
+
+        threads = self.ctx.rendered().threads
+        if platform not in threads:
+            raise DispatchError(f"[thread] platforms has no {platform}, so there is no thread to post on "
+                                f"[publish.{self.name}]; add \"{platform}\" to it", self.ctx.settings.path)
+        return threads[platform]
 
     def url(self, path: str) -> str:
         """``endpoint`` joined with ``path`` (one ``/`` between them)."""
