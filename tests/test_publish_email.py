@@ -334,6 +334,18 @@ def test_listmonk_edited_draft_is_updated_in_place(lm, listmonk):
     assert campaign["status"] == "draft" and [x["name"] for x in campaign["lists"]] == ["Briefing"]
 
 
+def test_listmonk_draft_deleted_on_the_platform_is_made_anew_on_edit(lm, listmonk):
+    lm.run()
+    first = lm.state()["channels"]["lm"]["entries"][0]["remote_id"]
+    listmonk.platform.campaigns.clear()  # the writer deleted it in listmonk
+    _edit(lm)
+    report = lm.run()
+    assert report.outcomes[0].status == "done", report.outcomes[0].message
+    (campaign,) = listmonk.platform.campaigns.values()
+    assert "The catch:" in campaign["altbody"]
+    assert lm.state()["channels"]["lm"]["entries"][0]["remote_id"] == str(campaign["id"]) != first
+
+
 def test_listmonk_rerun_does_nothing(lm, listmonk):
     lm.run()
     listmonk.clear()
@@ -350,6 +362,14 @@ def test_listmonk_reset_after_create_is_found_not_duplicated(lm, listmonk):
     assert len(listmonk.platform.campaigns) == 1
     (lookup,) = [r for r in listmonk.requests if r.method == "GET" and r.path == "/api/campaigns"]
     assert lookup.query["tags"] == [lm.state()["channels"]["lm"]["entries"][0]["client_key"]]
+
+
+def test_listmonk_read_timeout_after_create_is_found(lm, listmonk):
+    listmonk.fail("POST", "/api/campaigns", delay=1.5)  # created, the answer comes too late
+    report = publish_issue(lm.root / EXAMPLE.name, load_settings(lm.root), out=lm.root / "dist", env=lm.env,
+                           http_factory=lambda n, c: Http(retries=2, backoff=0.01, timeout=0.5))
+    assert report.outcomes[0].status == "done", report.outcomes[0].message
+    assert len(listmonk.sent("POST", "/api/campaigns")) == 1 and len(listmonk.platform.campaigns) == 1
 
 
 def test_listmonk_5xx_and_429_on_reconcile_then_resume(lm, listmonk):
@@ -426,8 +446,9 @@ def test_dry_run_shows_each_request_and_sends_nothing(tmp_path, buttondown, list
 def test_config_lists_the_email_secrets():
     result = CliRunner().invoke(main, ["config"])
     assert result.exit_code == 0
-    for kind in ("buttondown", "ghost", "listmonk"):
-        assert kind in result.output
+    for secret, kind in (("API_KEY", "buttondown"), ("ADMIN_KEY", "ghost"), ("TOKEN", "listmonk")):
+        assert f"$DISPATCH_<NAME>_{secret} = (environment variable)\n    for a [publish.<name>] of kind {kind}:" \
+            in result.output
 
 
 # --- Ghost (the real server) -----------------------------------------------------------------

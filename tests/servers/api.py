@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,7 +39,8 @@ class Fault:
 
     ``status``: answer this status with ``body`` and ``headers`` (``Retry-After``…) without
     acting on the request. ``reset``: close the connection with a TCP reset; with ``after``
-    the request is acted on first, so it took effect but its answer is lost.
+    the request is acted on first, so it took effect but its answer is lost. ``delay``: act on
+    the request, then wait this many seconds before answering (a client's read timeout).
     """
 
     method: str
@@ -48,6 +50,7 @@ class Fault:
     body: Any = None
     reset: bool = False
     after: bool = False
+    delay: float = 0.0
     times: int = 1
 
     def matches(self, method: str, path: str) -> bool:
@@ -133,11 +136,11 @@ class LoopbackServer:
         self.stop()
 
     def fail(self, method: str, path: str, *, status: int = 0, retry_after: int | None = None, body: Any = None,
-             reset: bool = False, after: bool = False, times: int = 1) -> None:
+             reset: bool = False, after: bool = False, delay: float = 0.0, times: int = 1) -> None:
         """Make the next ``times`` requests matching ``method path`` (a path prefix) fail."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self.faults.append(Fault(method.upper(), path, status, headers, body, reset, after, times))
+            self.faults.append(Fault(method.upper(), path, status, headers, body, reset, after, delay, times))
 
     def clear(self) -> None:
         """Forget recorded requests and pending faults (the platform's data stays)."""
@@ -178,6 +181,8 @@ class LoopbackServer:
         status, payload, headers = self._call(req)
         if fault and fault.reset:  # after: it took effect, the answer is lost
             return _drop(h)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
         _answer(h, status, payload, headers)
 
     def _call(self, req: Recorded) -> tuple[int, Any, dict[str, str]]:

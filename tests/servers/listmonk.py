@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import uuid
 from datetime import datetime, timezone
@@ -47,6 +48,7 @@ class Listmonk(Platform):
         self.lists = [{"id": i, "name": name, "type": "private", "optin": "single", "subscriber_count": 3 * i}
                       for i, name in enumerate(lists, 1)]
         self.campaigns: dict[int, dict] = {}
+        self._ids = itertools.count(1)  # ids are never reused, as a database sequence
 
     def handle(self, req: Recorded):
         auth = req.headers.get("authorization", "")
@@ -75,7 +77,7 @@ class Listmonk(Platform):
 
     def _create(self, req: Recorded) -> dict:
         fields = self._validate(req)
-        cid = len(self.campaigns) + 1
+        cid = next(self._ids)
         now = _now()
         campaign = {
             "id": cid, "uuid": str(uuid.uuid4()), "created_at": now, "updated_at": now, "views": 0, "clicks": 0,

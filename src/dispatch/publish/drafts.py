@@ -94,14 +94,20 @@ class EmailChannel(Channel):
             self.accept_draft(entry, body)
 
     def send(self, item: Item, entry: Entry, before: list[Entry]) -> None:
-        """The draft: one request. The scheduled send: skipped when the server already has the
-        draft scheduled at that time (an earlier answer lost), else its requests in order; a
-        refusal is checked against the server once more before it counts as a failure."""
+        """The draft: created, or updated when the issue changed since (made anew if it was
+        deleted on the platform meanwhile). The scheduled send: skipped when the server already
+        has the draft scheduled at that time (an earlier answer lost), else its requests in
+        order; a refusal is checked against the server once more before it counts as a failure."""
         if item.key == DRAFT:
             if _updating(entry):
-                self.update(item.content, entry)
-                entry.ref = {k: v for k, v in entry.ref.items() if k != UPDATE}
-                return
+                try:
+                    self.update(item.content, entry)
+                    entry.ref = {k: v for k, v in entry.ref.items() if k != UPDATE}
+                    return
+                except HttpError as exc:
+                    if exc.status != 404:
+                        raise
+                    entry.remote_id, entry.remote_url, entry.ref = "", "", {}  # deleted there: make it anew
             return self._create(item, entry)
         draft = before[0]
         if self.find(item, entry, before):
