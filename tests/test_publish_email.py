@@ -231,17 +231,21 @@ def test_buttondown_crash_between_request_and_state_write(bd, buttondown, monkey
     def killed(self, entry, body):
         raise SystemExit("killed")  # the process dies after the server answered, before the state write
 
+    for n in range(3):  # other drafts, so reconciling pages through the list (2 per page here)
+        requests.post(f"{buttondown.url}v1/emails", json={"subject": f"Other {n}", "body": "x", "status": "draft"},
+                      headers={"Authorization": f"Token {BD_KEY}", "X-API-Version": "2026-04-01"}).raise_for_status()
     with monkeypatch.context() as m:
         m.setattr(ButtondownChannel, "accept_draft", killed)
         with pytest.raises(SystemExit):
             bd.run()
     assert bd.state()["channels"]["bd"]["entries"][0]["status"] == "in_flight"
-    assert len(buttondown.platform.emails) == 1
+    assert len(buttondown.platform.emails) == 4
     report = bd.run()
     assert report.outcomes[0].status == "done"
-    assert len(buttondown.platform.emails) == 1, "the re-run found the draft (metadata dispatch_key), made none"
-    assert len(buttondown.sent("POST", "/v1/emails")) == 1
-    (email,) = buttondown.platform.emails.values()
+    assert len(buttondown.platform.emails) == 4, "the re-run found the draft (metadata dispatch_key), made none"
+    assert len(buttondown.sent("POST", "/v1/emails")) == 4
+    assert len(buttondown.sent("GET", "/v1/emails")) == 2, "two pages read"
+    (email,) = [e for e in buttondown.platform.emails.values() if e["subject"] == "The Moonshot Moment"]
     assert bd.state()["channels"]["bd"]["entries"][0]["remote_id"] == email["id"]
 
 
