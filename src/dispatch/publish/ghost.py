@@ -130,10 +130,13 @@ class GhostChannel(EmailChannel):
                        summary=f"the draft post updated: title: {content['title']}; html: {byte_size(content['html'])}")
 
     def update(self, content: dict, entry: Entry) -> None:
-        """Ghost refuses an update without the post's current ``updated_at`` (409)."""
-        current = ((self._get(f"posts/{entry.remote_id}/") or {}).get("posts") or [{}])[0]
-        request = self.update_request(content, entry)
-        body = {"posts": [{**content, "updated_at": current.get("updated_at")}]}
+        self._put_current(entry.remote_id, self.update_request(content, entry), content)
+
+    def _put_current(self, post_id: str, request: Request, fields: dict) -> None:
+        """Send ``request`` (a PUT of post ``post_id``) with ``fields`` and the post's current
+        ``updated_at``, read just before: Ghost answers 409 to a stale one."""
+        current = ((self._get(f"posts/{post_id}/") or {}).get("posts") or [{}])[0]
+        body = {"posts": [{**fields, "updated_at": current.get("updated_at")}]}
         self.http.send(dataclasses.replace(request, json=body, auth=self._auth()))
 
     def accept_draft(self, entry: Entry, body: Any) -> None:
@@ -185,11 +188,8 @@ class GhostChannel(EmailChannel):
                                 f"'{content['newsletter']}' ({content['email_segment']}): cannot be undone")]
 
     def schedule(self, content: dict, draft: Entry) -> None:
-        current = ((self._get(f"posts/{draft.remote_id}/") or {}).get("posts") or [{}])[0]
-        request = self.send_requests(content, draft)[0]
-        body = {"posts": [{"status": "scheduled", "published_at": content["send_at"],
-                           "updated_at": current.get("updated_at")}]}
-        self.http.send(dataclasses.replace(request, json=body, auth=self._auth()))
+        self._put_current(draft.remote_id, self.send_requests(content, draft)[0],
+                          {"status": "scheduled", "published_at": content["send_at"]})
 
     def is_scheduled(self, draft: Entry, send_at: str) -> bool:
         post = ((self._get(f"posts/{draft.remote_id}/?include=newsletter") or {}).get("posts") or [{}])[0]
