@@ -167,7 +167,8 @@ def main() -> None:
 
         cold_cache = tmp / "cache-cold"
         warm_cache = tmp / "cache-warm"
-        base_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+        # .pyc files written as an installed package has them (any value of the variable disables them)
+        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         dispatch_cmd = [sys.executable, "-m", "dispatch", "render", str(issue), "--out", str(tmp / "dist")]
         mjml_cmd = [str(cli), str(source), "-o", str(tmp / "mjml.html")]
         # one run each first: Python's own .pyc files, npm's, the warm template cache

@@ -4,9 +4,15 @@ skip with the reason when it is absent."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Compiled layout templates go to a cache folder of the test run, not the user's ~/.cache
+# (subprocesses inherit it). Set before dispatch makes its first Jinja environment.
+_CACHE = os.environ.setdefault("DISPATCH_CACHE_DIR", tempfile.mkdtemp(prefix="dispatch-test-cache-"))
 
 from dispatch.config import load_settings
 from dispatch.parse import parse_issue
@@ -31,6 +37,13 @@ def corpus_files() -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".markdown") and p.parent != folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_cache():
+    yield
+    if Path(_CACHE).name.startswith("dispatch-test-cache-"):
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -34,10 +34,12 @@ def test_new_issue_scaffold_parses_with_every_component(tmp_path):
 def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
-    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources")
-    assert report.lines[1] == "email.html: 39,943 bytes (38% of Gmail's ~102 KB clip)"
+    assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources; published")
+    assert report.lines[1] == "email.html: 40,058 bytes (38% of Gmail's ~102 KB clip)"
     assert any(line.startswith("thread x: ") for line in report.lines)
-    assert report.warnings == []
+    # the example's sources have no URLs and its dispatch.toml sets no unsubscribe link
+    assert [d.code for d in report.diagnostics] == ["source-url", "unsubscribe"]
+    assert report.errors == []
     assert list(tmp_path.iterdir()) == []
 
 

@@ -18,13 +18,13 @@ from dispatch.archive import build_archive, parse_now
 from dispatch.cli import main
 from dispatch.config import load_settings
 
-from test_build_support import BASE, feed_items, issue_text, write_archive
+from test_build_support import BASE, cache_of, feed_items, issue_text, write_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _build(folder: Path, out: Path, now: str):
-    return build_archive(folder, out, load_settings(folder), parse_now(now))
+def _build(folder: Path, out: Path, now: str, **kw):
+    return build_archive(folder, out, load_settings(folder), parse_now(now), **kw)
 
 
 def _ids(path: Path) -> list[str]:
@@ -92,7 +92,7 @@ def test_second_run_is_quiet_and_skips_parsing(scheduled):
     third = _build(folder, out, "2026-05-20T00:00:00Z")
     assert third.changed == ["past/index.html"] and third.parsed == 1
     assert (out / "past" / "index.html").read_bytes() == page
-    shutil.rmtree(out / ".dispatch-cache")
+    shutil.rmtree(cache_of(folder.parent, out))
     fourth = _build(folder, out, "2026-05-20T00:00:00Z")
     assert fourth.parsed == 3 and fourth.changed == []
     assert (out / "atom.xml").read_bytes() == atom
@@ -277,9 +277,10 @@ def test_parse_now_defaults_to_utc():
 
 
 def test_example_repository_builds(tmp_path):
-    report = _build(ROOT / "issues", tmp_path / "public", "2026-06-01T00:00:00Z")
+    report = _build(ROOT / "issues", tmp_path / "public", "2026-06-01T00:00:00Z", cache_dir=tmp_path / "cache")
     assert report.published == ["tag:briefing.example.nz,2026-05-22:moonshot-moment"]
-    cache = json.loads((tmp_path / "public" / ".dispatch-cache" / "index.json").read_text())
+    (cache,) = (tmp_path / "cache").iterdir()
+    cache = json.loads((cache / "index.json").read_text())
     assert cache["records"]["2026-05-22-moonshot-moment.md"]["slug"] == "moonshot-moment"
 
 

@@ -18,7 +18,7 @@ from dispatch.cli import main
 from dispatch.config import load_settings
 from dispatch.errors import SourceError
 
-from test_build_support import BASE, feed_items, issue_text, write_archive
+from test_build_support import BASE, cache_of, feed_items, issue_text, write_archive
 
 NOW = "2026-06-01T00:00:00Z"
 ID_A = "urn:uuid:00000000-0000-4000-8000-0000000000a1"
@@ -50,7 +50,7 @@ def test_unpublished_issue_removed_even_without_cache(tmp_path, how):
     _build(folder, out)
     (out / "notes.txt").write_text("mine")  # never written by dispatch: never removed
     assert (out / "alpha" / "index.html").is_file() and (out / "tags" / "solo" / "atom.xml").is_file()
-    shutil.rmtree(out / ".dispatch-cache")
+    shutil.rmtree(cache_of(tmp_path, out))
     if how == "delete":
         (folder / "a.md").unlink()
     else:
@@ -96,7 +96,7 @@ def test_a_tampered_manifest_cannot_remove_other_files(tmp_path):
         fh.write(f"{sha}  ../victim.txt\n{sha}  .dispatch-cache/index.json\n")
     report = _build(folder, out)
     assert report.removed == [] and victim.read_text() == "keep"
-    assert (out / ".dispatch-cache" / "index.json").is_file()
+    assert (out / "alpha" / "index.html").is_file()
 
 
 # 2. unwritable output: one line, exit 2, nothing replaced
@@ -132,14 +132,14 @@ def test_a_failed_write_replaces_nothing_and_leaves_no_temp_files(tmp_path, monk
     import errno
 
     from dispatch.archive import OutputError
-    from dispatch.archive.replace import Staging
+    from dispatch.archive.replace import Replacement
 
     folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID_A)})
     out = tmp_path / "pub"
     _build(folder, out)
     before = _snapshot(out)
     (folder / "a.md").write_text(issue_text("Alpha two", "2026-05-01 07:00", id=ID_A, tags=("news", "more")))
-    real_add, calls = Staging.add, []
+    real_add, calls = Replacement.stage, []
 
     def add(self, rel, data):  # the disk fills up once every output is staged, at the manifest
         calls.append(rel)
@@ -147,7 +147,7 @@ def test_a_failed_write_replaces_nothing_and_leaves_no_temp_files(tmp_path, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         real_add(self, rel, data)
 
-    monkeypatch.setattr(Staging, "add", add)
+    monkeypatch.setattr(Replacement, "stage", add)
     with pytest.raises(OutputError) as info:
         _build(folder, out)
     assert "tags/more/atom.xml" in calls
@@ -262,7 +262,7 @@ def test_corrupt_cached_body_is_rendered_again(tmp_path):
     out = tmp_path / "pub"
     _build(folder, out)
     before = _snapshot(out)
-    (bodies := list((out / ".dispatch-cache" / "content").iterdir()))[0].write_text("TRUNC")
+    (bodies := list((cache_of(tmp_path, out) / "content").iterdir()))[0].write_text("TRUNC")
     assert len(bodies) == 1
     report = _build(folder, out)
     assert report.parsed == 1 and report.changed == []
@@ -286,7 +286,7 @@ def test_invalid_cache_entries_are_misses(tmp_path, damage):
     out = tmp_path / "pub"
     _build(folder, out)
     before = _snapshot(out)
-    index = out / ".dispatch-cache" / "index.json"
+    index = cache_of(tmp_path, out) / "index.json"
     data = json.loads(index.read_text())
     damage(data)
     index.write_text(json.dumps(data))

@@ -101,3 +101,10 @@ def feed_items(path: Path) -> list[dict[str, str]]:
     assert not parsed.bozo, parsed.get("bozo_exception")
     return [{"id": e.id, "title": e.title, "link": e.link, "published": e.get("published", ""),
              "updated": e["updated"] if parsed.version.startswith("atom") else ""} for e in parsed.entries]
+
+
+def cache_of(root: Path, out: Path) -> Path:
+    """The build cache folder of output folder ``out`` for the newsletter in ``root``."""
+    from dispatch.archive.cache import cache_folder
+
+    return cache_folder(root, out)

@@ -22,9 +22,10 @@ def newsletter(tmp_path, toml: str = "") -> tuple:
 
 
 def test_defaults_without_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    settings = load_settings(tmp_path)
-    assert settings.path is None and settings.root == tmp_path
+    (tmp_path / "issues").mkdir()
+    monkeypatch.chdir("/")  # the root is the issues folder's parent, never the working directory
+    settings = load_settings(tmp_path / "issues")
+    assert settings.path is None and settings.root == tmp_path.resolve()
     assert settings.thread.platforms == ("x", "bluesky", "mastodon")
     assert settings.permalink("a-b") == "https://example.com/a-b/"
 

@@ -325,3 +325,51 @@ def test_corpus_is_never_read_as_plain_text(path):
     text = path.read_text(encoding="utf-8")
     assert not is_plain_text(text.replace("\r\n", "\n"), path.suffix)
     assert read_source(path).conversion is None
+
+
+def test_source_format_setting(tmp_path):
+    from dispatch.config import SourceSettings, load_settings
+    from dispatch.errors import ConfigError
+
+    path = tmp_path / "launch.txt"
+    path.write_text(ROCKET, encoding="utf-8")
+    as_markdown = Settings(source=SourceSettings(format="markdown"))
+    assert parse_issue(path, as_markdown).sections == ()  # one run of text, read as Markdown
+    quiet = tmp_path / "quiet.md"  # no strong heading: auto reads it as Markdown, "plain" as plain text
+    quiet.write_text("Quiet Week\nNothing much happened.\nWhat We Read\nA long article about harbours and ferries.\n",
+                     encoding="utf-8")
+    assert parse_issue(quiet, SETTINGS).sections == ()
+    plain = parse_issue(quiet, Settings(source=SourceSettings(format="plain")))
+    assert (plain.meta.title, [s.heading_text for s in plain.sections]) == ("Quiet Week", ["What We Read"])
+    (tmp_path / "dispatch.toml").write_text('[source]\nformat = "text"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="format must be one of auto, markdown, plain") as exc:
+        load_settings(tmp_path)
+    assert exc.value.line == 2
+
+
+def test_header_lines_and_separate_answer_lines(tmp_path):
+    path = tmp_path / "memo.txt"
+    path.write_text("Subject: The Ferry Memo\nDate: 2026-05-22 07:30\n\n❓ FAQ\nQ: When does it start?\n"
+                    "A: On Monday, with the first sailing at seven.\nQ: Who pays?\nA: The harbour fund pays for it.\n",
+                    encoding="utf-8")
+    issue = parse_issue(path, SETTINGS)
+    assert issue.meta.title == "The Ferry Memo"
+    assert issue.meta.date.isoformat() == "2026-05-22T07:30:00+12:00"
+    faq = issue.component("faq").data
+    from dispatch.textutil import plain_text
+
+    assert [(e.question, plain_text(e.answer[0].children)) for e in faq.entries] == [
+        ("When does it start?", "On Monday, with the first sailing at seven."),
+        ("Who pays?", "The harbour fund pays for it.")]
+
+
+def test_a_title_without_text_is_one_error_line(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "t.txt").write_text("\n\nOnly A Title\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "dispatch", "render", "t.txt"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "t.txt:3: the briefing has a title line but no text under it; write the briefing below it\n"
+    assert not (tmp_path / "dist").exists()

@@ -180,3 +180,22 @@ def test_unknown_to_and_no_channels(site, tmp_path):
     (site / "dispatch.toml").write_text('site_name = "x"\n', "utf-8")
     result = CliRunner().invoke(main, ["publish", str(site / EXAMPLE.name), "--dry-run"])
     assert result.exit_code == 2 and "no channels to publish to" in result.output
+
+
+def test_schedule_is_carried_in_the_event(site, receiver):
+    report = run(site, schedule="2026-05-22T07:00")
+    assert report.outcomes[0].status == "done"
+    payload = json.loads(receiver.deliveries[0][1])
+    assert payload["type"] == "issue.scheduled"
+    assert payload["data"]["issue"]["scheduled_at"] == "2026-05-22T07:00:00+12:00"  # the site's zone
+    bad = CliRunner().invoke(main, ["publish", str(site / EXAMPLE.name), "--schedule", "next tuesday"], env=ENV)
+    assert bad.exit_code == 2 and "--schedule 'next tuesday' is not an ISO 8601 date and time" in bad.output
+
+
+def test_config_lists_the_channels_secrets_never_their_values(site, monkeypatch):
+    monkeypatch.chdir(site)
+    result = CliRunner().invoke(main, ["config"], env={"DISPATCH_HOOK_SECRET": SECRET})
+    assert result.exit_code == 0
+    assert "$DISPATCH_<NAME>_TOKEN = (environment variable)" in result.output
+    assert "$DISPATCH_HOOK_SECRET (set)\n    [publish.hook]: the endpoint's signing secret" in result.output
+    assert SECRET not in result.output

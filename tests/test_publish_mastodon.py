@@ -121,7 +121,9 @@ def test_connection_drops_after_the_second_post(tmp_path, mastodon, account, for
     assert_one_chain(thread_on_server(server, token, issue), expected_texts(issue))
 
 
-def test_killed_between_request_and_state_write(tmp_path, mastodon, account, monkeypatch):
+@pytest.mark.parametrize("post", [1, 2], ids=["first-post", "a-reply"])
+def test_killed_between_request_and_state_write(tmp_path, mastodon, account, monkeypatch, post):
+    """The first post is found among the account's statuses, a reply in its parent's context."""
     server, _ = mastodon
     username, token = account
     issue = site(tmp_path, mastodon, username, via_proxy=False)
@@ -129,18 +131,20 @@ def test_killed_between_request_and_state_write(tmp_path, mastodon, account, mon
 
     def dying_save(self):
         entries = self.channels["masto"].entries
-        if len(entries) > 1 and entries[1].remote_id:
-            raise KeyboardInterrupt  # post 2 is on the server; its record never reaches the disk
+        if len(entries) >= post and entries[post - 1].remote_id:
+            raise KeyboardInterrupt  # the post is on the server; its record never reaches the disk
         real_save(self)
 
     monkeypatch.setattr(PublishState, "save", dying_save)
     with pytest.raises(KeyboardInterrupt):
         run(issue, token)
     monkeypatch.setattr(PublishState, "save", real_save)
-    assert len(thread_on_server(server, token, issue)) == 2
+    entries = json.loads((issue.parent / "dist" / "five-posts.publish.json").read_text("utf-8"))["channels"]["masto"]["entries"]
+    assert entries[post - 1]["status"] == "in_flight" and entries[post - 1]["remote_id"] == ""
+    assert len(thread_on_server(server, token, issue)) == post
     report = run(issue, token)
     assert report.outcomes[0].status == "done"
-    assert "3 posts published (2 already out before this run)" in report.outcomes[0].message
+    assert f"{5 - post} posts published ({post} already out before this run)" in report.outcomes[0].message
     assert_one_chain(thread_on_server(server, token, issue), expected_texts(issue))
 
 

@@ -128,7 +128,14 @@ def test_cli_prints_one_line_per_output(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert [line.split()[0].rsplit("/", 1)[-1] for line in lines] == list(OUTPUTS)
-    assert proc.stderr == ""  # no cssutils noise, no warnings for a 36 KB email
+    # no cssutils noise, no size warning for a 36 KB email: only what the example really lacks
+    warnings = proc.stderr.splitlines()
+    assert len(warnings) == 2, proc.stderr
+    assert warnings[0].startswith(f"warning: {EXAMPLE}:110: 4 sources have no URL")
+    assert "'SiliconCircle' (line 113)" in warnings[0]
+    assert warnings[1] == (f"warning: {ROOT / 'dispatch.toml'}: the email has no unsubscribe link (platform "
+                           "'generic'); set unsubscribe_url in dispatch.toml or the platform your list is sent "
+                           'from (platform = "buttondown"…)')
 
 
 @pytest.mark.parametrize("kib, expect", [(50, None), (95, "close to Gmail"), (110, "over Gmail")])
@@ -180,16 +187,16 @@ def test_local_images_are_copied_beside_the_outputs(tmp_path):
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nLead ![A chart](img/chart.png).\n\n"
                       "![Gone](img/gone.png)\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    report = render_issue(source, out, Settings(base_url="https://n.example/", root=tmp_path))
     assert (report.folder / "img" / "chart.png").read_bytes() == b"\x89PNG\r\n\x1a\nfake"
     assert report.sizes["img/chart.png"] == 12
     assert 'src="https://n.example/pics/img/chart.png"' in (report.folder / "email.html").read_text(encoding="utf-8")
-    assert report.warnings == [f"{source}:7: image 'img/gone.png' not found (looked for {tmp_path / 'img' / 'gone.png'}); "
+    assert [str(d) for d in report.diagnostics if d.code == "image"] == [f"{source}:7: image 'img/gone.png' not found (looked for {tmp_path / 'img' / 'gone.png'}); "
                                "readers will see it broken"]
     # a second render may replace the image folder it wrote itself
     (tmp_path / "img" / "chart.png").unlink()
     source.write_text("---\ntitle: Pics\ndate: 2026-01-01\n---\nNo images now.\n", encoding="utf-8")
-    report = render_issue(source, out, Settings(base_url="https://n.example/"))
+    report = render_issue(source, out, Settings(base_url="https://n.example/", root=tmp_path))
     assert not (report.folder / "img").exists()
 
 
@@ -204,7 +211,7 @@ def test_images_outside_the_newsletter_folder_are_not_published(tmp_path):
     source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\n![x](img/../../secret.png)\n", encoding="utf-8")
     report = render_issue(source, tmp_path / "out", Settings(root=root))
     assert not any(name.endswith("secret.png") for name in report.sizes)
-    assert report.warnings == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
+    assert [str(d) for d in report.diagnostics if d.code == "image"] == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
                                "it is not published"]
 
 
@@ -223,4 +230,4 @@ def test_merge_tag_links_are_never_made_absolute(tmp_path):
     entry = (report.folder / "entry.xml").read_text(encoding="utf-8")
     assert "[1] *|UPDATE_PROFILE|*" in text and "see below." in text
     assert 'href="*|UPDATE_PROFILE|*"' in html and 'href="#s"' in html
-    assert 'href="*|UPDATE_PROFILE|*"' in entry and 'href="https://example.com/u/#s"' in entry
+    assert 'href="*|UPDATE_PROFILE|*"' in entry and 'href="https://example.com/u/#u-s"' in entry and 'id="u-s"' in entry

@@ -10,6 +10,7 @@ resolved against the issue file's folder; its published URL against the issue's 
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -61,10 +62,46 @@ def references(issue: Issue) -> list[str]:
     return found
 
 
+#: Files never published as an issue's image: dispatch's configuration and issue sources.
+_OWN_FILES = ("dispatch.toml",)
+_SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def refusal(file: Path, root: Path) -> str | None:
+    """Why ``file`` may not be read into a published folder, or ``None`` when it may.
+
+    The rule (issue 10): only regular files inside the newsletter folder ``root`` (the
+    folder of ``dispatch.toml``, else the issues folder's parent), judged after every
+    symbolic link is followed, so a link leading out is refused; never a file in a hidden
+    folder or hidden itself (``.git/config``, ``.env``, dispatch's ``.dispatch-*``), never
+    ``dispatch.toml`` or an issue source (``.md``, ``.markdown``, ``.txt``: a draft's text).
+
+    Returns:
+        a phrase for a warning (``"is outside the newsletter folder (/srv/news)"``), or ``None``.
+    """
+    top = root.resolve()
+    real = file.resolve()
+    if not real.is_relative_to(top):
+        return f"is outside the newsletter folder ({top})"
+    parts = real.relative_to(top).parts
+    if any(part.startswith(".") for part in parts):
+        return "is in a hidden folder or hidden itself"
+    if real.name in _OWN_FILES or real.suffix.lower() in _SOURCE_SUFFIXES:
+        return "is dispatch's own file or an issue source"
+    try:
+        if not stat.S_ISREG(real.stat().st_mode):
+            return "is not a regular file"
+    except OSError:
+        return None  # missing: reported as not found
+    return None
+
+
 def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[str]]:
     """The issue's local files and ``path:line`` warnings for references that cannot be
-    published (file missing, resolving outside ``base_url``, or a file outside the newsletter
-    folder — ``img/../../../etc/passwd`` is never copied into a public site).
+    published: the file is missing, resolves outside ``base_url``, or is refused by
+    :func:`refusal` (outside the newsletter folder ``settings.root``, hidden, dispatch's own
+    or a source, not a regular file — ``img/../../../etc/passwd`` is never copied into a
+    public site).
 
     Returns:
         ``(assets, warnings)``.
@@ -81,9 +118,9 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
         if not url_path.startswith(base):
             warnings.append(f"{issue.path}:{line}: {src!r} points outside the site ({url}); it is not published")
             continue
-        root = settings.root.resolve()
-        if not (file.is_relative_to(root) or file.is_relative_to(issue.path.parent.resolve())):
-            warnings.append(f"{issue.path}:{line}: {src!r} is outside the newsletter folder ({root}); it is not published")
+        why = refusal(file, settings.root)
+        if why is not None:
+            warnings.append(f"{issue.path}:{line}: {src!r} {why}; it is not published")
             continue
         if not file.is_file():
             warnings.append(f"{issue.path}:{line}: image {src!r} not found (looked for {file}); readers will see it broken")

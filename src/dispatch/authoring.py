@@ -55,6 +55,18 @@ The regional take: the region is the word before "Lens".
 - [Name](https://example.com/)
 """
 
+#: The placeholder lines of :data:`SCAFFOLD`: ``check`` warns about each one left, ``build``
+#: refuses to publish an issue holding any (:func:`dispatch.diagnostics.placeholder_lines`).
+PLACEHOLDERS = (
+    "The lead: what happened, in two or three sentences.",
+    "The one-paragraph takeaway (email preheader, feed summary, first post of the thread).",
+    "Q: What does this mean for readers? The answer.",
+    "| First number | its value |",
+    "Ordinary sections are any other heading.",
+    'The regional take: the region is the word before "Lens".',
+    "- [Name](https://example.com/)",
+)
+
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
     """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
@@ -85,56 +97,129 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
 
 @dataclass
 class CheckReport:
-    """What ``dispatch check`` found: ``lines`` to show (one per output), ``warnings``."""
+    """What ``dispatch check`` found.
+
+    Attributes:
+        lines: one summary line per issue and output, for people.
+        diagnostics: every error and warning (:mod:`dispatch.diagnostics`), in order.
+        issues: per issue file, a JSON-ready summary (``path``, ``title``, ``date``, ``status``,
+            ``outputs``); for ``--format json``.
+    """
 
     lines: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    diagnostics: list = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings as ``path:line: message`` lines."""
+        return [str(d) for d in self.diagnostics if d.severity != "error"]
+
+    @property
+    def errors(self) -> list[str]:
+        """The errors as ``path:line: message`` lines."""
+        return [str(d) for d in self.diagnostics if d.severity == "error"]
+
+    def as_json(self) -> dict:
+        """``{"issues": [...], "diagnostics": [...], "errors": n, "warnings": n}``."""
+        return {"issues": self.issues, "diagnostics": [d.as_dict() for d in self.diagnostics],
+                "errors": len(self.errors), "warnings": len(self.warnings)}
 
 
-def check_issue(path: Path, settings: Settings) -> CheckReport:
-    """Parse and render ``path`` in memory (nothing written) and summarise each channel.
+def check_issue(path: Path, settings: Settings, report: CheckReport | None = None,
+                now: datetime | None = None) -> CheckReport:
+    """Render ``path`` in memory through every channel (nothing written), summarise each
+    output and collect every error and warning of the issue in one run (a broken channel does
+    not hide the others' findings).
 
-    Raises:
-        DispatchError: the same errors ``dispatch render`` would give.
+    Returns:
+        ``report`` (or a new :class:`CheckReport`) with this issue's lines and diagnostics
+        added; it raises nothing for the issue's own problems, which are error diagnostics.
     """
-    from .channels.email import clip_report, render_email, write_hint
-    from .channels.entry import render_entry
-    from .channels.text import render_text
-    from .channels.thread import render_threads
-    from .parse import parse_issue
+    from .channels.email import clip_report
+    from .diagnostics import status
+    from .render import render_in_memory
     from .textutil import width
 
-    issue = parse_issue(path, settings)
-    report = CheckReport()
+    report = report if report is not None else CheckReport()
+    now = now or datetime.now(settings.tz)
+    done = render_in_memory(path, settings, collect=True)
+    report.diagnostics.extend(done.diagnostics)
+    issue = done.issue
+    summary: dict = {"path": str(path), "errors": len(done.errors), "warnings": len(done.warnings), "outputs": {}}
+    report.issues.append(summary)
+    if issue is None:
+        return report
     kinds = [s.kind for s in issue.sections if s.is_component]
+    state = status(issue, now)
+    summary.update(title=issue.meta.title, date=issue.meta.date.isoformat(), slug=issue.meta.slug,
+                   id=issue.meta.id, status=state, components=kinds)
     report.lines.append(
         f"{path}: '{issue.meta.title}', {issue.meta.date:%Y-%m-%d %H:%M %Z}, {_count(len(issue.sections), 'section')}"
-        f"; components: {', '.join(kinds) or 'none'}{'; draft' if issue.meta.draft else ''}"
+        f"; components: {', '.join(kinds) or 'none'}; {state}"
     )
-    report.warnings.extend(issue.warnings)
-    email = render_email(issue, settings)
-    report.lines.append(f"email.html: {clip_report(email.bytes)}")
-    report.warnings.extend(email.warnings)
-    hint = write_hint(Path("email.html"), email.bytes)
-    if hint:
-        report.warnings.append(hint)
-    text = render_text(issue, settings, unsubscribe=email.unsubscribe, view_online=email.view_online).text
-    wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]
-    report.lines.append(
-        f"email.txt: {_count(len(text.splitlines()), 'line')}"
-        + (f"; over 78 columns (a URL or code that cannot wrap): line {', '.join(map(str, wide))}" if wide else "")
-    )
-    render_entry(issue, settings)
-    report.lines.append(f"entry.xml: id {issue.meta.id}")
-    for thread in render_threads(issue, settings):
+    outputs = summary["outputs"]
+    if done.email is not None:
+        report.lines.append(f"email.html: {clip_report(done.email.bytes)}")
+        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name}
+    if done.text is not None:
+        text = done.text.text
+        wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]
+        report.lines.append(
+            f"email.txt: {_count(len(text.splitlines()), 'line')}"
+            + (f"; over 78 columns (a URL or code that cannot wrap): line {', '.join(map(str, wide))}" if wide else "")
+        )
+        outputs["email.txt"] = {"lines": len(text.splitlines()), "wide_lines": wide}
+    if done.entry is not None:
+        report.lines.append(f"entry.xml: id {issue.meta.id}")
+        outputs["entry.xml"] = {"id": issue.meta.id}
+    for thread in done.threads or ():
         longest = max(p.length for p in thread.posts)
         report.lines.append(
             f"thread {thread.platform}: {_count(len(thread.posts), 'post')}, longest {longest}/{thread.limit} {thread.unit}"
         )
-    if not issue.bottom_line:
-        report.warnings.append(
-            f"{path}: no Bottom Line section; the preheader and thread hook fall back to the summary"
-        )
+        outputs[f"thread {thread.platform}"] = {"posts": len(thread.posts), "longest": longest,
+                                                "limit": thread.limit, "unit": thread.unit}
+    from .diagnostics import Diagnostic
+    from .structure import explain_structure
+
+    report.diagnostics.extend(Diagnostic.from_line(w, "structure") for w in explain_structure(issue, settings))
+    return report
+
+
+def check_folder(folder: Path, settings: Settings, now: datetime | None = None) -> CheckReport:
+    """:func:`check_issue` for every issue file of ``folder`` (as ``build`` finds them), then
+    what only the folder shows: duplicate ids and slugs, two issues scheduled for one instant
+    (:func:`dispatch.diagnostics.folder_diagnostics`).
+
+    Raises:
+        SourceError: ``folder`` is not a folder or holds no issue file.
+    """
+    from .archive import issue_files
+    from .diagnostics import folder_diagnostics
+
+    if not folder.is_dir():
+        raise SourceError("is not a folder of issues", folder)
+    paths = issue_files(folder)
+    if not paths:
+        raise SourceError("holds no issue files (*.md); start one with 'dispatch new \"Title\" --dir "
+                          f"{folder}'", folder)
+    now = now or datetime.now(settings.tz)
+    report = CheckReport()
+    parsed = []
+    for path in paths:
+        check_issue(path, settings, report, now)
+    from .parse import parse_issue
+
+    for path in paths:
+        try:
+            parsed.append(parse_issue(path, settings))
+        except DispatchError:
+            continue  # already reported by check_issue
+    report.diagnostics.extend(folder_diagnostics(parsed, now))
+    states = [s.get("status") for s in report.issues]
+    report.lines.append(f"{folder}: {_count(len(paths), 'issue')}: {states.count('published')} published, "
+                        f"{states.count('scheduled')} scheduled, {states.count('draft')} drafts")
     return report
 
 

@@ -77,22 +77,73 @@ def new(title: str, folder: Path) -> None:
     click.echo(str(path))
 
 
-@main.command()
-@click.argument("issue", type=click.Path(path_type=Path))
-def check(issue: Path) -> None:
-    """Parse and render ISSUE in memory, writing nothing; summarise every channel."""
-    from .authoring import check_issue
+@main.command("import")
+@click.argument("briefing", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", default="issues", show_default=True, metavar="DIR|FILE.md|-",
+              help="Folder to write YYYY-MM-DD-<slug>.md into, a .md file, or - for standard output.")
+def import_cmd(briefing: Path, out: str) -> None:
+    """Write the Markdown source of the plain-text BRIEFING (front matter, '##' headings,
+    tables, lists); it renders to the same outputs. Lines it was unsure of are listed."""
     from .config import load_settings
+    from .structure import import_briefing
 
     try:
-        report = check_issue(issue, load_settings(issue.parent))
+        result = import_briefing(briefing, None if out == "-" else Path(out), load_settings(briefing.parent))
     except DispatchError as exc:
         _fail(exc)
         return
-    for line in report.lines:
-        click.echo(line)
-    for warning in report.warnings:
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.path is None:
+        click.echo(result.markdown, nl=False)
+    else:
+        click.echo(str(result.path))
+
+
+@main.command()
+@click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
+@click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None) -> None:
+    """Render an issue (or every issue of FOLDER) in memory, writing nothing: summarise every
+    channel and report every error and warning render and build would give, all in one run.
+    A folder is also checked for duplicate ids and slugs and clashing schedules.
+
+    Exit status: 0 clean, 1 warnings with --strict, 2 errors."""
+    import json
+
+    from .authoring import check_folder, check_issue
+    from .config import load_settings
+
+    try:
+        settings = load_settings(target if target.is_dir() else target.parent, config_path=config)
+        report = check_folder(target, settings) if target.is_dir() else check_issue(target, settings)
+        if links:
+            from .links import check_report_links
+
+            check_report_links(report, settings)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines:
+            click.echo(line)
+        for d in report.diagnostics:
+            click.echo(str(d) if d.severity == "error" else f"warning: {d}", err=True)
+        if report.errors or report.warnings:
+            click.echo(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)", err=True)
+    if report.errors:
+        sys.exit(2)
+    if strict and report.warnings:
+        sys.exit(1)
 
 
 @main.command()
@@ -151,10 +202,16 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 @click.option("--base-url", "base_url", default=None, metavar="URL",
               help="Use URL instead of dispatch.toml's base_url for this run, e.g. http://localhost:8000/ "
                    "to preview the archive locally (build it into its own --out).")
+@click.option("--force", is_flag=True,
+              help="Replace files in --out that dispatch did not write (by default they stop the build).")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another build writing the same --out before stopping.")
+@click.option("--cache", "cache", type=click.Path(path_type=Path), default=None,
+              help="Cache folder (default: dispatch.toml's cache_dir, .dispatch-cache/ beside it); never inside --out.")
 @click.option("--no-ping", is_flag=True, help="Do not notify [feed] hubs (WebSub) of changed feeds "
               "(never done for a --base-url preview).")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
-          no_ping: bool) -> None:
+          force: bool, wait: float, cache: Path | None, no_ping: bool) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -163,7 +220,10 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 
     try:
         settings = load_settings(issues_dir, config_path=config)
-        report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url)
+        report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
+                               wait=wait, cache_dir=cache,
+                               on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
+                                                              err=True))
     except DispatchError as exc:
         _fail(exc)
         return
@@ -246,6 +306,56 @@ def _channel_secrets() -> None:
         return
     for var, channel, doc in rows:
         click.echo(f"${var} ({'set' if os.environ.get(var) else 'not set'})\n    [publish.{channel}]: {doc}")
+
+
+@main.command()
+@click.argument("target", metavar="[ISSUE.md|FOLDER]", type=click.Path(path_type=Path), default=Path("issues"))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="TCP port on 127.0.0.1 (0: a free one, printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above the target).")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+def preview(target: Path, port: int, open_browser: bool, config: Path | None, verbose: bool) -> None:
+    """Serve a live preview of ISSUE.md, or of every issue of FOLDER (default: issues/), on
+    loopback: the email at 600 and 375 px in light and dark, the plain-text part, the web page,
+    each platform's thread and every warning. Pages reload by themselves when the issue,
+    dispatch.toml or a layout changes. Nothing is written. Ctrl-C stops."""
+    import time as _time
+
+    from .preview import PreviewServer, PreviewSite
+
+    try:
+        site = PreviewSite(target, config_path=config)
+        site.settings()
+    except DispatchError as exc:
+        _fail(exc)
+        return
+
+    def changed(paths: list[str]) -> None:
+        names = ", ".join(_shorten(Path(p)) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        click.echo(f"{_time.strftime('%H:%M:%S')}  changed {names}; reloading open pages")
+
+    try:
+        server = PreviewServer(site, port=port, log=(lambda line: click.echo(line, err=True)) if verbose else None,
+                               on_change=changed)
+    except OSError as exc:
+        _fail(DispatchError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0 for a free port"))
+        return
+    watched = ", ".join(_shorten(p) for group, _ in site.watch_paths() for p in group)
+    click.echo(f"dispatch preview: {server.url}  (watching {watched}; Ctrl-C stops)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    server.serve_forever()
+
+
+def _shorten(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -283,8 +283,47 @@ def _x_plain(text: str, config: XConfig) -> int:
         return total
     for cluster in graphemes(text):
         if (len(cluster) > 1 or ord(cluster) > 0x2000) and is_emoji(cluster):
-            # the sequence weighs default_weight instead of its code points
-            total += config.default_weight - _cp_weights(cluster, config)
+            # the sequence weighs as X parses it instead of its code points
+            total += _x_emoji_weight(cluster, config) - _cp_weights(cluster, config)
+    return total
+
+
+_ZWJ = "\u200d"
+
+
+@lru_cache(maxsize=1)
+def _zwj_sequences() -> tuple[frozenset[str], int]:
+    """The emoji ZWJ sequences Unicode lists (``emoji-zwj-sequences.txt``, every
+    qualification), from the ``emoji`` package's data, and the most elements one has."""
+    from emoji.unicode_codes import EMOJI_DATA
+
+    known = frozenset(k for k in EMOJI_DATA if _ZWJ in k)
+    return known, max(k.count(_ZWJ) for k in known) + 1
+
+
+def _x_emoji_weight(cluster: str, config: XConfig) -> int:
+    """X's weight of one emoji grapheme cluster: ``default_weight`` for a sequence X knows as
+    one emoji. A ZWJ chain that is not a listed ZWJ sequence (``👩‍👩‍👩…``) is what
+    twitter-text's emoji parser makes of it: the longest listed sequences from the left,
+    each lone element an emoji of its own (or its code points), and each ZWJ between them
+    a code point (weight 1): 5,001 women joined by ZWJ weigh 5,001 × 2 + 5,000."""
+    if _ZWJ not in cluster:
+        return config.default_weight
+    known, most = _zwj_sequences()
+    if cluster in known:
+        return config.default_weight
+    parts = cluster.split(_ZWJ)
+    total, i = 0, 0
+    while i < len(parts):
+        j = next((j for j in range(min(len(parts), i + most), i + 1, -1) if _ZWJ.join(parts[i:j]) in known), i + 1)
+        piece = _ZWJ.join(parts[i:j])
+        if j > i + 1 or (piece and is_emoji(piece)):
+            total += config.default_weight
+        else:
+            total += _cp_weights(piece, config)
+        if j < len(parts):
+            total += _cp_weights(_ZWJ, config)
+        i = j
     return total
 
 

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Union
 
+from .textutil import first_sentence, plain_text
+
 
 # --- inlines ---------------------------------------------------------------------------
 
@@ -29,12 +31,19 @@ class Text:
 
     text: str
 
+    def plain(self) -> str:
+        """Plain text (soft breaks as spaces); see :func:`dispatch.textutil.plain_text`."""
+        return self.text.replace("\n", " ")
+
 
 @dataclass(frozen=True, slots=True)
 class Emph:
     """Emphasis (``*x*``)."""
 
     children: tuple["Inline", ...]
+
+    def plain(self) -> str:
+        return plain_text(self.children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +52,18 @@ class Strong:
 
     children: tuple["Inline", ...]
 
+    def plain(self) -> str:
+        return plain_text(self.children)
+
 
 @dataclass(frozen=True, slots=True)
 class Code:
     """Inline code span; ``text`` is verbatim."""
 
     text: str
+
+    def plain(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,10 @@ class Link:
     children: tuple["Inline", ...]
     href: str
     title: str = ""
+
+    def plain(self) -> str:
+        """The link text (not the URL)."""
+        return plain_text(self.children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +88,17 @@ class Image:
     alt: str | None
     title: str = ""
 
+    def plain(self) -> str:
+        """The alt text."""
+        return self.alt or ""
+
 
 @dataclass(frozen=True, slots=True)
 class LineBreak:
     """A hard line break (two trailing spaces or a backslash)."""
+
+    def plain(self) -> str:
+        return " "
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +107,10 @@ class RawHtml:
 
     html: str
 
+    def plain(self) -> str:
+        """Nothing (tags are dropped), or a space for ``<br>``."""
+        return " " if self.html.lower().startswith("<br") else ""
+
 
 @dataclass(frozen=True, slots=True)
 class FootnoteRef:
@@ -88,6 +118,9 @@ class FootnoteRef:
 
     label: str
     number: int
+
+    def plain(self) -> str:
+        return f"[{self.number}]"
 
 
 Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, RawHtml, FootnoteRef]
@@ -311,6 +344,11 @@ class Issue:
         except OSError:
             return []
 
+    @property
+    def source_lines(self) -> list[str]:
+        """The source file's lines, without line ends (read once per issue, on first use)."""
+        return self._source_lines
+
     def source_line(self, needle: str, default: int = 0) -> int:
         """The first 1-based line of the source file containing ``needle``, else ``default``
         (the file is read once per issue, on first use)."""
@@ -348,8 +386,6 @@ class Issue:
             return self.meta.summary
         if self.bottom_line:
             return self.bottom_line
-        from .textutil import plain_text, first_sentence
-
         for block in self.lead:
             if isinstance(block, Paragraph):
                 return first_sentence(plain_text(block.children))

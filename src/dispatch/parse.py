@@ -23,8 +23,9 @@ from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
@@ -37,9 +38,10 @@ from .model import (
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
 )
 from .source import MARK_RE, RawSection, SourceFile, scan_lines, read_source
-from .textutil import plain_text, slugify
+from .textutil import URL_RE, plain_text, slugify
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_NODE_PLACEHOLDER = re.compile("\x02klzzwxh:(\\d+)\x03")
 _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
 _FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
 _ONE_TAG = re.compile(r"<[^<>\n]*>")
@@ -56,14 +58,49 @@ class _CaptureExtension(Extension):
         md.treeprocessors.register(_Capture(md), "dispatch-capture", -1000)
 
 
+class _BareUrl(InlineProcessor):
+    """A bare ``http(s)://`` URL in prose becomes a link to itself, as every sending platform
+    does (Python-Markdown links only ``<https://…>``). The URL rule is :data:`URL_RE`
+    (trailing punctuation stays outside). Runs after raw HTML and entities (priority 75 <
+    80), so a URL inside a tag's attribute is left alone; never inside a link or code."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 - Python-Markdown's name
+        opened = False  # inside raw <a …>…</a> HTML, the author made the link already
+        nodes = getattr(self.md.treeprocessors["inline"], "stashed_nodes", {})
+        for placeholder in _NODE_PLACEHOLDER.finditer(data, 0, m.start(0)):
+            node = nodes.get(placeholder.group(1))
+            raw = _STASH.sub(lambda s: str(self.md.htmlStash.rawHtmlBlocks[int(s.group(1))]),
+                             node) if isinstance(node, str) else ""
+            if re.match(r"<a[\s>]", raw, re.I):
+                opened = True
+            elif re.match(r"</a\s*>", raw, re.I):
+                opened = False
+        if opened:
+            return None, None, None
+        link = ET.Element("a")
+        link.set("href", m.group(0))
+        link.text = AtomicString(m.group(0))
+        return link, m.start(0), m.end(0)
+
+
+class _BareUrlExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # placeholders (\x02…\x03) of stashed HTML and nodes are never part of a URL
+        pattern = URL_RE.pattern.replace(r"[^\s", r"[^\x02\x03\s")
+        md.inlinePatterns.register(_BareUrl(pattern, md), "dispatch-bare-url", 75)
+
+
 def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
-    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, given
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions and bare-URL
+    links (:class:`_BareUrl`), given
     as instances so Python-Markdown does not scan every installed package's entry points
     for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
     md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
-                    SaneListExtension(), _CaptureExtension()],
+                    SaneListExtension(), _BareUrlExtension(), _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
     return md

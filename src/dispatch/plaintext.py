@@ -14,7 +14,8 @@ The rules (documented for writers in ``docs/plain-text.md``):
   lines (below). ``[source] format`` in ``dispatch.toml`` can force either reading.
 * **Title.** The first non-blank line, unless it is a list item, table row, ``Q:`` line or a
   long sentence (then the title falls back to the file name). A ``Title:``/``Subject:``
-  prefix is dropped. A line right after it that is only a date (``22 May 2026``) is the date;
+  prefix is dropped. A line right after it that is only a date (``22 May 2026``, ``Date:
+  2026-05-22``) is the date;
   a ``By Name`` line is the author.
 * **Headings** (each becomes ``## line``), never a list item, table row, ``Q:``/``A:`` line,
   quote or rule, and only when body text follows (a heading before another heading or at the
@@ -69,6 +70,7 @@ _RULE = re.compile(r"^\s*([-*_=~])(?:\s*\1){2,}\s*$")
 _QUOTE = re.compile(r"^\s*>\s?(.*)$")
 _QA = re.compile(r"^\s*(?:Q|A|Question|Answer)\s*[:.]\s", re.I)
 _TITLE_PREFIX = re.compile(r"^(?:title|subject)\s*:\s*", re.I)
+_DATE_PREFIX = re.compile(r"^(?:date|published|sent)\s*:\s*", re.I)
 _BYLINE = regex.compile(r"^(?:[Bb]y|[Ff]rom)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,4})$")
 _LABEL_TEXT = regex.compile(r"^(?P<label>[^:：—–]{2,60}?)\s*(?:[:：]|\s[—–])\s*(?P<rest>\S.*)$")
 _EMOJI_CHAR = regex.compile(r"[\p{Emoji_Presentation}\p{Regional_Indicator}\uFE0F\u20E3]")
@@ -103,6 +105,7 @@ class Conversion:
         notes: the lines it was unsure of, with what it chose.
         headings: ``(line, text)`` of every heading it found, in order.
         title: the title it found (``""`` when the first line is not one).
+        text: the plain text it was made from.
     """
 
     markdown: str
@@ -110,6 +113,7 @@ class Conversion:
     notes: tuple[Note, ...] = ()
     headings: tuple[tuple[int, str], ...] = ()
     title: str = ""
+    text: str = ""
 
     def file_line(self, markdown_line: int) -> int:
         """The plain-text file's line for a 1-based line of :attr:`markdown`."""
@@ -130,13 +134,17 @@ class _Line:
     component: str = ""         # component the heading names, if any
 
 
+def has_front_matter(text: str) -> bool:
+    """True when ``text`` opens with a YAML (``---``) or TOML (``+++``) front-matter line."""
+    return text.split("\n", 1)[0].strip() in ("---", "+++")
+
+
 def has_markdown_structure(text: str) -> bool:
     """True when ``text`` has front matter or a Markdown heading (ATX ``#`` or Setext
     underline): then it is read as Markdown, never as a plain-text briefing."""
-    lines = text.split("\n")
-    first = lines[0].strip() if lines else ""
-    if first in ("---", "+++"):
+    if has_front_matter(text):
         return True
+    lines = text.split("\n")
     for i, line in enumerate(lines):
         if _ATX.match(line) and line.strip("# \t"):
             return True
@@ -169,13 +177,14 @@ def heading_lines(text_lines: Sequence[str], first_line: int = 1,
     return [(line.number, line.label or line.text.strip()) for line in lines if line.heading]
 
 
-def convert(text: str, *, date: str = "", registry: Registry | None = None) -> Conversion:
+def convert(text: str, *, date: str = "", title: str = "", registry: Registry | None = None) -> Conversion:
     """Turn a plain-text briefing into dispatch Markdown.
 
     Args:
         text: the file's text (newlines normalised to ``\\n``).
         date: a date to write into the front matter when the text has none (``dispatch
             import`` passes the one the fallbacks found, so the written file keeps it).
+        title: likewise, a title for a text whose first line is not one.
         registry: the components whose names mark headings (default: the built-in ones).
 
     Returns:
@@ -209,16 +218,18 @@ def convert(text: str, *, date: str = "", registry: Registry | None = None) -> C
         if nxt is None or lines[nxt].kind != "text":
             break
         line = lines[nxt].text.strip()
-        when = read_date(line) if not found_date else None
+        when = read_date(_DATE_PREFIX.sub("", line)) if not found_date else None
         if when is not None:
             found_date = line
-            front.append((f"date: {_iso(when)}", lines[nxt].number))
+            front.append((f"date: {front_matter_date(when)}", lines[nxt].number))
         elif (m := _BYLINE.match(line)) and not registry.recognise(line):
             front.append((f"author: {_yaml_str(m.group(1))}", lines[nxt].number))
         else:
             break
         lines[nxt].heading = ""
         body_start = nxt + 1
+    if title and not any(t.startswith("title:") for t, _ in front):
+        front.insert(0, (f"title: {_yaml_str(title)}", 1))
     if date and not found_date:
         front.append((f"date: {date}", front[0][1] if front else 1))
 
@@ -333,7 +344,7 @@ def convert(text: str, *, date: str = "", registry: Registry | None = None) -> C
         md_lines.append(("", 1))
     markdown = "\n".join(t for t, _ in md_lines) + "\n"
     origin = tuple(n for _, n in md_lines) + ((md_lines[-1][1],) if md_lines else ())
-    return Conversion(markdown, origin, tuple(sorted(notes, key=lambda n: n.line)), tuple(headings), title)
+    return Conversion(markdown, origin, tuple(sorted(notes, key=lambda n: n.line)), tuple(headings), title, text)
 
 
 # --- classifying lines ------------------------------------------------------------------------
@@ -576,11 +587,13 @@ def _table_row(row: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _iso(when) -> str:
-    """A date as the front matter writes it: ``2026-03-12``, ``2026-03-12 07:00[ +1300]``."""
+def front_matter_date(when) -> str:
+    """A date as front matter writes it, losing nothing: ``2026-03-12``,
+    ``2026-03-12 07:00``, ``2026-03-12 07:00:05 +1300``."""
     if (when.hour, when.minute, when.second) == (0, 0, 0) and when.tzinfo is None:
         return f"{when:%Y-%m-%d}"
-    return f"{when:%Y-%m-%d %H:%M}" + (f" {when:%z}" if when.tzinfo is not None else "")
+    text = f"{when:%Y-%m-%d %H:%M}" + (f":{when:%S}" if when.second else "")
+    return text + (f" {when:%z}" if when.tzinfo is not None else "")
 
 
 def _yaml_str(text: str) -> str:

@@ -28,7 +28,7 @@ import yaml
 
 from .errors import SourceError
 from .limits import read_issue_bytes
-from .plaintext import Conversion, convert, is_plain_text
+from .plaintext import Conversion, convert, has_front_matter, is_plain_text
 
 #: File suffixes read as issues: Markdown, and the plain-text briefing.
 ISSUE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -133,7 +133,8 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
             (:func:`dispatch.limits.read_issue_bytes`).
         max_bytes: the largest file read (``[limits] issue_bytes``).
         source_format: ``"auto"`` (a plain-text briefing is recognised by its shape, see
-            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` or ``"plain"``.
+            :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` (never) or ``"plain"``
+            (every file without YAML/TOML front matter).
         registry: the components whose names mark plain-text headings (default: built-in).
 
     Raises:
@@ -157,7 +158,8 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
                                 "they cannot appear in email or XML")
         text = _CONTROL.sub("", text)
     conversion = None
-    if source_format == "plain" or (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
+    if (source_format == "plain" and not has_front_matter(text)) or \
+            (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
         if text.strip():
             conversion = convert(text, registry=registry)
             text = conversion.markdown
@@ -170,6 +172,9 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
     if "title" not in front.data:
         title, title_line = _take_title(body_lines, body_line)
     if not "".join(body_lines).strip():
+        if conversion is not None:
+            raise SourceError("the briefing has a title line but no text under it; write the briefing below it",
+                              path, conversion.file_line(front.end_line or 1))
         raise SourceError(
             "the issue has no body; write the briefing below the front matter",
             path,
@@ -391,6 +396,21 @@ def _closes_fence(line: str, fence: str) -> bool:
     return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
+_SETEXT = re.compile(r"^(=+|-+)[ ]*$")
+
+
+def _setext_level(body: list[str], i: int) -> int:
+    """1 or 2 when ``body[i]`` is a Setext heading's text (``=`` or ``-`` underline on the next
+    line), else 0. As Python-Markdown reads them: the text must open a block (first line or
+    after a blank line) and the underline follow it directly."""
+    if i + 1 >= len(body) or not body[i].strip() or body[i][:1].isspace() or (i and body[i - 1].strip()):
+        return 0
+    m = _SETEXT.match(body[i + 1])
+    if not m or _ATX.match(body[i]):
+        return 0
+    return 1 if m.group(1)[0] == "=" else 2
+
+
 def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None]:
     for i, line, in_code in scan_lines(body):
         if in_code:
@@ -399,6 +419,9 @@ def _take_title(body: list[str], body_line: int) -> tuple[str | None, int | None
         if m and len(m.group(1)) == 1:
             body[i] = ""
             return (m.group(2) or "").strip(), body_line + i
+        if _setext_level(body, i) == 1:
+            body[i] = body[i + 1] = ""
+            return line.strip(), body_line + i
         if line.strip():
             # only a heading before any other text counts as the title
             if not line.lstrip().startswith("<!--"):
@@ -418,11 +441,21 @@ def _parse_attrs(block: str) -> tuple[str, dict[str, str]]:
 
 
 def _mark_sections(body: list[str], body_line: int) -> list[RawSection]:
+    """Mark every ``#``/``##`` heading, ATX or Setext (``Heading`` over ``===`` or ``---``),
+    with its section number; a Setext heading is rewritten as the ATX one (its underline
+    blanked) so Python-Markdown reads both alike."""
     sections: list[RawSection] = []
+    skip = -1
     for i, line, in_code in scan_lines(body):
-        if in_code:
+        if in_code or i == skip:
             continue
-        m = _ATX.match(line)
+        level = _setext_level(body, i)
+        if level:
+            m = _ATX.match(f"{'#' * level} {line.strip()}")
+            body[i + 1] = ""
+            skip = i + 1
+        else:
+            m = _ATX.match(line)
         if not m or len(m.group(1)) > 2 or not (m.group(2) or "").strip():
             continue
         index = len(sections)

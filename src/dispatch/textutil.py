@@ -16,10 +16,12 @@ from typing import Iterable, Sequence
 import regex
 from wcwidth import wcswidth, wcwidth
 
-from .model import Code, Emph, FootnoteRef, Image, Inline, LineBreak, Link, RawHtml, Strong, Text
 
 _GRAPHEME = regex.compile(r"\X")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
+#: A bare ``http(s)://`` URL in prose, trailing punctuation left out: the one rule for what is a
+#: URL, shared by the thread counters, Sources and the parser's bare-URL links.
+URL_RE = _URL
 
 
 def graphemes(text: str) -> list[str]:
@@ -33,6 +35,14 @@ def graphemes(text: str) -> list[str]:
 _JOINING = regex.compile(
     r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=Regional_Indicator}"
     r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]")
+
+
+def grapheme_end(text: str, pos: int) -> int:
+    """Where the grapheme cluster starting at ``pos`` of ``text`` ends (an index into
+    ``text``; ``pos`` itself at the end of the text). A cluster has no length limit: a
+    ZWJ chain of 5,001 emoji is one."""
+    m = _GRAPHEME.match(text, pos)
+    return m.end() if m else pos
 
 
 def grapheme_count(text: str) -> int:
@@ -72,27 +82,12 @@ def _is_emoji_mod(cluster: str) -> bool:
     return any(0x1F3FB <= ord(c) <= 0x1F3FF for c in cluster)
 
 
-def plain_text(inlines: Iterable[Inline]) -> str:
-    """Flatten inlines to plain text: link text (not URLs), code verbatim, image alt text,
-    soft breaks as spaces, raw HTML tags dropped."""
-    parts: list[str] = []
-    for node in inlines:
-        if isinstance(node, Text):
-            parts.append(node.text.replace("\n", " "))
-        elif isinstance(node, Code):
-            parts.append(node.text)
-        elif isinstance(node, (Emph, Strong, Link)):
-            parts.append(plain_text(node.children))
-        elif isinstance(node, Image):
-            parts.append(node.alt or "")
-        elif isinstance(node, LineBreak):
-            parts.append(" ")
-        elif isinstance(node, FootnoteRef):
-            parts.append(f"[{node.number}]")
-        elif isinstance(node, RawHtml):
-            if node.html.lower().startswith("<br"):
-                parts.append(" ")
-    return re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+def plain_text(inlines: Iterable) -> str:
+    """Flatten inlines (:mod:`dispatch.model` nodes) to plain text, each as its ``plain()``
+    says: link text (not URLs), code verbatim, image alt text, soft breaks as spaces, raw
+    HTML tags dropped; runs of spaces and tabs made one, ends stripped. A node that is no
+    inline (a block, say) gives nothing."""
+    return re.sub(r"[ \t]+", " ", "".join(node.plain() for node in inlines if hasattr(node, "plain"))).strip()
 
 
 _SENTENCE_END = regex.compile(r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])|(?<=[。！？][」』”’)]?)(?=\S)")

@@ -28,25 +28,32 @@ its publication date until what the author wrote (title, summary, Markdown body)
 then the build time of the change (a new layout or dispatch version does not count), kept in
 the cache so later builds repeat it.
 
-Writing: every output is computed first; then every target path is checked (a file where a
-folder is needed, or a folder where a file goes, raises :class:`OutputError` before anything
-is touched); then each changed file is written to a temporary file beside its target, and
-only when all of them are written are they renamed into place (a failure removes the
-temporary files and leaves ``out/`` as it was). Unchanged files are not rewritten.
+Reading: files are read only from the newsletter folder (:func:`newsletter_root`), never
+from a hidden folder, dispatch's own files or through a symbolic link leading out (see
+:func:`dispatch.assets.refusal`); each refusal is a ``path:line`` warning.
 
-Removal: a file a previous build wrote (listed in ``.dispatch-manifest``, or in the cache's
-output list) that this build no longer produces (the issue was deleted, drafted, renamed, a
-tag or image dropped) is removed, so long as it still holds the bytes dispatch wrote; a file
-someone changed since is left with a warning, and files dispatch never wrote are never
-touched. The manifest is not part of the cache: deleting the cache does not lose it.
+Writing (:mod:`.replace`): one build at a time per output folder (:mod:`.lock`); every output
+is computed first; then every target is checked (a file where a folder is needed, a folder
+where a file goes, a symbolic link on the way, a file dispatch did not write — unless
+``force`` — raises :class:`OutputError` before anything is touched); then the changed files
+are staged, journalled and renamed into place, so that a failure leaves the folder as it was
+and a killed build is finished or undone by the next one. Unchanged files are not rewritten.
+``out`` may not be ``/``, the issues folder, the newsletter folder or hold one of them.
 
-Cache: ``out/.dispatch-cache/`` holds ``index.json`` (per source file: SHA-256 of its bytes,
-the metadata, the content hash, the page's size and hash) and ``content/<sha>.html``
-(rendered bodies, each checked against its SHA-256 when read). A source whose bytes, the
-settings, the layout and the dispatch version are unchanged is not parsed or rendered again.
-An unreadable or invalid cache entry is a miss (the issue is rendered again), never an error.
-Deleting the folder is always safe (it only costs time, and resets entry ``updated`` dates to
-front-matter or publication dates).
+Removal: a file the previous build wrote (listed in ``.dispatch-manifest``) that this build
+no longer produces (the issue was deleted, drafted, renamed, a tag or image dropped) is
+removed, so long as it still holds the bytes dispatch wrote; a file someone changed since is
+left with a warning, and files dispatch never wrote are never touched.
+
+Cache (:mod:`.cache`): outside the published folder, in the newsletter folder's
+``.dispatch-cache/`` (``cache_dir`` in ``dispatch.toml``), one subfolder per output folder:
+``index.json`` (per source file: SHA-256 of its bytes, the metadata, the content hash, the
+page's size and hash) and ``content/<sha>.html`` (rendered bodies, each checked against its
+SHA-256 when read). A source whose bytes, the settings, the layout and the dispatch version
+are unchanged is not parsed or rendered again. An unreadable, oversized or invalid entry is
+a miss (the issue is rendered again), never an error. Deleting the folder is always safe (it
+only costs time, and resets entry ``updated`` dates to front-matter or publication dates).
+A cache an older dispatch kept in ``out/.dispatch-cache/`` is removed.
 
 Failure: every issue is parsed and rendered before anything is written, so a bad issue
 raises :class:`~dispatch.errors.DispatchError` and leaves ``out/`` as it was.
@@ -62,20 +69,22 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..errors import DispatchError
-from .cache import CACHE_DIR, Cache, environment_key
+from .cache import Cache, cache_folder, environment_key, remove_legacy_cache
 from .feeds import render_feeds
 from .images import select_images
-from .manifest import MANIFEST, read_manifest
+from .lock import WORK_DIR, OutputLock
+from .manifest import MANIFEST, manifest_bytes, read_manifest
 from .pages import render_pages
-from .plan import bookkeeping, diff_outputs, stale_files
-from .replace import check_targets, remove_stale, write_all
+from .plan import diff_outputs, stale_files
+from .replace import Replacement, discard_work, recover
 from .report import BuildReport, OutputError, describe_due
 from .schedule import check_unique_ids, check_unique_slugs, entry_dates, parse_now, schedule
 from .sources import Sources, issue_files
 from .tags import tag_key, tag_slug
+from .target import check_out_folder, check_targets, foreign_files, refuse_foreign
 
-__all__ = ["CACHE_DIR", "MANIFEST", "BuildReport", "OutputError", "build_archive", "describe_due", "issue_files",
-           "parse_now", "tag_key", "tag_slug", "with_base_url"]
+__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due", "issue_files",
+           "newsletter_root", "parse_now", "tag_key", "tag_slug", "with_base_url"]
 
 
 def with_base_url(settings: Settings, base_url: str | None) -> Settings:
@@ -93,12 +102,24 @@ def with_base_url(settings: Settings, base_url: str | None) -> Settings:
     return dataclasses.replace(settings, base_url=url.rstrip("/") + "/")
 
 
+def newsletter_root(settings: Settings, issues_dir: Path) -> Path:
+    """The newsletter folder, the only one files are read from: the folder of the
+    ``dispatch.toml`` in use, else the issues folder's parent (never the working directory
+    by accident)."""
+    return settings.path.parent.resolve() if settings.path is not None else issues_dir.resolve().parent
+
+
 def build_archive(
     issues_dir: Path | str,
     out: Path | str = "public",
     settings: Settings | None = None,
     now: datetime | None = None,
     base_url: str | None = None,
+    *,
+    force: bool = False,
+    wait: float = 0.0,
+    cache_dir: Path | str | None = None,
+    on_wait=None,
 ) -> BuildReport:
     """Build the web archive and feeds of every issue in ``issues_dir`` into ``out``.
 
@@ -108,6 +129,10 @@ def build_archive(
         settings: defaults to the nearest ``dispatch.toml`` above ``issues_dir``.
         now: the instant to judge the schedule at (aware); default: the current time.
         base_url: replaces the settings' ``base_url`` for this build (see :func:`with_base_url`).
+        force: replace files in ``out`` that dispatch did not write instead of stopping.
+        wait: seconds to wait for another build holding ``out``'s lock.
+        cache_dir: the cache folder (default: ``settings.cache_dir`` in the newsletter folder).
+        on_wait: called with the lock holder's description when this build has to wait.
 
     Returns:
         a :class:`BuildReport`.
@@ -115,19 +140,46 @@ def build_archive(
     Raises:
         DispatchError: an unreadable or invalid issue (``path:line``), two issues with one id
             or one slug, a broken layout, a bad ``base_url``; nothing is written then.
-        OutputError: ``out`` cannot be written (a file in the way, no permission); nothing
-            is replaced then.
+        OutputError: ``out`` cannot be written (a file in the way, no permission, a file
+            dispatch did not write, a folder ``out`` may not be); nothing is replaced then.
+        LockError: another build holds ``out`` for longer than ``wait``.
     """
     started = time.perf_counter()
     issues_dir = Path(issues_dir)
     out = Path(out)
     settings = with_base_url(settings or load_settings(issues_dir), base_url)
+    root = newsletter_root(settings, issues_dir)
+    settings = dataclasses.replace(settings, root=root)
     now = (now or parse_now(None)).astimezone(timezone.utc).replace(microsecond=0)
     report = BuildReport(out=out, now=now)
-    if out.exists() and not out.is_dir():
-        raise OutputError("is a file, not a folder; give --out a folder (or a name that does not exist yet)", out)
-    cache = Cache(out, environment_key(settings))
+    cache_path = cache_folder(root, out, cache_dir if cache_dir is not None else settings.cache_dir)
+    check_out_folder(out, issues_dir, root, cache_path)
 
+    with OutputLock(out, wait, on_wait) as lock:
+        try:
+            # 0. repair what a killed build left; the old in-folder cache goes.
+            for note in (recover(out), remove_legacy_cache(out)):
+                if note:
+                    report.warnings.append(note)
+            lock.write_holder()
+            _build_locked(issues_dir, out, settings, now, report, cache_path, force)
+        except BaseException:
+            discard_work(out)
+            if lock.created:  # a first build that failed leaves no empty folder behind
+                try:
+                    out.rmdir()
+                except OSError:
+                    pass
+            raise
+        discard_work(out)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_locked(issues_dir: Path, out: Path, settings: Settings, now: datetime, report: BuildReport,
+                  cache_path: Path, force: bool) -> None:
+    """The build, with ``out``'s lock held (see :func:`build_archive`)."""
+    cache = Cache(cache_path, environment_key(settings), settings, settings.root)
     # 1. every source: from the cache when its bytes are unchanged, else parse and render.
     sources = Sources(settings, now, cache, report)
     sources.collect(issues_dir)
@@ -136,20 +188,39 @@ def build_archive(
     published = schedule(sources.records, now, out, report)
     check_unique_slugs(published, sources.paths)
     # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images.
+    old_manifest = read_manifest(out)
     updated, history = entry_dates(published, cache.history, now)
     writes = render_feeds(sources, published, updated, settings)
-    pages, page_shas = render_pages(sources, published, out, settings)
+    pages, page_shas = render_pages(sources, published, out, settings, old_manifest)
     writes.update(pages)
     copies = select_images(published, set(writes) | set(page_shas), report)
     # 8. what changed and what is stale; check every target before writing any.
     manifest, changed = diff_outputs(out, writes, page_shas, copies, report)
-    stale = stale_files(out, read_manifest(out), cache.outputs, manifest, report)
-    extra = bookkeeping(out, manifest, cache, sources, history)
-    check_targets(out, [*sorted(changed), *extra])
-    # 9. write every changed file atomically, then remove the stale ones.
-    write_all(out, changed, extra)
+    stale = stale_files(out, old_manifest, manifest, report)
+    manifest_data = manifest_bytes(manifest)
+    write_manifest = not (out / MANIFEST).is_file() or (out / MANIFEST).read_bytes() != manifest_data
+    check_targets(out, [*sorted(changed), *([MANIFEST] if write_manifest else [])])
+    foreign = foreign_files(out, sorted(changed), old_manifest)
+    if foreign and not force:
+        refuse_foreign(out, foreign)
+    # 9. stage every changed file, journal, rename into place, remove the stale ones.
+    if changed or stale or write_manifest:
+        replacement = Replacement(out)
+        replacement.open()
+        current = MANIFEST
+        try:
+            for current in [*sorted(changed), MANIFEST]:
+                replacement.stage(current, changed[current] if current != MANIFEST else manifest_data)
+        except OSError as exc:
+            replacement.discard()
+            raise OutputError(f"cannot write the file: {exc.strerror}", out / current) from None
+        except BaseException:
+            replacement.discard()
+            raise
+        replacement.commit(stale, report)
     report.changed = sorted(changed)
     report.unchanged = len(manifest) - len(report.changed)
-    remove_stale(out, stale, report)
-    report.seconds = time.perf_counter() - started
-    return report
+    # 10. the cache, outside the published folder.
+    note = cache.save(sources.records, history, sources.cache_writes)
+    if note:
+        report.warnings.append(note)

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from .sources import Sources
 
 
-def render_pages(sources: Sources, published: list[Record], out: Path,
-                  settings: Settings) -> tuple[dict[str, bytes], dict[str, str]]:
+def render_pages(sources: Sources, published: list[Record], out: Path, settings: Settings,
+                 old_manifest: dict[str, str]) -> tuple[dict[str, bytes], dict[str, str]]:
     """Step 6: each published issue's page, the index and the stylesheet. A page is rendered
     for an issue rendered this run, or when the file in ``out`` is missing or not ours;
     otherwise it is left as it is.
@@ -31,7 +31,8 @@ def render_pages(sources: Sources, published: list[Record], out: Path,
         target = out / rel
         if rec.source not in sources.fresh or sources.fresh[rec.source].page is None:
             try:
-                if rec.page_sha and target.stat().st_size == rec.page_size:
+                if (rec.page_sha and old_manifest.get(rel) == rec.page_sha
+                        and target.stat().st_size == rec.page_size):
                     page_shas[rel] = rec.page_sha
                     continue
             except OSError:

@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..assets import local_assets, references
-from ..channels.entry import _NOT_XML_CHAR, content_html, xml_safe
+from ..channels.entry import content_html, xml_safe
+from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders
 from ..channels.web import render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
@@ -19,7 +20,7 @@ from ..frontmatter import parse_date
 from ..limits import read_issue_bytes
 from ..parse import parse_issue
 from ..source import ISSUE_SUFFIXES, read_source
-from .cache import CACHE_DIR, Cache
+from .cache import Cache
 from .feeds import feed_links
 from .record import Record, digest, file_sha
 from .report import BuildReport
@@ -56,19 +57,6 @@ class Fresh:
     page: bytes | None = None
 
 
-def value_warnings(path: Path, meta, lines: dict[str, int]) -> list[str]:
-    """Warnings for front-matter values (written with YAML/TOML escapes such as ``"\\a"``)
-    holding characters XML cannot carry; they are removed from every output."""
-    out = []
-    values = {"id": [meta.id], "title": [meta.title], "tags": list(meta.tags), "author": [meta.author or ""],
-              "lang": [meta.lang]}
-    for key, texts in values.items():
-        bad = sorted({f"U+{ord(c):04X}" for text in texts for c in _NOT_XML_CHAR.findall(text or "")})
-        if bad:
-            out.append(f"{path}:{lines.get(key, 1)}: removed {', '.join(bad)} (not allowed in XML) from {key}")
-    return out
-
-
 class Sources:
     """Step 1 of a build: every issue file as a :class:`Record`, from the cache when its
     bytes are unchanged, else parsed and rendered. Later steps ask it for bodies and pages,
@@ -78,7 +66,7 @@ class Sources:
         records: source key (path relative to the issues folder) → its record.
         paths: source key → the issue file.
         fresh: source key → what was rendered (or read from the cache) this run.
-        cache_writes: rendered bodies to store, path relative to ``out`` → bytes.
+        cache_writes: rendered bodies to store in the cache, content SHA-256 → UTF-8 bytes.
     """
 
     def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport):
@@ -87,6 +75,7 @@ class Sources:
         self.cache = cache
         self.report = report
         self.css_url = settings.base_url.rstrip("/") + "/style.css"
+        self.root = settings.root.resolve()
         self.records: dict[str, Record] = {}
         self.paths: dict[str, Path] = {}
         self.fresh: dict[str, Fresh] = {}
@@ -105,7 +94,8 @@ class Sources:
             raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             cached = self.cache.records.get(key)
             if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
-                    and not any(Path(f).is_file() for f in cached.watch)):
+                    and not any(Path(f).is_file() for f in cached.watch)
+                    and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)):
                 self.records[key] = cached
             else:
                 self.records[key] = self._materialize(path, key, raw)
@@ -137,19 +127,21 @@ class Sources:
             feeds = feed_links(settings, tag_pairs(tags))
             page = render_page(issue, settings, content, feeds, self.css_url).encode("utf-8")
         self.fresh[key] = Fresh(content, page)
-        self.cache_writes[f"{CACHE_DIR}/content/{content_sha}.html"] = content.encode("utf-8")
+        self.cache_writes[content_sha] = content.encode("utf-8")
         assets, asset_warnings = local_assets(issue, settings)
         found = {a.file for a in assets}
         watch = []
         for src in references(issue):
             file = (path.parent / unquote(urlsplit(src).path)).resolve()
-            if file not in found and not file.is_file():
+            if file not in found and not file.is_file() and file.is_relative_to(self.root):
                 watch.append(str(file))
         issue_id = xml_safe(meta.id).strip()
         if not issue_id:
             raise SourceError("the id has no characters left once control characters are removed; write a "
                               "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
-        warnings = [*issue.warnings, *value_warnings(path, meta, meta.lines), *asset_warnings]
+        if page is not None:
+            refuse_placeholders(issue)
+        warnings = [str(d) for d in issue_warnings(issue, settings, asset_warnings=asset_warnings)]
         return Record(
             source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
             permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,

@@ -19,8 +19,11 @@ notes/email.md; each is handled here:
 from __future__ import annotations
 
 import html as htmllib
+import importlib
 import logging
 import re
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -311,10 +314,37 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     return html
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module that an import names but that may never be used: the first
+    attribute read imports the real module (then in ``sys.modules``) and reads it there."""
+
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _premailer():
+    """premailer, imported without importing ``requests``: premailer imports it at the top
+    but uses it only to fetch external stylesheets, which dispatch never lets it do
+    (``allow_network=False``). While premailer is imported, ``requests`` is a
+    :class:`_Deferred` stand-in (premailer keeps it: used, it imports the real one); any
+    later ``import requests`` gets the real module. Saves ≈ 60 ms a cold render
+    (requests, urllib3, chardet, charset_normalizer, idna)."""
+    if "premailer" in sys.modules or "requests" in sys.modules:
+        import premailer
+
+        return premailer
+    stand_in = sys.modules["requests"] = _Deferred("requests")
+    try:
+        import premailer
+    finally:
+        if sys.modules.get("requests") is stand_in:
+            del sys.modules["requests"]
+    return premailer
+
+
 def inline(html: str, css: str) -> str:
     """Inline ``css`` into ``html`` with premailer, configured as notes/email.md requires."""
-    import premailer
-
+    premailer = _premailer()
     logging.getLogger("cssutils").setLevel(logging.CRITICAL)
     logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
     transformer = premailer.Premailer(

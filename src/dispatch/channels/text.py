@@ -32,6 +32,8 @@ from .html import absolute_url
 
 #: RFC 5322 §2.1.1: lines SHOULD be no more than 78 characters.
 LINE_COLUMNS = 78
+#: Stands for a hard line break inside a paragraph's text until it is wrapped (private use).
+_BREAK = "\ue002"
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,18 @@ class TextRenderer:
         return "\n".join(wrap(text, self.columns, indent=indent, subsequent=subsequent))
 
     def inline(self, inlines: Iterable[Inline]) -> str:
-        """Inlines as one line of text (links numbered)."""
-        return " ".join(self._inline(list(inlines)).split())
+        """Inlines as one line of text (links numbered; a hard line break becomes a space)."""
+        return " ".join(self._inline(list(inlines)).replace(_BREAK, " ").split())
+
+    def _broken(self, inlines: Iterable[Inline], first: str, rest: str) -> list[str]:
+        """Inlines wrapped as paragraph lines: a hard line break (two trailing spaces, ``\\``,
+        ``<br>``) starts a new line, as it does in the HTML part."""
+        parts = [" ".join(p.split()) for p in self._inline(list(inlines)).split(_BREAK)]
+        lines: list[str] = []
+        for n, part in enumerate(parts):
+            if part or n == 0:
+                lines.extend(wrap(part, self.columns, indent=first if not lines else rest, subsequent=rest))
+        return lines
 
     def blocks(self, blocks: Iterable[Block], indent: str = "") -> str:
         """Blocks separated by blank lines; each line prefixed by ``indent``."""
@@ -125,7 +137,7 @@ class TextRenderer:
         wrapped to ``columns`` display columns; code is kept verbatim."""
         cols = self.columns
         if isinstance(block, Paragraph):
-            return "\n".join(wrap(self.inline(block.children), cols, indent=indent, subsequent=indent))
+            return "\n".join(self._broken(block.children, indent, indent))
         if isinstance(block, Heading):
             # ### underlined with "~" to its display width; deeper headings as plain lines.
             # (Not upper-cased: that changes words such as "straße".)
@@ -168,8 +180,7 @@ class TextRenderer:
         lines: list[str] = []
         for i, block in enumerate(blocks):
             if isinstance(block, Paragraph):
-                text = self.inline(block.children)
-                lines.extend(wrap(text, self.columns, indent=first if i == 0 else rest, subsequent=rest))
+                lines.extend(self._broken(block.children, first if i == 0 else rest, rest))
             else:
                 sub = self.block(block, rest)
                 if i == 0:
@@ -224,12 +235,12 @@ class TextRenderer:
             elif isinstance(node, Image):
                 out.append(f"[image: {node.alt or 'no description'}] [{self.ref(node.src)}]")
             elif isinstance(node, LineBreak):
-                out.append(" ")
+                out.append(_BREAK)
             elif isinstance(node, FootnoteRef):
                 out.append(f"[^{node.number}]")
             elif isinstance(node, RawHtml):
                 if node.html.lower().startswith("<br"):
-                    out.append(" ")
+                    out.append(_BREAK)
                 elif not node.html.startswith("<"):
                     out.append(node.html)
         return "".join(out)

@@ -38,7 +38,7 @@ from ..counters import PLATFORMS, Platform, Tally, find_urls, linkedin_escape, u
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
 from ..model import Issue
-from ..textutil import graphemes, plain_text
+from ..textutil import grapheme_end, graphemes, plain_text
 
 __all__ = ["PLATFORMS", "Post", "Thread", "Unit", "render_threads", "split_thread", "thread_units",
            "bluesky_display", "threads_json", "threads_text"]
@@ -93,6 +93,8 @@ class Unit:
         section: index of its section (0 for the hook); a new section starts a new post.
         hard_break: start a new post here even within a section.
         item: a list item (joined to its neighbours with one newline, not a blank line).
+        end_line: the last source line of its section (0: the end of the file), so an error
+            names the line of the section the text was taken from.
     """
 
     text: str
@@ -100,6 +102,7 @@ class Unit:
     section: int
     hard_break: bool = False
     item: bool = False
+    end_line: int = 0
 
 
 # --- what goes in -------------------------------------------------------------------------
@@ -109,7 +112,9 @@ def thread_units(issue: Issue, settings: Settings) -> list[Unit]:
     env = environment(settings.root, settings.layout)
     hook_section = issue.component("bottom_line")
     hook = issue.bottom_line or issue.summary or issue.meta.title
-    units = [Unit(hook, hook_section.line if hook_section else 1, 0)]
+    ends = {id(s): (n.line - 1) for s, n in zip(issue.sections, issue.sections[1:])}
+    units = [Unit(hook, hook_section.line if hook_section else 1, 0,
+                  end_line=ends.get(id(hook_section), 0) if hook_section else 0)]
     for number, section in enumerate(issue.sections, 1):
         if section.kind == "bottom_line":
             continue
@@ -129,7 +134,8 @@ def thread_units(issue: Issue, settings: Settings) -> list[Unit]:
             if line == "+++":
                 hard = True
             elif line:
-                units.append(Unit(line, section.line, number, hard_break=hard, item=line.startswith(BULLET)))
+                units.append(Unit(line, section.line, number, hard_break=hard, item=line.startswith(BULLET),
+                                  end_line=ends.get(id(section), 0)))
                 hard = False
     return units
 
@@ -148,6 +154,11 @@ _WORDISH = regex.compile(
     r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303F\uFF00-\uFFEF\p{Extended_Pictographic}\p{Regional_Indicator}]+")
 
 
+#: A code point that belongs to the grapheme cluster before it (UAX #29 GB9, GB9a): no
+#: sentence break before one.
+_JOINS_BEFORE = regex.compile(r"[\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}]")
+
+
 def sentence_pieces(text: str) -> list[tuple[str, str]]:
     """Cut ``text`` at sentence ends and `` · `` separators: ``(separator, piece)`` pairs,
     the separator being the whitespace that stood before the piece (``""`` after a CJK full
@@ -156,7 +167,7 @@ def sentence_pieces(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos, sep = 0, ""
     for m in _SENTENCE_BREAK.finditer(text):
-        if any(s < m.start() < e for s, e in urls) or m.start() == 0:
+        if any(s < m.start() < e for s, e in urls) or m.start() == 0 or _JOINS_BEFORE.match(text, m.end()):
             continue
         out.append((sep, text[pos:m.start()]))
         sep, pos = (" " if m.group(0) else ""), m.end()
@@ -200,8 +211,8 @@ def word_pieces(text: str) -> list[tuple[str, str]]:
                 # a URL that starts inside the run (after "(", say) is an atom of its own
                 inner = next((s for s, e in urls if pos < s < end), end)
                 end = min(end, inner)
-            else:
-                end = pos + len(graphemes(text[pos:pos + 8])[0])
+            else:  # one grapheme cluster, however long (never cut: no dangling ZWJ)
+                end = grapheme_end(text, pos)
         atoms.append((space, text[pos:end]))
         space = False
         pos = end
@@ -365,7 +376,7 @@ def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit
 
 
 def _too_long(word: str, unit: Unit, platform: Platform, limit: int, path: str | Path) -> RenderError:
-    line = _source_line(path, word, unit.line)
+    line = _source_line(path, word, unit)
     shown = word if len(word) <= 60 else word[:57] + "…"
     return RenderError(
         f"'{shown}' cannot fit in one {platform.label} post even alone ({platform.count(word)} {platform.unit} "
@@ -375,17 +386,18 @@ def _too_long(word: str, unit: Unit, platform: Platform, limit: int, path: str |
     )
 
 
-def _source_line(path: str | Path, word: str, default: int) -> int:
-    """The 1-based line of ``path`` holding ``word`` (its first 40 characters), else ``default``."""
+def _source_line(path: str | Path, word: str, unit: Unit) -> int:
+    """The 1-based line of ``path`` holding ``word`` (its first 40 characters): the first
+    one within ``unit``'s section (the text the thread took), else the first in the file,
+    else the section's heading line."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError, TypeError):
-        return default
+        return unit.line
     needle = word[:40]
-    for number, line in enumerate(lines, 1):
-        if needle in line:
-            return number
-    return default
+    last = unit.end_line or len(lines)
+    found = [number for number, line in enumerate(lines, 1) if needle in line]
+    return next((n for n in found if unit.line <= n <= last), found[0] if found else unit.line)
 
 
 # --- Bluesky rich text ------------------------------------------------------------------------

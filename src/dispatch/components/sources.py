@@ -65,7 +65,10 @@ class SourcesComponent:
 
 def _source(children: tuple[Inline, ...]) -> Source:
     url = next((n.href for n in children if isinstance(n, Link)), "")
-    text = plain_text(children)
+    bare = [n for n in children if isinstance(n, Link) and plain_text(n.children) == n.href]
+    # "Name — https://…": the bare URL (now a link to itself) is the address, not the name
+    text = plain_text(tuple(n for n in children if n not in bare)) if bare and len(bare) < len(children) \
+        else plain_text(children)
     if not url:
         found = find_urls(text)
         if found:

@@ -8,8 +8,9 @@ What it does, for every request:
   a POST is retried after the request may have reached the server only when the caller says
   it carries an idempotency key (Mastodon's ``Idempotency-Key``, a client-chosen Bluesky record
   key, a Standard Webhooks ``webhook-id``), so a retry cannot duplicate;
-- 429 and 503 honour ``Retry-After`` (seconds or an HTTP date, RFC 9110 §10.2.3) up to
-  120 s; a longer wait is not slept through but reported;
+- 429 and 503 honour ``Retry-After`` (seconds or an HTTP date, RFC 9110 §10.2.3), waiting
+  at most 120 s a time (urllib3's ``retry_after_max``); when the tries run out, the error says
+  how long the server asked to wait;
 - 500, 502, 503, 504 are retried with the same bounded backoff;
 - any other 4xx (and a 5xx left after the retries) raises :class:`HttpError` carrying the
   platform's own message (Mastodon's ``error``, XRPC's ``error``/``message``, Ghost's

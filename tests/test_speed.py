@@ -1,0 +1,253 @@
+"""What keeps a cold render fast and the warm loop short, checked by what it does, never by
+the clock (timings live in benchmarks/): which modules a command imports, the module graph
+without cycles, the compiled-template cache (used, never stale, never in the way), no
+Markdown entry-point scan, and thread packing whose measuring work grows linearly."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dispatch import layout
+from dispatch.channels import thread
+from dispatch.channels.thread import Unit, split_thread
+from dispatch.counters import PLATFORMS
+
+from conftest import EXAMPLE, ROOT
+
+SRC = ROOT / "src" / "dispatch"
+HEAVY = ("jinja2", "premailer", "cssutils", "markdown", "feedgen", "lxml", "mjml", "requests", "yaml", "wcwidth")
+
+
+def _modules_after(code: str, env: dict | None = None) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def _top(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_cli_startup_imports_no_renderer_library():
+    """``dispatch --help``, ``dispatch config`` and the like import click, not the libraries
+    a render needs."""
+    code = ("import sys; sys.argv = ['dispatch', '--help']\nfrom dispatch.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = _top(_modules_after(code))
+    assert "click" in loaded
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_render_never_imports_requests(tmp_path):
+    """premailer imports requests but never uses it here (no network): a render leaves it
+    unimported; premailer's reference still reaches the real module when used."""
+    code = ("from dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path)!r})\n"
+            "import sys\nassert 'requests' not in sys.modules and 'urllib3' not in sys.modules\n"
+            "import premailer.premailer as p\nget = p.requests.get\n"
+            "import requests\nassert get is requests.get and sys.modules['requests'] is requests")
+    loaded = _modules_after(code)
+    assert {"premailer", "cssutils", "requests"} <= _top(loaded)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """dispatch's modules → the dispatch modules each imports (anywhere in the file but under
+    ``if TYPE_CHECKING:``). A package's own submodules, imported by the package, are left
+    out (the registry idiom)."""
+    def module_of(path: Path) -> str:
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def exists(name: str) -> bool:
+        base = SRC.parent / name.replace(".", "/")
+        return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+    graph: dict[str, set[str]] = {}
+    for path in SRC.rglob("*.py"):
+        mod = module_of(path)
+        package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+        edges = graph.setdefault(mod, set())
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                       for stmt in block.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level and id(node) not in typing_only:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                for name in [target, *(f"{target}.{a.name}" for a in node.names)]:
+                    if exists(name) and name != mod and not (path.name == "__init__.py" and name.startswith(mod + ".")):
+                        edges.add(name)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    graph = _import_graph()
+    assert "dispatch.channels.thread" not in graph["dispatch.config"]  # config ↔ thread over PLATFORMS
+    assert "dispatch.model" not in graph["dispatch.textutil"]  # model ↔ textutil
+    cycles = _cycles(graph)
+    assert not cycles, cycles
+
+
+def test_markdown_extensions_are_not_looked_up_by_entry_point(monkeypatch, settings):
+    import markdown.util
+
+    from dispatch.parse import parse_issue
+
+    def scan():
+        raise AssertionError("Python-Markdown scanned the installed packages for extension entry points")
+
+    monkeypatch.setattr(markdown.util, "get_installed_extensions", scan)
+    assert parse_issue(EXAMPLE, settings).meta.title == "The Moonshot Moment"
+
+
+# --- the compiled-template cache --------------------------------------------------------------
+
+def _render_in_process(issue: Path, out: Path, cache: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DISPATCH_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "dispatch", "render", str(issue), "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=issue.parent)
+
+
+def _newsletter(tmp_path: Path) -> Path:
+    (tmp_path / "dispatch.toml").write_text((ROOT / "dispatch.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    issue = tmp_path / EXAMPLE.name
+    issue.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    own = tmp_path / "layouts" / "default" / "text"
+    own.mkdir(parents=True)
+    (own / "lens.txt").write_text((ROOT / "layouts" / "default" / "text" / "lens.txt").read_text(encoding="utf-8")
+                                  + "LENS-MARK-ONE\n", encoding="utf-8")
+    return issue
+
+
+def test_templates_compiled_once_and_an_edited_layout_is_never_stale(tmp_path):
+    issue = _newsletter(tmp_path)
+    cache = tmp_path / "cache"
+    first = _render_in_process(issue, tmp_path / "dist", cache)
+    assert first.returncode == 0, first.stderr
+    entries = list(cache.glob("templates-*/__jinja2_*.cache"))
+    assert len(entries) >= 20  # every template a render used, the built-in and the user's
+    text = (tmp_path / "dist" / "moonshot-moment" / "email.txt").read_text(encoding="utf-8")
+    assert "LENS-MARK-ONE" in text
+
+    # the same size and modification time: only the content says it changed
+    lens = tmp_path / "layouts" / "default" / "text" / "lens.txt"
+    stat = lens.stat()
+    lens.write_text(lens.read_text(encoding="utf-8").replace("LENS-MARK-ONE", "LENS-MARK-TWO"), encoding="utf-8")
+    os.utime(lens, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = _render_in_process(issue, tmp_path / "dist", cache)
+    assert second.returncode == 0, second.stderr
+    text = (tmp_path / "dist" / "moonshot-moment" / "email.txt").read_text(encoding="utf-8")
+    assert "LENS-MARK-TWO" in text and "LENS-MARK-ONE" not in text
+    # a render from the cache writes what a render without one writes
+    fresh = _render_in_process(issue, tmp_path / "dist2", tmp_path / "cache2")
+    assert fresh.returncode == 0, fresh.stderr
+    for name in ("email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"):
+        assert (tmp_path / "dist" / "moonshot-moment" / name).read_bytes() == \
+            (tmp_path / "dist2" / "moonshot-moment" / name).read_bytes(), name
+
+
+def test_a_damaged_or_unwritable_cache_is_not_in_the_way(tmp_path):
+    issue = _newsletter(tmp_path)
+    cache = tmp_path / "cache"
+    assert _render_in_process(issue, tmp_path / "dist", cache).returncode == 0
+    expected = (tmp_path / "dist" / "moonshot-moment" / "email.html").read_bytes()
+    for entry in cache.glob("templates-*/__jinja2_*.cache"):
+        entry.write_bytes(entry.read_bytes()[:40] + b"\x00garbage")
+    damaged = _render_in_process(issue, tmp_path / "dist-damaged", cache)
+    assert damaged.returncode == 0, damaged.stderr
+    assert (tmp_path / "dist-damaged" / "moonshot-moment" / "email.html").read_bytes() == expected
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    blocked = _render_in_process(issue, tmp_path / "dist-blocked", blocker / "cache")
+    assert blocked.returncode == 0, blocked.stderr
+    assert (tmp_path / "dist-blocked" / "moonshot-moment" / "email.html").read_bytes() == expected
+
+
+def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("DISPATCH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert layout.cache_dir() == tmp_path / "dispatch"
+    monkeypatch.setenv("DISPATCH_CACHE_DIR", str(tmp_path / "mine"))
+    assert layout.cache_dir() == tmp_path / "mine"
+
+
+# --- thread packing: linear ----------------------------------------------------------------------
+
+class _Counting:
+    """A platform whose tally counts the characters it is given to measure."""
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.chars = 0
+
+    def __getattr__(self, name):
+        return getattr(self.platform, name)
+
+    def tally(self, text):
+        self.chars += len(text)
+        return self.platform.tally(text)
+
+
+def _measured_chars(paragraphs: int, name: str) -> int:
+    sentence = ("Moonshot raised $2B at a $20B valuation, see https://example.com/kimi-k2 for the "
+                "numbers and 人工智能 for the rest. ")
+    units = [Unit(sentence * 7 + f"Paragraph {n}.", n + 1, 1 + n // 3) for n in range(paragraphs)]
+    thread._TALLIES.clear()
+    thread._sentences.cache_clear()
+    thread._words.cache_clear()
+    counting = _Counting(PLATFORMS[name])
+    split_thread(units, "The link https://example.com/", counting, counting.limit)
+    thread._TALLIES.clear()
+    return counting.chars
+
+
+@pytest.mark.parametrize("name", ["x", "bluesky", "mastodon"])
+def test_thread_packing_measures_linearly(name):
+    """Twice the text, about twice the measuring (re-measuring each post from its start
+    would be quadratic in the post's length and is what this replaced)."""
+    small, large = _measured_chars(20, name), _measured_chars(40, name)
+    assert 1.8 < large / small < 2.2, (small, large)
+    # each character of the thread is measured a small, bounded number of times
+    text_chars = 40 * (len("Moonshot raised $2B at a $20B valuation, see https://example.com/kimi-k2 for the "
+                           "numbers and 人工智能 for the rest. ") * 7 + 14)
+    assert large < 8 * text_chars, (large, text_chars)
