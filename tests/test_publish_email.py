@@ -542,3 +542,15 @@ def test_ghost_schedule_emails_only_with_a_newsletter(gh, ghost, ghost_proxy):
     entries = gh.state()["channels"]["gh"]["entries"]
     assert [(e["key"], e["status"]) for e in entries] == [("draft", "done"), ("send", "done")]
     assert len(_ghost_posts(ghost)) == 1
+
+
+def test_ghost_wrong_key_reports_ghosts_message(gh, ghost):
+    kid = ghost.admin_key.split(":")[0]
+    gh.env = {"DISPATCH_GH_ADMIN_KEY": f"{kid}:{'0f' * 32}"}
+    report = gh.run()
+    assert report.outcomes[0].status == "failed"
+    assert "HTTP 401 Invalid token: invalid signature" in report.outcomes[0].message, "Ghost's own words"
+    gh.env = {"DISPATCH_GH_ADMIN_KEY": "not-a-key"}
+    report = gh.run()
+    assert report.outcomes[0].status == "failed" and "<id>:<hex secret>" in report.outcomes[0].message
+    assert _ghost_posts(ghost) == []
