@@ -35,10 +35,18 @@ def test_check_summarises_without_writing(tmp_path, settings, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_issue(EXAMPLE, settings)
     assert report.lines[0].endswith("9 sections; components: bottom_line, faq, numbers, lens, my_take, sources; published")
-    assert report.lines[1] == "email.html: 40,058 bytes (38% of Gmail's ~102 KB clip)"
+    from dispatch.channels.email import GMAIL_CLIP_BYTES, render_email
+    from dispatch.parse import parse_issue
+
+    size = render_email(parse_issue(EXAMPLE, settings), settings).bytes
+    assert report.lines[1] == f"email.html: {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}% of Gmail's ~102 KB clip)"
+    # the delivered-size estimate on every platform, each in its own form
+    assert report.lines[2].startswith("delivered with click tracking (estimate, against the clip): generic ≈ ")
+    assert [part.split(" ≈ ")[0] for part in report.lines[2].split(": ", 1)[1].split(", ")] == \
+        ["generic", "mailchimp", "buttondown", "listmonk", "ghost", "substack"]
     assert any(line.startswith("thread x: ") for line in report.lines)
-    # the example's sources have no URLs and its dispatch.toml sets no unsubscribe link
-    assert [d.code for d in report.diagnostics] == ["source-url", "unsubscribe"]
+    # the example's sources have no URLs (its dispatch.toml sets unsubscribe_url)
+    assert [d.code for d in report.diagnostics] == ["source-url"]
     assert report.errors == []
     assert list(tmp_path.iterdir()) == []
 

@@ -226,13 +226,14 @@ def test_same_date_sorted_by_id(tmp_path):
     assert [e.title for e in feedparser.parse((out / "atom.xml").read_bytes()).entries] == ["X", "Y"]
 
 
-def test_bad_issue_exits_2_and_writes_nothing(tmp_path):
+def test_bad_issue_with_strict_exits_2_and_writes_nothing(tmp_path):
     folder = write_archive(tmp_path, {
         "good.md": issue_text("Good", "2026-05-01"),
         "bad.md": "---\ntitle: Bad\ndate: someday\n---\n\nBody.\n",
     })
     out = tmp_path / "public"
-    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--now", "2026-06-01T00:00:00Z"])
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--now", "2026-06-01T00:00:00Z",
+                                       "--strict"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"{folder / 'bad.md'}:3: cannot read date 'someday'; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM "
@@ -245,7 +246,8 @@ def test_duplicate_id_is_an_error(tmp_path):
         "a.md": issue_text("A", "2026-05-01", id="urn:uuid:00000000-0000-4000-8000-0000000000aa"),
         "b.md": issue_text("B", "2026-05-02", id="urn:uuid:00000000-0000-4000-8000-0000000000aa"),
     })
-    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01"])
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01",
+                                       "--strict"])
     assert result.exit_code == 2
     assert result.output.strip() == (f"{folder / 'b.md'}:4: id 'urn:uuid:00000000-0000-4000-8000-0000000000aa' "
                                      "is already used by a.md; every issue needs its own id")
@@ -257,7 +259,8 @@ def test_duplicate_slug_is_an_error(tmp_path):
         "a.md": issue_text("A", "2026-05-01", slug="same"),
         "b.md": issue_text("B", "2026-05-02", slug="same"),
     })
-    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01"])
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "o"), "--now", "2026-06-01",
+                                       "--strict"])
     assert result.exit_code == 2
     assert result.output.strip() == (f"{folder / 'a.md'}:4: slug 'same' is already used by b.md; "
                                      "give this issue its own slug")

@@ -37,7 +37,9 @@ def site(tmp_path, receiver):
     shutil.copy(EXAMPLE, tmp_path / EXAMPLE.name)
     (tmp_path / "dispatch.toml").write_text(
         'site_name = "The Aotearoa AI Briefing"\nbase_url = "https://briefing.example.nz/"\n'
-        'timezone = "Pacific/Auckland"\nlanguage = "en-NZ"\n\n'
+        'timezone = "Pacific/Auckland"\nlanguage = "en-NZ"\n'
+        'unsubscribe_url = "https://briefing.example.nz/unsubscribe"\n'
+        'postal_address = "The Briefing desk, PO Box 1234, Wellington 6140, New Zealand"\n\n'
         f'[publish.hook]\nkind = "webhook"\nendpoint = "{receiver.url}"\n', encoding="utf-8")
     return tmp_path
 

@@ -19,6 +19,7 @@ from dispatch.cli import main
 from dispatch.config import SmtpSettings, load_settings
 from dispatch.mail import SendError, build_message, message_bytes, send_message, send_test
 from dispatch.parse import parse_issue
+from dispatch.render import render_issue
 
 from conftest import EXAMPLE
 
@@ -105,14 +106,15 @@ def test_send_test_delivers_both_parts_over_loopback(smtp_server, settings, tmp_
     inbox, port = smtp_server()
     local = dataclasses.replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=port))
     line = send_test(EXAMPLE, local, "reader@example.org", platform="mailchimp")
-    assert line.startswith(f"sent 'The Moonshot Moment' to reader@example.org via 127.0.0.1:{port}, ")
+    assert line.startswith(f"sent '[TEST] The Moonshot Moment' to reader@example.org via 127.0.0.1:{port}, ")
     assert "STARTTLS" not in line
     assert len(inbox.messages) == 1
     mail_from, rcpts, raw, tls = inbox.messages[0]
     assert (mail_from, rcpts, tls) == ("briefing@example.nz", ["reader@example.org"], False)
     msg, parts = _parts(raw)
     assert msg["To"] == "reader@example.org"
-    assert msg["Subject"] == "The Moonshot Moment"
+    assert msg["Subject"] == "[TEST] The Moonshot Moment"  # test_subject_prefix
+    assert msg["List-Unsubscribe"] is None  # Mailchimp's merge tag: Mailchimp writes its own header
     assert abs(parsedate_to_datetime(msg["Date"]).timestamp() - time.time()) < 120  # a fresh Date
     assert not msg["Message-ID"].endswith(".moonshot-moment@example.nz>")  # a fresh Message-ID
     assert [t for t, _ in parts] == ["text/plain", "text/html"]
@@ -131,7 +133,7 @@ def test_send_test_cli_reads_smtp_from_dispatch_toml(smtp_server, tmp_path):
     shutil.copy(EXAMPLE, issue)
     result = CliRunner().invoke(main, ["send-test", str(issue), "--to", "me@example.org"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("sent 'The Moonshot Moment' to me@example.org")
+    assert result.output.startswith("sent '[TEST] The Moonshot Moment' to me@example.org")
     _, parts = _parts(inbox.messages[0][2])
     assert [t for t, _ in parts] == ["text/plain", "text/html"]
     assert inbox.messages[0][0] == "desk@news.example.org"
@@ -215,3 +217,48 @@ def test_send_test_needs_an_smtp_host_and_one_address(tmp_path):
         send_test(EXAMPLE, settings, "reader@example.org")
     with pytest.raises(DispatchError, match="not one email address"):
         send_test(EXAMPLE, settings, "a@b.org\r\nBcc: x@y.org")
+
+
+def test_send_test_carries_one_click_unsubscribe_and_a_configurable_prefix(smtp_server, settings):
+    inbox, port = smtp_server()
+    local = dataclasses.replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=port), test_subject_prefix="(proof) ")
+    assert settings.unsubscribe_url.startswith("https://")
+    send_test(EXAMPLE, local, "reader@example.org")
+    msg, _ = _parts(inbox.messages[0][2])
+    assert msg["Subject"] == "(proof) The Moonshot Moment"
+    # RFC 2369 List-Unsubscribe; RFC 8058 one-click for an https URL
+    assert msg["List-Unsubscribe"] == f"<{settings.unsubscribe_url}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_eml_list_unsubscribe_headers(settings, tmp_path):
+    from dispatch.mail import build_message, list_unsubscribe
+
+    report = render_issue(EXAMPLE, tmp_path, settings, eml=True)
+    msg = message_from_bytes((report.folder / "message.eml").read_bytes(), policy=policy.default)
+    assert msg["List-Unsubscribe"] == "<https://briefing.example.nz/unsubscribe>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Subject"] == "The Moonshot Moment"  # only a test send is marked
+    # mailto: gets List-Unsubscribe but no one-click POST (RFC 8058 §3.1 needs an https URI)
+    issue = report.issue
+    mailto = build_message(issue, settings, "<p>x</p>", "x", unsubscribe="mailto:leave@example.nz")
+    assert mailto["List-Unsubscribe"] == "<mailto:leave@example.nz>" and mailto["List-Unsubscribe-Post"] is None
+    plain = build_message(issue, settings, "<p>x</p>", "x", unsubscribe="http://example.nz/u")
+    assert plain["List-Unsubscribe"] == "<http://example.nz/u>" and plain["List-Unsubscribe-Post"] is None
+    assert list_unsubscribe("*|UNSUB|*") == "" and list_unsubscribe("") == ""
+
+
+def test_cjk_bodies_are_base64_when_quoted_printable_would_double_them(settings):
+    from dispatch.mail import build_message, transfer_encoding
+
+    chinese = "月之暗面以开源模型融资二十亿美元。" * 40
+    assert transfer_encoding(chinese) == "base64"
+    assert transfer_encoding("Plain English with one café.") == "quoted-printable"
+    issue = parse_issue(EXAMPLE, settings)
+    msg = build_message(issue, settings, f"<p>{chinese}</p>", chinese)
+    raw = message_bytes(msg)
+    assert raw.count(b"Content-Transfer-Encoding: base64") == 2
+    # base64 costs 4/3 of the UTF-8 bytes; quoted-printable would have cost 3 per byte
+    assert len(raw) < 2 * len(chinese.encode()) * 4 / 3 + 2000
+    _, parts = _parts(raw)
+    assert parts[0][1].strip() == chinese

@@ -114,7 +114,8 @@ def test_links_images_footnotes(features_text):
 
 def test_footer_placeholders(features_text, seed_text, issue):
     assert features_text.endswith(
-        "-- \nThe Aotearoa AI Briefing · The Briefing desk\nView online: *|ARCHIVE|*\nUnsubscribe: *|UNSUB|*\n")
+        "-- \nThe Aotearoa AI Briefing · The Briefing desk\nThe Briefing desk, PO Box 1234, Wellington 6140, New Zealand\n"
+        "View online: *|ARCHIVE|*\nUnsubscribe: *|UNSUB|*\n")
     assert features_text.startswith("The Aotearoa AI Briefing · 22 May 2026\nView online: *|ARCHIVE|*\n")
     # no platform unsubscribe: the line is left out; view online defaults to the permalink
     assert "Unsubscribe" not in seed_text

@@ -14,58 +14,8 @@ from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
+from .scaffold import PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
 from .textutil import slugify
-
-SCAFFOLD = """\
----
-title: "{title}"
-date: {date}
-id: {id}
-slug: {slug}
-tags: []
-draft: true
----
-
-The lead: what happened, in two or three sentences.
-
-## 🔍 The Bottom Line
-
-The one-paragraph takeaway (email preheader, feed summary, first post of the thread).
-
-## ❓ Frequently Asked Questions
-
-Q: What does this mean for readers? The answer.
-
-## 📊 By the Numbers
-
-| Metric | Value |
-|---|---|
-| First number | its value |
-
-## A story
-
-Ordinary sections are any other heading.
-
-## 🌏 NZ Lens: What it means here
-
-The regional take: the region is the word before "Lens".
-
-## 📰 Sources
-
-- [Name](https://example.com/)
-"""
-
-#: The placeholder lines of :data:`SCAFFOLD`: ``check`` warns about each one left, ``build``
-#: refuses to publish an issue holding any (:func:`dispatch.diagnostics.placeholder_lines`).
-PLACEHOLDERS = (
-    "The lead: what happened, in two or three sentences.",
-    "The one-paragraph takeaway (email preheader, feed summary, first post of the thread).",
-    "Q: What does this mean for readers? The answer.",
-    "| First number | its value |",
-    "Ordinary sections are any other heading.",
-    'The regional take: the region is the word before "Lens".',
-    "- [Name](https://example.com/)",
-)
 
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
@@ -136,7 +86,7 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
         ``report`` (or a new :class:`CheckReport`) with this issue's lines and diagnostics
         added; it raises nothing for the issue's own problems, which are error diagnostics.
     """
-    from .channels.email import clip_report
+    from .channels.email import GMAIL_CLIP_BYTES, clip_report, delivered_by_platform
     from .diagnostics import status
     from .render import render_in_memory
     from .textutil import width
@@ -161,7 +111,12 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     outputs = summary["outputs"]
     if done.email is not None:
         report.lines.append(f"email.html: {clip_report(done.email.bytes)}")
-        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name}
+        delivered = delivered_by_platform(issue, settings)
+        report.lines.append("delivered with click tracking (estimate, against the clip): "
+                            + ", ".join(f"{name} ≈ {size:,} bytes ({size * 100 // GMAIL_CLIP_BYTES}%)"
+                                        for name, size in delivered.items()))
+        outputs["email.html"] = {"bytes": done.email.bytes, "platform": done.email.platform.name,
+                                 "delivered": delivered}
     if done.text is not None:
         text = done.text.text
         wide = [n for n, line in enumerate(text.splitlines(), 1) if width(line) > 78]

@@ -206,12 +206,15 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
               help="Replace files in --out that dispatch did not write (by default they stop the build).")
 @click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another build writing the same --out before stopping.")
+@click.option("--strict", is_flag=True,
+              help="Stop at the first issue that cannot be read, writing nothing (by default the others are built, "
+                   "the broken ones stay as last published, and the run exits 2 listing them).")
 @click.option("--cache", "cache", type=click.Path(path_type=Path), default=None,
               help="Cache folder (default: dispatch.toml's cache_dir, .dispatch-cache/ beside it); never inside --out.")
 @click.option("--no-ping", is_flag=True, help="Do not notify [feed] hubs (WebSub) of changed feeds "
               "(never done for a --base-url preview).")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
-          force: bool, wait: float, cache: Path | None, no_ping: bool) -> None:
+          force: bool, wait: float, strict: bool, cache: Path | None, no_ping: bool) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -221,7 +224,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     try:
         settings = load_settings(issues_dir, config_path=config)
         report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
-                               wait=wait, cache_dir=cache,
+                               wait=wait, cache_dir=cache, strict=strict,
                                on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
                                                               err=True))
     except DispatchError as exc:
@@ -233,14 +236,19 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
         click.echo(f"changed  {out / rel}")
     for rel in report.removed:
         click.echo(f"removed  {out / rel}")
+    broken = f", {len(report.errors)} unreadable ({len(report.kept)} kept as last published)" if report.errors else ""
     click.echo(f"{len(report.published)} published, {report.drafts} drafts, {report.parsed} parsed, "
-               f"{len(report.changed)} changed, {report.unchanged} unchanged in {report.seconds:.2f} s")
+               f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
     click.echo(describe_due(report))
     if not no_ping and base_url is None:
         from .publish.websub import ping_hubs
 
         for ping in ping_hubs(settings, report.changed):
             click.echo(ping.line(), err=bool(ping.error))
+    for error in report.errors:
+        click.echo(error, err=True)
+    if report.errors:
+        sys.exit(2)
 
 
 @main.command()

@@ -128,6 +128,23 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class BrandSettings:
+    """The ``[brand]`` table: the newsletter's look, used by the email and the web pages.
+    Every key is optional; without them the default layout shows the site name as text."""
+
+    logo: str = _doc("", "Logo image: an absolute URL, or a path on the site (relative to base_url, e.g. "
+                         "brand/logo.png); a file at that path beside dispatch.toml gives its height. "
+                         "Shown above the site name in the email and on the web pages.")
+    logo_width: int = _doc(160, "Logo width in CSS pixels (the email writes it as the width attribute Outlook needs).")
+    logo_alt: str = _doc("", "The logo's alt text; empty: the site name.")
+    color: str = _doc("", "Brand colour as #rrggbb: links, badges and accents (checked for contrast on white); "
+                          "empty: the layout's blue.")
+    header_image: str = _doc("", "Image shown across the top of every issue's email and page (a URL or a site path, "
+                                 "as for logo); an issue's own front-matter 'image' wins.")
+    footer_text: str = _doc("", "A line shown in the footer of the email and the web pages (e.g. who sends it and why).")
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """The ``[source]`` table: how issue files are read."""
 
@@ -231,6 +248,25 @@ class Settings:
     unsubscribe_url: str = _doc(
         "", "Unsubscribe link (URL or your tool's merge tag) for the generic platform; empty: no link."
     )
+    postal_address: str = _doc(
+        "", "The sender's postal address, shown in every email footer (required of commercial email by "
+            "CAN-SPAM, 15 U.S.C. 7704(a)(5); NZ's Unsolicited Electronic Messages Act 2007 asks for accurate "
+            "sender details)."
+    )
+    test_subject_prefix: str = _doc("[TEST] ", "Put before the subject of a `dispatch send-test` message.")
+    retina_images: bool = _doc(
+        False, "Send local images wider than twice the email column (1088 px) as a copy resized to 1088 px "
+               "wide (sharp on 2x screens, fewer bytes); the originals are kept and used by the web pages."
+    )
+    remote_image_width: int = _doc(
+        544, "Width in px given to a remote image whose size is not written in the issue "
+             "(width=/height= attributes or ![alt](url){width=300}); 544 is the email column."
+    )
+    labels: Mapping[str, str] = _doc(
+        {}, "Overrides for the layout's fixed words (view_online, unsubscribe, lens, faq_mark, links, notes…), "
+            "e.g. { view_online = \"Read it on the web\" }; the layout's labels.toml holds them per language."
+    )
+    brand: BrandSettings = field(default_factory=BrandSettings)
     links: LinkSettings = field(default_factory=LinkSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     thread: ThreadSettings = field(default_factory=ThreadSettings)
@@ -378,6 +414,10 @@ def _coerce(f: dataclasses.Field, value: Any, dotted: str, text: str, path: Path
             if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()):
                 raise bad("a table of positive whole numbers")
             return dict(value)
+        if dotted == "labels":
+            if not all(isinstance(v, str) for v in value.values()):
+                raise bad("a table of strings")
+            return dict(value)
         if dotted.endswith(".options"):
             return dict(value)
         if dotted.endswith("params"):
@@ -425,6 +465,9 @@ def _check(settings: Settings, text: str, path: Path) -> None:
         raise ConfigError(
             f"base_url must be an absolute http(s) URL, not {settings.base_url!r}", path, _key_line(text, "base_url")
         )
+    if settings.brand.color and not re.fullmatch(r"#[0-9A-Fa-f]{6}", settings.brand.color):
+        raise ConfigError(f"brand.color must be a colour like \"#1d4ed8\", not {settings.brand.color!r}", path,
+                          _key_line(text, "color"))
     from .source import SOURCE_FORMATS
 
     if settings.source.format not in SOURCE_FORMATS:

@@ -81,8 +81,8 @@ class Diagnostic:
 
 def placeholder_lines(issue: "Issue") -> list[tuple[int, str]]:
     """The lines of ``issue``'s source that still hold ``dispatch new``'s placeholder text
-    (:data:`dispatch.authoring.PLACEHOLDERS`), as ``(1-based line, text)``."""
-    from .authoring import PLACEHOLDERS
+    (:data:`dispatch.scaffold.PLACEHOLDERS`), as ``(1-based line, text)``."""
+    from .scaffold import PLACEHOLDERS
 
     wanted = set(PLACEHOLDERS)
     return [(n, line.strip()) for n, line in enumerate(issue.source_lines, 1) if line.strip() in wanted]
@@ -157,7 +157,7 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
                                   "no Bottom Line section; the preheader and thread hook fall back to the summary",
                                   str(issue.path)))
         out += [Diagnostic.from_line(w, "alt-text") for w in email.warnings]
-        hint = write_hint(Path("email.html"), email.bytes)
+        hint = write_hint(Path("email.html"), email.bytes, email.delivered, email.platform.name)
         if hint:
             out.append(Diagnostic("warning", "clip-size", hint, str(issue.path)))
         if not email.unsubscribe and email.platform.form != "content":

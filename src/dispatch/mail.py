@@ -62,8 +62,18 @@ def build_message(
     to: str = "",
     date: datetime | None = None,
     message_id: str | None = None,
+    unsubscribe: str = "",
+    subject_prefix: str = "",
 ) -> EmailMessage:
     """A ``multipart/alternative`` message: text part first, then HTML (RFC 2046 §5.1.4).
+
+    With an ``unsubscribe`` URL (http(s) or mailto; a merge tag is left to the platform,
+    which writes its own) the message carries ``List-Unsubscribe: <url>`` (RFC 2369) and,
+    for an https URL, ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058
+    one-click unsubscribe, which Gmail and Yahoo require of bulk senders since 2024).
+
+    A part whose text is mostly outside ASCII (CJK, Arabic, Hebrew…) is sent in base64: quoted-
+    printable would write each such byte as three characters, near doubling its size.
 
     Args:
         issue: supplies the Subject (the title) and, by default, the Date.
@@ -75,25 +85,51 @@ def build_message(
             the same ``message.eml``.
         message_id: the Message-ID; default one derived from the issue's source hash and the
             sender's domain (stable across renders, unique per issue revision; RFC 5322 §3.6.4).
+        unsubscribe: the unsubscribe link the email shows (see above).
+        subject_prefix: put before the Subject (``"[TEST] "`` for a test send).
 
     Raises:
         SendError: no sender address in dispatch.toml.
     """
     frm = sender(settings)
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = issue.meta.title
+    msg["Subject"] = subject_prefix + issue.meta.title
     msg["From"] = frm
     if to:
         msg["To"] = to
     msg["Date"] = format_datetime(date or issue.meta.date)
     msg["Message-ID"] = message_id or f"<{issue.source_hash[:32]}.{issue.meta.slug}@{frm.domain}>"
     msg["MIME-Version"] = "1.0"
-    msg.set_content(text, subtype="plain", charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    header = list_unsubscribe(unsubscribe)
+    if header:
+        msg["List-Unsubscribe"] = header
+        if unsubscribe.strip().lower().startswith("https://"):
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoding(text))
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=transfer_encoding(html))
     # a boundary derived from the content keeps message.eml byte-identical across renders
     digest = hashlib.sha256(text.encode() + html.encode()).hexdigest()[:24]
     msg.set_boundary(f"==dispatch-{digest}==")
     return msg
+
+
+def list_unsubscribe(url: str) -> str:
+    """The ``List-Unsubscribe`` header value for ``url`` (``<https://…>``, RFC 2369 §3.2), or
+    ``""`` when it is not an http(s) or mailto URL (a merge tag: the platform sets its own)."""
+    url = url.strip()
+    if re.match(r"^(https?://[^\s<>]+|mailto:[^\s<>]+)$", url, re.I):
+        return f"<{url}>"
+    return ""
+
+
+def transfer_encoding(text: str) -> str:
+    """``"base64"`` when quoted-printable would make ``text`` larger than base64 does (more
+    than about a sixth of its UTF-8 bytes outside ASCII: CJK, Arabic, Hebrew), else
+    ``"quoted-printable"`` (readable, and smaller for mostly-ASCII text). Base64 costs 4/3 of
+    the bytes; quoted-printable 3 characters per non-ASCII byte (RFC 2045 §6.7, §6.8)."""
+    data = text.encode("utf-8")
+    high = sum(1 for b in data if b >= 0x80)
+    return "base64" if len(data) + 2 * high > len(data) * 4 / 3 else "quoted-printable"
 
 
 def message_bytes(msg: EmailMessage) -> bytes:
@@ -206,4 +242,6 @@ def send_test(path: "Path | str", settings: Settings, to: str, *, platform: str 
     issue = parse_issue(path, settings)
     email = render_email(issue, settings, platform, allow_clip=True)
     text = render_text(issue, settings, unsubscribe=email.unsubscribe, view_online=email.view_online)
-    return send_message(build_message(issue, settings, email.document, text.text), settings, to, **kw)
+    msg = build_message(issue, settings, email.document, text.text, unsubscribe=email.unsubscribe,
+                        subject_prefix=settings.test_subject_prefix)
+    return send_message(msg, settings, to, **kw)

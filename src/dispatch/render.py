@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assets import Asset, local_assets
-from .channels.email import GMAIL_CLIP_BYTES, EmailResult, clip_report, render_email
+from .channels.email import GMAIL_CLIP_BYTES, EmailResult, clip_report, delivered_report, render_email
 from .channels.entry import EntryResult, render_entry
 from .channels.text import TextResult, render_text
 from .channels.thread import Thread, render_threads, threads_json, threads_text
@@ -154,7 +154,15 @@ def render_in_memory(
     if eml:
         from .mail import build_message, message_bytes
 
-        done.files["message.eml"] = message_bytes(build_message(issue, settings, email.document, done.text.text))
+        done.files["message.eml"] = message_bytes(build_message(issue, settings, email.document, done.text.text,
+                                                                unsubscribe=email.unsubscribe))
+    if email.retina_files:
+        from .images import retina_copy
+
+        for name, original in email.retina_files.items():
+            data = retina_copy(original)
+            if data is not None:
+                done.files[name] = data
     return done
 
 
@@ -229,5 +237,6 @@ def render_issue(
     done.timings["write"] = time.perf_counter() - start
     report = RenderReport(issue, folder, sizes, timings=done.timings,
                           warnings=[str(d) for d in done.warnings] + notes, diagnostics=done.diagnostics)
-    report.notes["email.html"] = f"{clip_report(email.bytes)}, {email.platform.name}"
+    report.notes["email.html"] = (f"{clip_report(email.bytes)}, {email.platform.name}; "
+                                  f"{delivered_report(email.html, email.platform)}")
     return report

@@ -120,6 +120,7 @@ def build_archive(
     wait: float = 0.0,
     cache_dir: Path | str | None = None,
     on_wait=None,
+    strict: bool = True,
 ) -> BuildReport:
     """Build the web archive and feeds of every issue in ``issues_dir`` into ``out``.
 
@@ -133,6 +134,11 @@ def build_archive(
         wait: seconds to wait for another build holding ``out``'s lock.
         cache_dir: the cache folder (default: ``settings.cache_dir`` in the newsletter folder).
         on_wait: called with the lock holder's description when this build has to wait.
+        strict: stop at the first unreadable issue (nothing written). When false (what
+            ``dispatch build`` does unless ``--strict``), every unreadable issue and every id
+            or slug clash goes to the report's ``errors`` and the rest is built; a broken
+            issue keeps the version the last good build published (its cached record, its
+            page), and while any issue is broken no file is removed.
 
     Returns:
         a :class:`BuildReport`.
@@ -162,7 +168,7 @@ def build_archive(
                 if note:
                     report.warnings.append(note)
             lock.write_holder()
-            _build_locked(issues_dir, out, settings, now, report, cache_path, force)
+            _build_locked(issues_dir, out, settings, now, report, cache_path, force, strict)
         except BaseException:
             discard_work(out)
             if lock.created:  # a first build that failed leaves no empty folder behind
@@ -177,16 +183,17 @@ def build_archive(
 
 
 def _build_locked(issues_dir: Path, out: Path, settings: Settings, now: datetime, report: BuildReport,
-                  cache_path: Path, force: bool) -> None:
+                  cache_path: Path, force: bool, strict: bool) -> None:
     """The build, with ``out``'s lock held (see :func:`build_archive`)."""
     cache = Cache(cache_path, environment_key(settings), settings, settings.root)
     # 1. every source: from the cache when its bytes are unchanged, else parse and render.
-    sources = Sources(settings, now, cache, report)
+    sources = Sources(settings, now, cache, report, strict)
     sources.collect(issues_dir)
+    errors = None if strict else report.errors
     # 2. unique ids. 3. schedule, unique slugs.
-    check_unique_ids(sources.records, sources.paths)
+    check_unique_ids(sources.records, sources.paths, errors)
     published = schedule(sources.records, now, out, report)
-    check_unique_slugs(published, sources.paths)
+    check_unique_slugs(published, sources.paths, errors)
     # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images.
     old_manifest = read_manifest(out)
     updated, history = entry_dates(published, cache.history, now)
@@ -197,6 +204,10 @@ def _build_locked(issues_dir: Path, out: Path, settings: Settings, now: datetime
     # 8. what changed and what is stale; check every target before writing any.
     manifest, changed = diff_outputs(out, writes, page_shas, copies, report)
     stale = stale_files(out, old_manifest, manifest, report)
+    if report.errors and stale:  # a broken issue's files may be among them: nothing goes until it is fixed
+        report.warnings.append(f"{out}: {len(stale)} file(s) no longer produced are kept until every issue reads "
+                               "again")
+        stale = {}
     manifest_data = manifest_bytes(manifest)
     write_manifest = not (out / MANIFEST).is_file() or (out / MANIFEST).read_bytes() != manifest_data
     check_targets(out, [*sorted(changed), *([MANIFEST] if write_manifest else [])])

@@ -18,7 +18,7 @@ def render_pages(sources: Sources, published: list[Record], out: Path, settings:
                  old_manifest: dict[str, str]) -> tuple[dict[str, bytes], dict[str, str]]:
     """Step 6: each published issue's page, the index and the stylesheet. A page is rendered
     for an issue rendered this run, or when the file in ``out`` is missing or not ours;
-    otherwise it is left as it is.
+    otherwise (and always for an issue kept while its source is broken) it is left as it is.
 
     Returns:
         output path → bytes of the files to write, and output path → SHA-256 of the pages
@@ -29,6 +29,10 @@ def render_pages(sources: Sources, published: list[Record], out: Path, settings:
     for rec in published:
         rel = f"{rec.slug}/index.html"
         target = out / rel
+        if rec.source in sources.kept:  # its source is broken: the page published last stays
+            if rel in old_manifest:
+                page_shas[rel] = old_manifest[rel]
+            continue
         if rec.source not in sources.fresh or sources.fresh[rec.source].page is None:
             try:
                 if (rec.page_sha and old_manifest.get(rel) == rec.page_sha

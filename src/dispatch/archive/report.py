@@ -32,6 +32,9 @@ class BuildReport:
         drafts: how many drafts were skipped.
         ahead: ids of the issues published only because ``now`` is later than the clock.
         warnings: ``path:line: message`` lines for the user.
+        errors: ``path:line: message`` of each issue that could not be read (a build that
+            keeps going, see ``strict``): the rest was built, these were left as published.
+        kept: source keys of the broken issues whose previously published version stays.
         seconds: wall-clock duration of the build.
     """
 
@@ -46,6 +49,8 @@ class BuildReport:
     drafts: int = 0
     ahead: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 

@@ -34,17 +34,24 @@ def parse_now(value: str | None) -> datetime:
     return check_instant(when, f"--now {value!r}").astimezone(timezone.utc).replace(microsecond=0)
 
 
-def check_unique_ids(records: dict[str, Record], paths: dict[str, Path]) -> None:
+def check_unique_ids(records: dict[str, Record], paths: dict[str, Path], errors: list[str] | None = None) -> None:
     """Step 2: no two issues share an id (the second would replace the first in readers).
+    With ``errors`` (a build that keeps going), the later issue is left out of ``records``
+    and its error added there instead.
 
     Raises:
-        SourceError: at the ``id`` line of the later issue (in path order).
+        SourceError: at the ``id`` line of the later issue (in path order), without ``errors``.
     """
     by_id: dict[str, str] = {}
     for key, rec in sorted(records.items()):
         if rec.id in by_id:
-            raise SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
-                              paths[key], key_line(paths[key], "id"))
+            error = SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
+                                paths[key], key_line(paths[key], "id"))
+            if errors is None:
+                raise error
+            errors.append(str(error))
+            del records[key]
+            continue
         by_id[rec.id] = key
 
 
@@ -68,17 +75,24 @@ def schedule(records: dict[str, Record], now: datetime, out: Path, report: Build
     return published
 
 
-def check_unique_slugs(published: list[Record], paths: dict[str, Path]) -> None:
+def check_unique_slugs(published: list[Record], paths: dict[str, Path], errors: list[str] | None = None) -> None:
     """Step 3: no two published issues share a slug (their pages would share a folder).
+    With ``errors`` (a build that keeps going), the older issue is left out of
+    ``published`` and its error added there instead.
 
     Raises:
-        SourceError: at the ``slug`` line of the older issue.
+        SourceError: at the ``slug`` line of the older issue, without ``errors``.
     """
     by_slug: dict[str, str] = {}
-    for rec in published:
+    for rec in list(published):
         if rec.slug in by_slug:
-            raise SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own slug",
-                              paths[rec.source], key_line(paths[rec.source], "slug"))
+            error = SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own "
+                                "slug", paths[rec.source], key_line(paths[rec.source], "slug"))
+            if errors is None:
+                raise error
+            errors.append(str(error))
+            published.remove(rec)
+            continue
         by_slug[rec.slug] = rec.source
 
 

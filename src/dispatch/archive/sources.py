@@ -69,7 +69,7 @@ class Sources:
         cache_writes: rendered bodies to store in the cache, content SHA-256 → UTF-8 bytes.
     """
 
-    def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport):
+    def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport, strict: bool = True):
         self.settings = settings
         self.now = now
         self.cache = cache
@@ -80,26 +80,51 @@ class Sources:
         self.paths: dict[str, Path] = {}
         self.fresh: dict[str, Fresh] = {}
         self.cache_writes: dict[str, bytes] = {}
+        self.strict = strict
+        self.kept: set[str] = set()
 
     def collect(self, issues_dir: Path) -> None:
         """Fill :attr:`records` and :attr:`paths` with every issue of ``issues_dir``, in path
         order, adding each issue's warnings to the report.
 
+        Unless :attr:`strict`, an unreadable or invalid issue does not stop the build: its
+        ``path:line: message`` goes to the report's ``errors`` and the version the cache
+        holds of it (what the last good build published) is kept, when there is one.
+
         Raises:
-            SourceError: an unreadable or invalid issue.
+            SourceError: an unreadable or invalid issue, when :attr:`strict`.
         """
         for path in issue_files(issues_dir):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
-            raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             cached = self.cache.records.get(key)
-            if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
-                    and not any(Path(f).is_file() for f in cached.watch)
-                    and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)):
-                self.records[key] = cached
-            else:
-                self.records[key] = self._materialize(path, key, raw)
+            try:
+                raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
+                if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
+                        and not any(Path(f).is_file() for f in cached.watch)
+                        and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)):
+                    self.records[key] = cached
+                else:
+                    self.records[key] = self._materialize(path, key, raw)
+            except SourceError as exc:
+                if self.strict:
+                    raise
+                self.report.errors.append(str(exc))
+                self._keep(key, cached)
+                continue
             self.report.warnings.extend(self.records[key].warnings)
+
+    def _keep(self, key: str, cached: Record | None) -> None:
+        """Keep the last good version of broken source ``key`` (its cached record and body),
+        when the cache has both."""
+        self.fresh.pop(key, None)
+        content = self.cache.content(cached.content_sha) if cached is not None else None
+        if cached is None or content is None:
+            return
+        self.records[key] = cached
+        self.fresh[key] = Fresh(content)
+        self.kept.add(key)
+        self.report.kept.append(key)
 
     def _materialize(self, path: Path, key: str, raw: bytes) -> Record:
         """Parse and render the issue ``path`` (source key ``key``, bytes ``raw``): its body

@@ -99,8 +99,11 @@ def content_html(issue: Issue, settings: Settings) -> str:
     XML 1.0's ``Char`` range removed."""
     env = environment(settings.root, settings.layout)
     h = AbsoluteHtmlRenderer(issue.permalink)
+    from ..i18n import labels
+
     html = render(env, "html/content.html", issue=issue, settings=settings, h=h,
-                  section_templates=section_templates).strip()
+                  section_templates=section_templates,
+                  labels=labels(settings.root, settings.layout, issue.meta.lang, settings.labels)).strip()
     return xml_safe(unique_ids(absolutize_html(html, issue.permalink), issue.meta.slug + "-", issue.permalink))
 
 

@@ -167,7 +167,8 @@ class HtmlRenderer:
             for i, cell in enumerate(row):
                 align = table.align[i] if i < len(table.align) else ""
                 style = f' style="text-align:{align}"' if align else ""
-                out.append(f"<{tag}{style}>{self.inlines(cell)}</{tag}>")
+                scope = ' scope="col"' if tag == "th" else ""  # WCAG 2.1 H63
+                out.append(f"<{tag}{scope}{style}>{self.inlines(cell)}</{tag}>")
             return "".join(out)
 
         head = f"<thead><tr>{cells(table.head, 'th')}</tr></thead>" if table.head else ""

@@ -27,7 +27,8 @@ from ..model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline, Issue,
     LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
 )
-from ..textutil import human_date, join_columns, pad, width, wrap
+from ..i18n import labels, long_date, text_direction
+from ..textutil import join_columns, pad, width, wrap
 from .html import absolute_url
 
 #: RFC 5322 §2.1.1: lines SHOULD be no more than 78 characters.
@@ -259,7 +260,9 @@ def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view
             permalink.
 
     Lines are at most 78 display columns (RFC 5322 §2.1.1) except a URL or code line that is
-    longer on its own.
+    longer on its own. Fixed words come from the layout's labels for the issue's ``lang``,
+    the dateline is in that language (:func:`dispatch.i18n.long_date`), and a right-to-left
+    issue's lines start with a RIGHT-TO-LEFT MARK (:func:`right_to_left`).
 
     Raises:
         RenderError: a layout template is missing or broken.
@@ -275,7 +278,22 @@ def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view
         section_templates=section_templates,
         view_online=view_online or issue.permalink,
         unsubscribe=unsubscribe,
-        dateline=human_date(issue.meta.date, settings.tz),
+        dateline=long_date(issue.meta.date, settings.tz, issue.meta.lang),
+        labels=labels(settings.root, settings.layout, issue.meta.lang, settings.labels),
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    if text_direction(issue.meta.lang) == "rtl":
+        text = right_to_left(text)
     return TextResult(text)
+
+
+#: RIGHT-TO-LEFT MARK: a strong RTL character of zero width (Unicode UAX #9).
+RLM = "\u200f"
+
+
+def right_to_left(text: str) -> str:
+    """Start every non-empty line of ``text`` with a RIGHT-TO-LEFT MARK, so a mail client
+    that takes a line's direction from its first strong character (UAX #9 rules P2-P3) lays
+    out right to left even the lines that begin with a bullet, a number, a link or Latin
+    text. The mark has no width: lines stay within 78 columns."""
+    return "\n".join(RLM + line if line.strip() else line for line in text.split("\n"))

@@ -21,15 +21,18 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from markupsafe import Markup
 
 from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
-from ..textutil import human_date
+from ..i18n import labels as layout_labels, long_date, text_direction
 from .entry import AbsoluteHtmlRenderer, absolute, xml_safe
+
+if TYPE_CHECKING:
+    from ..images import Size
 
 
 
@@ -108,6 +111,51 @@ def first_image(issue: Issue) -> str:
     return absolute(m.group(1), issue.permalink) if m else ""
 
 
+def brand_url(value: str, settings: Settings, issue: Issue | None = None) -> tuple[str, "Size | None"]:
+    """A ``[brand]`` image setting as ``(absolute URL, real size or None)``: an absolute URL
+    as written (size unknown), else a site path resolved against ``base_url`` whose file
+    beside dispatch.toml (``settings.root / path``), when present, gives the size."""
+    from urllib.parse import urljoin
+
+    from ..images import natural_size
+
+    value = value.strip()
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+        return value, natural_size(value, settings.root) if value.lower().startswith("data:") else None
+    return urljoin(settings.base_url, value.lstrip("/")), natural_size(value.lstrip("/"), settings.root)
+
+
+def header_image(issue: Issue, settings: Settings) -> tuple[str, "Size | None", str] | None:
+    """The image across the top of the issue, for the email and the web page alike:
+    ``(absolute URL, real size or None, alt text)`` or ``None``.
+
+    The issue's front-matter ``image`` (its cover; a path relative to the issue file or a
+    URL; ``image_alt`` its alt text) wins over ``[brand] header_image`` (a site path or URL)."""
+    from ..images import natural_size
+
+    value = issue.meta.extra.get("image")
+    if isinstance(value, str) and value.strip():
+        alt = issue.meta.extra.get("image_alt")
+        return (absolute(value.strip(), issue.permalink), natural_size(value.strip(), issue.path.parent),
+                alt if isinstance(alt, str) else "")
+    if settings.brand.header_image:
+        src, size = brand_url(settings.brand.header_image, settings, issue)
+        return src, size, ""
+    return None
+
+
+def brand_context(issue: Issue | None, settings: Settings) -> dict[str, Any]:
+    """``logo`` (``None`` or ``{"src", "alt", "width"}``), ``header`` (``None`` or
+    ``{"src", "alt"}``; pages of an issue only) and ``footer_text`` for the web templates."""
+    logo = None
+    if settings.brand.logo:
+        logo = {"src": brand_url(settings.brand.logo, settings)[0], "width": settings.brand.logo_width,
+                "alt": settings.brand.logo_alt or settings.site_name}
+    found = header_image(issue, settings) if issue is not None else None
+    header = {"src": found[0], "alt": found[2]} if found else None
+    return {"logo": logo, "header": header, "footer_text": settings.brand.footer_text}
+
+
 def og_locale(lang: str) -> str:
     """A BCP 47 tag as an Open Graph locale (``en-NZ`` → ``en_NZ``)."""
     parts = lang.split("-")
@@ -155,8 +203,10 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
         env, "web/page.html",
         issue=issue, settings=settings, h=h, section_templates=section_templates,
         content=Markup(content), feeds=feeds, css_url=css_url, summary=summary, image=image,
-        jsonld=jsonld, date_text=human_date(issue.meta.date, settings.tz), og_locale=og_locale(issue.meta.lang),
-        home=settings.base_url,
+        jsonld=jsonld, date_text=long_date(issue.meta.date, settings.tz, issue.meta.lang),
+        og_locale=og_locale(issue.meta.lang), home=settings.base_url, dir=text_direction(issue.meta.lang),
+        labels=layout_labels(settings.root, settings.layout, issue.meta.lang, settings.labels),
+        **brand_context(issue, settings),
     )
     return xml_safe(html)
 
@@ -165,9 +215,12 @@ def render_index(items: Sequence[IndexItem], settings: Settings, feeds: Sequence
     """The archive's index page (layout ``web/index.html``): every item, in the given order
     (newest first)."""
     env = environment(settings.root, settings.layout)
-    rows = [(item, human_date(item.date, settings.tz)) for item in items]
+    rows = [(item, long_date(item.date, settings.tz, settings.language)) for item in items]
     html = render(env, "web/index.html", settings=settings, rows=rows, feeds=feeds, css_url=css_url,
-                  home=settings.base_url, lang=settings.language, og_locale=og_locale(settings.language))
+                  home=settings.base_url, lang=settings.language, og_locale=og_locale(settings.language),
+                  dir=text_direction(settings.language),
+                  labels=layout_labels(settings.root, settings.layout, settings.language, settings.labels),
+                  **brand_context(None, settings))
     return xml_safe(html)
 
 

@@ -1,0 +1,136 @@
+"""Language: text direction, dates and the layout's fixed words, per BCP 47 tag.
+
+* :func:`text_direction` — ``"rtl"`` for right-to-left scripts (Arabic, Hebrew, Persian,
+  Urdu…): the script subtag when there is one, else the language (CLDR's right-to-left
+  languages);
+* :func:`long_date` — the dateline in the issue's language (CLDR "long" date format via
+  Babel: ``22 May 2026`` in en-NZ, ``2026年5月22日`` in zh, ``22 במאי 2026`` in he), never the
+  process locale;
+* :func:`labels` — the words a layout writes itself ("View online", "Unsubscribe", "Q",
+  "Lens"…) from the layout's ``labels.toml`` (one table per language; a newsletter's own
+  ``layouts/<name>/labels.toml`` overrides key by key) and ``[labels]`` in dispatch.toml.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+from .errors import RenderError
+
+#: Languages written right to left (CLDR character order "right-to-left"; ISO 639 codes).
+_RTL = frozenset(("ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"))
+
+
+def _locale(lang: str):
+    """The Babel locale for BCP 47 ``lang``, falling back to its language, then English."""
+    from babel import Locale, UnknownLocaleError
+
+    for candidate in (lang, lang.split("-")[0]):
+        try:
+            return Locale.parse(candidate.replace("_", "-"), sep="-")
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    return Locale("en")
+
+
+def text_direction(lang: str) -> str:
+    """``"rtl"`` or ``"ltr"`` for BCP 47 ``lang`` (for ``dir`` attributes, WCAG 2.1 H56).
+
+    A script subtag decides (``az-Arab`` is RTL, ``ku-Latn`` is not); otherwise the language
+    (the languages CLDR gives a right-to-left character order)."""
+    parts = [p.lower() for p in lang.replace("_", "-").split("-") if p]
+    if not parts:
+        return "ltr"
+    scripts = [p for p in parts[1:] if len(p) == 4 and p.isalpha()]
+    if scripts:
+        return "rtl" if scripts[0] in ("arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg") else "ltr"
+    if parts[0] in _RTL:
+        return "rtl"
+    return "ltr"
+
+
+@lru_cache(maxsize=64)
+def _date_format(lang: str):
+    return _locale(lang)
+
+
+def long_date(when: datetime, tz: tzinfo, lang: str) -> str:
+    """The day of ``when`` in time zone ``tz`` in ``lang``'s CLDR long date format
+    (Babel ``format_date(..., "long")``): ``22 May 2026`` (en-NZ), ``May 22, 2026`` (en),
+    ``2026年5月22日`` (zh, ja)."""
+    from babel.dates import format_date
+
+    return format_date(when.astimezone(tz).date(), "long", locale=_date_format(lang))
+
+
+#: Every key a layout's labels.toml may set, with its meaning (``dispatch config`` and the
+#: README list them).
+LABEL_KEYS = {
+    "view_online": "the dateline's link to the web copy",
+    "view_online_footer": "the footer's link to the web copy",
+    "unsubscribe": "the footer's unsubscribe link",
+    "faq_mark": "the marker before each FAQ question",
+    "faq_answer": "the marker before each FAQ answer in the text part",
+    "lens": "the Lens badge; {region} is replaced by the region",
+    "links": "the heading of the text part's link list",
+    "notes": "the heading of the footnotes",
+    "all_issues": "the web pages' link to the archive index",
+    "subscribe": "the web pages' feed links",
+}
+
+
+def _read_labels(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RenderError(f"cannot read the layout's labels: {exc}", path) from None
+    out: dict[str, dict[str, str]] = {}
+    for lang, table in data.items():
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise RenderError(f"[{lang}] must be a table of strings (label = \"text\")", path)
+        unknown = set(table) - set(LABEL_KEYS)
+        if unknown:
+            raise RenderError(f"[{lang}] has unknown label {sorted(unknown)[0]!r}; known: {', '.join(LABEL_KEYS)}", path)
+        out[lang.lower()] = dict(table)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _tables(dirs: tuple[Path, ...]) -> tuple[dict[str, dict[str, str]], ...]:
+    return tuple(_read_labels(d / "labels.toml") for d in dirs if (d / "labels.toml").is_file())
+
+
+def labels(root: Path, layout: str, lang: str, overrides: Mapping[str, str] = {}) -> dict[str, str]:
+    """The fixed words for an issue in ``lang``.
+
+    Looked up per key: ``overrides`` (dispatch.toml ``[labels]``), then each ``labels.toml``
+    of the layout's folders in their lookup order (the newsletter's own first), first in the
+    table of the whole tag (``[pt-br]``), then of its language (``[pt]``), then ``[en]``.
+
+    Returns:
+        key → text for every key of :data:`LABEL_KEYS`.
+
+    Raises:
+        RenderError: a labels.toml is not valid TOML or has an unknown key.
+    """
+    from .layout import layout_dirs
+
+    tables = _tables(tuple(layout_dirs(root, layout)))
+    tags = [lang.lower(), lang.split("-")[0].lower(), "en"]
+    out: dict[str, str] = {}
+    for key in LABEL_KEYS:
+        if key in overrides:
+            out[key] = overrides[key]
+            continue
+        for tag in tags:
+            found = next((t[tag][key] for t in tables if key in t.get(tag, {})), None)
+            if found is not None:
+                out[key] = found
+                break
+        else:
+            out[key] = ""
+    return out
