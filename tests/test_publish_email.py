@@ -11,6 +11,7 @@ SQLite (``servers/ghost.py``), booted once per session, behind a fault proxy for
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 from dispatch.cli import main
 from dispatch.config import load_settings
 from dispatch.parse import parse_issue
@@ -68,22 +69,17 @@ def ghost_proxy(ghost):
     proxy.stop()
 
 
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory):
-    """``dispatch render --platform P`` of the example for each email preset: P → folder."""
-    out = {}
-    for platform in ("buttondown", "ghost", "listmonk"):
-        root = tmp_path_factory.mktemp(f"render-{platform}")
-        out[platform] = render_issue(EXAMPLE, root, load_settings(EXAMPLE.parent), platform=platform).folder
-    return out
-
-
 def fast(name, config):
     return Http(retries=2, backoff=0.01, timeout=10)
 
 
+#: The example's settings without its own [publish.*] channels.
+SETTINGS = re.split(r"^(?:# .*\n)*\[publish\.", (ROOT / "dispatch.toml").read_text("utf-8"),
+                    maxsplit=1, flags=re.M)[0]
+
+
 class Site:
-    """A newsletter folder with the example issue and the given channels."""
+    """A newsletter folder with the example issue, the example's settings and the given channels."""
 
     def __init__(self, root: Path, channels: dict[str, str], env: dict[str, str]):
         self.root, self.env = root, env
@@ -92,14 +88,17 @@ class Site:
 
     def write(self, channels: dict[str, str]) -> None:
         (self.root / "dispatch.toml").write_text(
-            'site_name = "The Aotearoa AI Briefing"\nbase_url = "https://briefing.example.nz/"\n'
-            'timezone = "Pacific/Auckland"\nlanguage = "en-NZ"\n\n'
-            + "\n".join(f"[publish.{name}]\n{body}\n" for name, body in channels.items()), encoding="utf-8")
+            SETTINGS.rstrip("\n") + "\n\n" + "\n".join(f"[publish.{name}]\n{body}\n" for name, body in channels.items()), encoding="utf-8")
 
     def run(self, **kw):
         settings = load_settings(self.root)
         return publish_issue(self.root / EXAMPLE.name, settings, out=self.root / "dist", env=self.env,
                              http_factory=fast, **kw)
+
+    def rendered(self, platform: str) -> Path:
+        """``dispatch render --platform PLATFORM`` of the site's issue: the output folder."""
+        return render_issue(self.root / EXAMPLE.name, self.root / "render", load_settings(self.root),
+                            platform=platform).folder
 
     def state(self) -> dict:
         return json.loads((self.root / "dist" / f"{SLUG}.publish.json").read_text("utf-8"))
@@ -168,7 +167,7 @@ def _issue():
 
 # --- Buttondown -----------------------------------------------------------------------------
 
-def test_buttondown_draft_is_what_render_writes_read_back(bd, buttondown, rendered):
+def test_buttondown_draft_is_what_render_writes_read_back(bd, buttondown):
     report = bd.run()
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes[0].message
     (post,) = buttondown.sent("POST", "/v1/emails")
@@ -182,7 +181,7 @@ def test_buttondown_draft_is_what_render_writes_read_back(bd, buttondown, render
     r = requests.get(f"{buttondown.url}v1/emails/{entry['remote_id']}", headers={"Authorization": f"Token {BD_KEY}"})
     email = r.json()
     assert email["subject"] == "The Moonshot Moment"
-    assert email["body"] == (rendered["buttondown"] / "email.html").read_text("utf-8")
+    assert email["body"] == (bd.rendered("buttondown") / "email.html").read_text("utf-8")
     assert "{{ unsubscribe_url }}" in email["body"], "Buttondown's merge tags go out as render wrote them"
     assert email["status"] == "draft"
     assert email["metadata"] == {"dispatch_issue_id": _issue().meta.id, "dispatch_key": entry["client_key"]}
@@ -281,11 +280,6 @@ def _edit(site: Site) -> None:
     path.write_text(path.read_text("utf-8").replace("The twist:", "The catch:"), encoding="utf-8")
 
 
-def _render(site: Site, platform: str) -> Path:
-    return render_issue(site.root / EXAMPLE.name, site.root / "render", load_settings(site.root),
-                        platform=platform).folder
-
-
 def test_buttondown_edited_draft_is_updated_in_place_until_scheduled(bd, buttondown):
     bd.run()
     (email,) = buttondown.platform.emails.values()
@@ -295,7 +289,7 @@ def test_buttondown_edited_draft_is_updated_in_place_until_scheduled(bd, buttond
     assert report.outcomes[0].status == "done", report.outcomes[0].message
     assert "updated in place" in report.outcomes[0].message
     assert len(buttondown.platform.emails) == 1 and len(buttondown.sent("POST", "/v1/emails")) == 1
-    assert email["body"] == (_render(bd, "buttondown") / "email.html").read_text("utf-8")
+    assert email["body"] == (bd.rendered("buttondown") / "email.html").read_text("utf-8")
     assert "The catch:" in email["body"] and email["status"] == "draft"
     bd.run(schedule=_later())
     path = bd.root / EXAMPLE.name
@@ -307,7 +301,7 @@ def test_buttondown_edited_draft_is_updated_in_place_until_scheduled(bd, buttond
 
 # --- listmonk -----------------------------------------------------------------------------
 
-def test_listmonk_draft_is_what_render_writes_read_back(lm, listmonk, rendered):
+def test_listmonk_draft_is_what_render_writes_read_back(lm, listmonk):
     report = lm.run()
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes[0].message
     entry = lm.state()["channels"]["lm"]["entries"][0]
@@ -318,8 +312,9 @@ def test_listmonk_draft_is_what_render_writes_read_back(lm, listmonk, rendered):
     assert campaign["name"] == "The Moonshot Moment (2026-05-22)"
     assert campaign["status"] == "draft"
     assert campaign["content_type"] == "html"
-    assert campaign["body"] == (rendered["listmonk"] / "email.html").read_text("utf-8")
-    assert campaign["altbody"] == (rendered["listmonk"] / "email.txt").read_text("utf-8")
+    folder = lm.rendered("listmonk")
+    assert campaign["body"] == (folder / "email.html").read_text("utf-8")
+    assert campaign["altbody"] == (folder / "email.txt").read_text("utf-8")
     assert "{{ UnsubscribeURL }}" in campaign["body"] and "{{ UnsubscribeURL }}" in campaign["altbody"]
     assert [x["name"] for x in campaign["lists"]] == ["Briefing"], "the list name was looked up"
     assert entry["client_key"] in campaign["tags"]
@@ -332,7 +327,7 @@ def test_listmonk_edited_draft_is_updated_in_place(lm, listmonk):
     report = lm.run()
     assert report.outcomes[0].status == "done" and "updated in place" in report.outcomes[0].message
     (campaign,) = listmonk.platform.campaigns.values()
-    folder = _render(lm, "listmonk")
+    folder = lm.rendered("listmonk")
     assert campaign["body"] == (folder / "email.html").read_text("utf-8")
     assert campaign["altbody"] == (folder / "email.txt").read_text("utf-8") and "The catch:" in campaign["altbody"]
     assert campaign["status"] == "draft" and [x["name"] for x in campaign["lists"]] == ["Briefing"]
@@ -467,17 +462,20 @@ def test_ghost_admin_token_claims():
     assert claims["exp"] - claims["iat"] == 300
 
 
-def test_ghost_draft_read_back(gh, ghost, rendered):
+def test_ghost_draft_read_back(gh, ghost):
     report = gh.run()
     assert [o.status for o in report.outcomes] == ["done"], report.outcomes[0].message
     entry = gh.state()["channels"]["gh"]["entries"][0]
     post = _ghost_get(ghost, f"posts/{entry['remote_id']}/?formats=html,plaintext")["posts"][0]
     assert post["title"] == "The Moonshot Moment" and post["slug"] == SLUG and post["status"] == "draft"
-    fragment = (rendered["ghost"] / "email.html").read_text("utf-8").strip("\n")
-    inner = post["html"].split("<!--kg-card-begin: html-->\n", 1)[1].rsplit("\n<!--kg-card-end: html-->", 1)[0]
+    def card(html: str) -> str:  # the inside of the one HTML card
+        return html.split("<!--kg-card-begin: html-->", 1)[1].rsplit("<!--kg-card-end: html-->", 1)[0].strip("\n")
+
+    fragment = card((gh.rendered("ghost") / "email.html").read_text("utf-8"))
+    inner = card(post["html"])
     # Ghost re-serialises the card through a DOM: the one difference is the <tbody> a parser implies.
     assert inner.replace("<tbody>", "").replace("</tbody>", "") == fragment.replace("<tbody>", "").replace("</tbody>", "")
-    assert "%%{unsubscribe_url}%%" in inner
+    assert 'class="postal-address"' in inner, "the card body render writes, footer included"
     assert "Moonshot AI, the Chinese lab behind the Kimi models" in post["plaintext"]
     assert post["custom_excerpt"] == _issue().summary[:300] and post["custom_excerpt"]
     assert not post.get("email") and not post.get("newsletter"), "a draft is never emailed"

@@ -8,9 +8,10 @@ Admin API (Ghost's Admin API docs; ``<endpoint>/ghost/api/admin/``, ``Accept-Ver
   token is made for every request, so a long run never sends an expired one.
 - ``POST /posts/?source=html`` with ``{"posts": [{"title", "slug", "html", "status":
   "draft", "custom_excerpt", "tags"}]}``. The HTML is the rendered ``email.html`` of the
-  ``ghost`` preset (the body fragment: Ghost wraps it in its newsletter template), inside one
-  HTML card (``<!--kg-card-begin: html-->`` … ``<!--kg-card-end: html-->``) so Ghost's
-  HTML-to-Lexical conversion keeps it byte for byte instead of re-flowing it.
+  ``ghost`` preset (the card body: Ghost wraps it in its newsletter template and adds its own
+  unsubscribe footer), which ``render`` writes as one HTML card (``<!--kg-card-begin: html-->``
+  … ``<!--kg-card-end: html-->``, added here if a layout did not) so Ghost's HTML-to-Lexical
+  conversion keeps it as written instead of re-flowing it.
 - Ghost takes no idempotency key, so the post's ``slug`` is the key: before creating, and on
   reconciling, ``GET /posts/slug/<slug>/`` tells whether it exists. A post there with another
   title (not this issue) is reported, never taken over or duplicated as ``<slug>-2``.
@@ -65,8 +66,12 @@ def admin_token(key: str, now: float | None = None) -> str:
 
 
 def html_card(html: str) -> str:
-    """``html`` inside one Ghost HTML card, which Ghost's HTML source conversion keeps verbatim."""
-    return HTML_CARD[0] + html.strip("\n") + HTML_CARD[1]
+    """``html`` inside one Ghost HTML card, which Ghost's HTML source conversion keeps verbatim
+    (returned as it is when the ``ghost`` preset already wrote it as one card)."""
+    body = html.strip("\n")
+    if body.startswith(HTML_CARD[0].strip()) and body.endswith(HTML_CARD[1].strip()):
+        return body
+    return HTML_CARD[0] + body + HTML_CARD[1]
 
 
 class GhostChannel(EmailChannel):
