@@ -25,7 +25,8 @@ def test_new_issue_scaffold_parses_with_every_component(tmp_path):
     issue = parse_issue(path, settings)
     assert issue.meta.title == 'Te "Wiki" o te Reo Māori'
     assert issue.meta.draft is True
-    assert [s.kind for s in issue.sections] == ["bottom_line", "faq", "numbers", "section", "lens", "sources"]
+    assert [s.kind for s in issue.sections] == ["bottom_line", "answer_first", "faq", "numbers", "section", "lens",
+                                                "my_take", "sources"]
     assert issue.meta.id.startswith("urn:uuid:")
     with pytest.raises(SourceError, match="already exists"):
         new_issue('Te "Wiki" o te Reo Māori', tmp_path, settings, now=now)

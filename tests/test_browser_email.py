@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -248,3 +249,293 @@ def test_wide_content_does_not_overflow_a_phone(browser, tmp_path, settings):
         assert len(code) == 1 and len(quote) == 1
         for h in m["headings"]:
             assert h["contrast"] >= 4.5, (scheme, h)
+
+
+# --- round two: mobile tables, Outlook-like width, right-to-left and CJK, dark hierarchy -------
+
+#: For every word in every cell of the Markdown tables: how many line boxes it spans (a word
+#: broken mid-word spans two or more).
+BROKEN_WORDS_JS = r"""
+const out = [];
+for (const cell of document.querySelectorAll('table.md-table td, table.md-table th')) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const re = /\S+/g; let m;
+    while ((m = re.exec(node.data))) {
+      /* a compound may wrap after its own hyphens (a line-break opportunity, UAX #14 rule
+         LB21); each part between them must stay on one line */
+      let at = m.index, lines = 1;
+      for (const part of m[0].split(/(?<=-)/)) {
+        const range = document.createRange();
+        range.setStart(node, at); range.setEnd(node, at + part.length); at += part.length;
+        lines = Math.max(lines, new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size);
+      }
+      out.push({word: m[0], lines: lines});
+    }
+  }
+}
+return out;
+"""
+
+TABLES = """---
+title: Tables on a phone
+date: 2026-06-01 08:00
+slug: tables
+---
+
+## Crate releases
+
+| Crate | Version | Downloads | Maintainers | Description |
+|---|---|---|---|---|
+| tokio-console-subscriber | 0.4.1 | 12,345,678 | tokio-rs | instrumentation for asynchronous applications |
+| wasm-bindgen-futures | 0.4.45 | 98,765,432 | rustwasm | interoperability between JavaScript promises and futures |
+| serde_json | 1.0.133 | 345,678,901 | dtolnay | serialisation of structured data |
+
+| Language | Share |
+|---|---|
+| Internationalisation | 12% |
+| Rust | 40% |
+"""
+
+
+def test_table_words_are_not_broken_at_375(browser, tmp_path, settings, artifacts):
+    """MJML's text cell has word-break:break-word; inherited, a table squeezed to 375 px would
+    break "tokio-console-subscriber" mid-word. The layout keeps words whole and lets a table
+    too wide for the phone scroll inside its own box (the page itself does not overflow)."""
+    from dispatch.render import render_issue
+
+    source = tmp_path / "tables.md"
+    source.write_text(TABLES, encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", settings)
+    m = _look(browser, report.folder / "email.html", 375, "light", artifacts / "tables-375-light.png")
+    assert m["clientWidth"] == 375 and m["scrollWidth"] <= 375, m
+    words = browser.s("POST", "/execute/sync", {"script": BROKEN_WORDS_JS, "args": []})
+    assert {w["word"] for w in words} >= {"tokio-console-subscriber", "Internationalisation", "98,765,432"}
+    broken = [w for w in words if w["lines"] > 1]
+    assert broken == [], broken
+
+
+#: What Outlook for Windows (Word) does to the email, as far as a browser can show it: no
+#: max-width (Word ignores it), no media queries (Word has none).
+OUTLOOK_JS = r"""
+for (const el of document.querySelectorAll('[style]'))
+  el.setAttribute('style', el.getAttribute('style').replace(/max-width\s*:[^;]*;?/gi, ''));
+for (const s of document.querySelectorAll('style')) if (s.textContent.includes('@media')) s.remove();
+return {scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
+        images: Array.from(document.images).map(i => ({src: i.src.slice(0, 60), width: i.getBoundingClientRect().width,
+                                                         attr: i.getAttribute('width')}))};
+"""
+
+
+def _wide_images_issue(tmp_path: Path) -> Path:
+    """An issue with an 800 × 400 image (a data: URI, so the browser loads it offline and
+    dispatch reads its real size with Pillow) in text, in raw HTML at width="900" and in a box."""
+    import io
+
+    from PIL import Image as PILImage
+
+    png = io.BytesIO()
+    PILImage.new("RGB", (800, 400), (200, 80, 40)).save(png, format="PNG")
+    uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    source = tmp_path / "wide.md"
+    source.write_text("---\ntitle: Wide images\ndate: 2026-06-01 08:00\nslug: wide\n---\n\n"
+                      f"An 800 px image: ![A wide chart]({uri})\n\n"
+                      f"## Raw HTML\n\n<img src=\"{uri}\" alt=\"The same, as raw HTML\" width=\"900\" height=\"450\">\n\n"
+                      f"## Bottom Line {{.bottom_line}}\n\n![In a box]({uri})\n", encoding="utf-8")
+    return source
+
+
+def test_outlook_like_render_has_no_horizontal_overflow(browser, tmp_path, settings, artifacts):
+    """Strip max-width and the media queries (as Word does) and render at 600 px: every image
+    keeps to its width attribute, so nothing widens the 600 px layout. The same page with the
+    width attributes removed does overflow (the check can fail)."""
+    from dispatch.render import render_issue
+
+    report = render_issue(_wide_images_issue(tmp_path), tmp_path / "out", settings)
+    page = report.folder / "email.html"
+    _look(browser, page, 600, "light", artifacts / "outlook-like-600.png")
+    m = browser.s("POST", "/execute/sync", {"script": OUTLOOK_JS, "args": []})
+    assert m["clientWidth"] == 600 and m["scrollWidth"] <= 600, m
+    widths = {(i["attr"], round(i["width"])) for i in m["images"]}
+    assert widths == {("544", 544), ("504", 504)}, widths  # the column, and the Bottom Line's box
+    html = page.read_text(encoding="utf-8")
+    control = tmp_path / "control.html"
+    control.write_text(re.sub(r'(<img\b[^>]*?) width="\d+"', r"\1", html), encoding="utf-8")
+    _look(browser, control, 600, "light", artifacts / "outlook-like-control.png")
+    m = browser.s("POST", "/execute/sync", {"script": OUTLOOK_JS, "args": []})
+    assert m["scrollWidth"] > 600, m
+
+
+RTL = """---
+title: "תדריך הבינה המלאכותית"
+date: 2026-06-01 08:00
+slug: rtl
+lang: he
+---
+
+חברת מונשוט גייסה כשני מיליארד דולר, והשווי שלה עבר עשרים מיליארד דולר.
+
+## 🔍 השורה התחתונה {.bottom_line}
+
+קוד פתוח הוא לא רק אפשרי: הוא אסטרטגיה מנצחת.
+
+## שאלות נפוצות {.faq}
+
+Q: מה זה אומר לנו? שמודלים פתוחים כבר מרוויחים כסף אמיתי.
+
+## 📊 במספרים {.numbers}
+
+| מדד | ערך |
+|---|---|
+| גיוס | 2 מיליארד דולר |
+| שווי | 20 מיליארד דולר |
+
+## ההימור על קוד פתוח
+
+- לבנות קהילת מפתחים
+- ליצור לולאת משוב
+
+> ציטוט קצר מתוך הכתבה.
+
+## זווית מקומית {.lens region=NZ}
+
+מה זה אומר כאן, בניו זילנד.
+"""
+
+CJK = """---
+title: "月之暗面的时刻"
+date: 2026-06-01 08:00
+slug: cjk
+lang: zh-CN
+---
+
+月之暗面完成约二十亿美元融资，估值超过二百亿美元，成为中国估值最高的私营人工智能公司。
+
+## 🔍 要点 {.bottom_line}
+
+开源人工智能不仅可行，而且是一种制胜策略。
+
+## 常见问题 {.faq}
+
+Q: 这对新西兰意味着什么？开源模型已经证明可以盈利。
+
+## 📊 数据 {.numbers}
+
+| 指标 | 数值 |
+|---|---|
+| 融资 | 20亿美元 |
+| 估值 | 200亿美元 |
+
+## 本地视角 {.lens region=NZ}
+
+新西兰的机构可以在开源模型上构建自己的服务。
+"""
+
+#: Where each heading and paragraph of the card sits, and how it is aligned.
+ALIGN_JS = r"""
+const col = document.querySelector('.card').getBoundingClientRect();
+return Array.from(document.querySelectorAll('.card h1, .card h2, .card p, .card li')).filter(e => e.textContent.trim())
+  .map(e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    const range = document.createRange(); range.selectNodeContents(e);
+    const t = range.getBoundingClientRect();
+    return {text: e.textContent.trim().slice(0, 30), direction: s.direction, align: s.textAlign,
+            textLeft: t.left - col.left, textRight: col.right - t.right}; });
+"""
+
+
+def test_right_to_left_issue_lays_out_right_to_left(browser, tmp_path, settings, artifacts):
+    from dispatch.channels.entry import content_html
+    from dispatch.channels.text import RLM, render_text
+    from dispatch.channels.web import render_page, stylesheet
+    from dispatch.parse import parse_issue
+    from dispatch.render import render_issue
+
+    source = tmp_path / "rtl.md"
+    source.write_text(RTL, encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", settings)
+    html = (report.folder / "email.html").read_text(encoding="utf-8")
+    assert '<html lang="he" dir="rtl"' in html and "direction:ltr" not in html
+    assert "1 ביוני 2026" in html and "לצפייה באתר" in html  # Babel's date, the layout's Hebrew label
+    m = _look(browser, report.folder / "email.html", 600, "light", artifacts / "email-rtl-600-light.png")
+    _look(browser, report.folder / "email.html", 375, "dark", artifacts / "email-rtl-375-dark.png")
+    assert m["scrollWidth"] <= 600
+    _look(browser, report.folder / "email.html", 600, "light", artifacts / "email-rtl-600-light.png")
+    rows = browser.s("POST", "/execute/sync", {"script": ALIGN_JS, "args": []})
+    body = [r for r in rows if r["text"] and not r["text"].startswith(("The Aotearoa", settings.site_name))]
+    assert len(body) > 8
+    for r in body:
+        assert r["direction"] == "rtl", r
+        if r["align"] != "center":  # the footer is centred
+            assert r["textRight"] < r["textLeft"], r  # the text hugs the right edge of the card
+    # the text part: every line starts right to left (a RIGHT-TO-LEFT MARK)
+    issue = parse_issue(source, settings)
+    text = render_text(issue, settings).text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert all(line.startswith(RLM) for line in lines)
+    assert "לצפייה באתר: " in text and "1 ביוני 2026" in text
+    # the web page
+    page = tmp_path / "page.html"
+    (tmp_path / "style.css").write_text(stylesheet(settings), encoding="utf-8")
+    page.write_text(render_page(issue, settings, content_html(issue, settings), [], (tmp_path / "style.css").as_uri()),
+                    encoding="utf-8")
+    assert '<html lang="he" dir="rtl">' in page.read_text(encoding="utf-8")
+    _look(browser, page, 600, "light", artifacts / "web-rtl-600-light.png")
+    rows = browser.s("POST", "/execute/sync", {"script": "return getComputedStyle(document.querySelector('h1')).direction", "args": []})
+    assert rows == "rtl"
+
+
+def test_cjk_issue_in_its_own_language(browser, tmp_path, settings, artifacts):
+    from dispatch.render import render_issue
+
+    source = tmp_path / "cjk.md"
+    source.write_text(CJK, encoding="utf-8")
+    report = render_issue(source, tmp_path / "out", settings, eml=True)
+    html = (report.folder / "email.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN" dir="ltr"' in html
+    assert "2026年6月1日" in html and "在线阅读" in html and "退订" in html  # date and labels in Chinese
+    assert 'class="faq-mark"' in html and ">问</span>" in html
+    assert "NZ</span>视角" in html
+    from email import message_from_bytes, policy
+
+    eml = message_from_bytes((report.folder / "message.eml").read_bytes(), policy=policy.default)
+    text_part = next(p for p in eml.walk() if p.get_content_type() == "text/plain")
+    assert text_part["Content-Transfer-Encoding"] == "base64"  # quoted-printable would near triple it
+    for width in (600, 375):
+        m = _look(browser, report.folder / "email.html", width, "light", artifacts / f"email-cjk-{width}-light.png")
+        assert m["scrollWidth"] <= width, m
+        texts = [h["text"] for h in m["headings"]]
+        assert "月之暗面的时刻" in texts
+        for h in m["headings"]:
+            assert h["contrast"] >= 4.5, h
+    _look(browser, report.folder / "email.html", 375, "dark", artifacts / "email-cjk-375-dark.png")
+
+
+#: The colour of each role in the card, as a reader sees it.
+ROLES_JS = r"""
+const c = sel => { const e = document.querySelector(sel); return e && getComputedStyle(e).color; };
+const bg = sel => { const e = document.querySelector(sel); return e && getComputedStyle(e).backgroundColor; };
+document.querySelector('.card').style.background = 'white';  /* a layout writing "white", not #ffffff */
+document.querySelector('.card > table').style.backgroundColor = '#fff';
+return {text: c('.card .lead p'), heading: c('.card h2.section-heading'), muted: c('.card .dateline'),
+        footer: c('.card p.footer'), link: c('.card .lead a, .card a'), label: c('.card .callout-label'),
+        card: bg('.card'), table: bg('.card > table'), callout: bg('.card td.callout-box'),
+        edge: getComputedStyle(document.querySelector('.card')).boxShadow};
+"""
+
+
+def test_dark_mode_keeps_the_hierarchy(looks, browser):
+    """Each role has its own dark colour (text, heading, muted, accent, callout label), the
+    card stays dark even when a layout writes its white as "white" or "#fff" (matched by the
+    .card class, not by an inline-style substring), and the card keeps a visible edge."""
+    report, _ = looks
+    browser.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setEmulatedMedia",
+                                           "params": {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}})
+    browser.s("POST", "/url", {"url": (report.folder / "email.html").as_uri()})
+    roles = browser.s("POST", "/execute/sync", {"script": ROLES_JS, "args": []})
+    assert roles["card"] == roles["table"] == "rgb(31, 36, 43)", roles  # palette.jinja's dark card
+    assert roles["callout"] == "rgb(58, 44, 12)"
+    assert len({roles["text"], roles["heading"], roles["muted"], roles["label"]}) == 4, roles
+    assert roles["muted"] == roles["footer"]
+    assert "rgb(75, 85, 99)" in roles["edge"]
+    dark = (report.folder / "email.html").read_text(encoding="utf-8")
+    assert "[style*=" not in dark

@@ -373,3 +373,30 @@ def test_a_title_without_text_is_one_error_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == "t.txt:3: the briefing has a title line but no text under it; write the briefing below it\n"
     assert not (tmp_path / "dist").exists()
+
+
+def test_build_publishes_a_plain_text_briefing(tmp_path):
+    import os
+
+    from dispatch.archive import build_archive, parse_now
+
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    seed = issues / SEED_NAME
+    shutil.copyfile(shared_path("seeds", SEED_NAME), seed)
+    os.utime(seed, (1779400800, 1779400800))  # 2026-05-22 10:00 NZST
+    report = build_archive(issues, tmp_path / "public", SETTINGS, parse_now("2026-06-01T00:00Z"),
+                           cache_dir=tmp_path / "cache")
+    assert len(report.published) == 1
+    page = (tmp_path / "public" / "the-moonshot-moment" / "index.html").read_text(encoding="utf-8")
+    assert "🤔 My Take: The Narrative Is Shifting" in page and 'class="answer-first"' in page
+    assert any("no date; using 2026-05-22 10:00 +1200, its modification time" in w for w in report.warnings)
+
+
+def test_drafting_tool_heading_marks_are_dropped(tmp_path):
+    path = tmp_path / "ai.txt"
+    path.write_text("AI Weekly\n**The Bottom Line**\nThings changed a lot this week and here is why it matters.\n"
+                    "Sources:\n- Reuters\n", encoding="utf-8")
+    issue = parse_issue(path, SETTINGS)
+    assert [(s.kind, s.heading_text) for s in issue.sections] == [("bottom_line", "The Bottom Line"),
+                                                                 ("sources", "Sources")]

@@ -28,6 +28,7 @@ The rules (documented for writers in ``docs/plain-text.md``):
   - *weak* (reported as a guess): a short line (at most 10 words; 25 characters without cased
     letters, as in CJK) in title case or capitals, not ending in ``.``, ``,``, ``;``, ``:``
     (or ``。``, ``，``, ``；``, ``：``), followed by a longer line of text.
+  A heading keeps its words as written; ``**…**`` around it and a trailing ``:`` are dropped.
 * **Label lines.** ``LABEL: text`` where LABEL names a component and the text is a sentence
   (``TL;DR: …``, ``🔍 THE BOTTOM LINE: …``) is a heading LABEL with the text as its paragraph.
   A Bottom Line after the first one is the issue's closing recap (``{.recap}``).
@@ -174,7 +175,7 @@ def heading_lines(text_lines: Sequence[str], first_line: int = 1,
     """The lines of a body the plain-text rules would read as headings, as ``(line, text)``;
     for ``dispatch check`` to explain a Markdown issue with no ``##`` sections."""
     lines = _classify(list(text_lines), registry or default_registry(), first_line=first_line)
-    return [(line.number, line.label or line.text.strip()) for line in lines if line.heading]
+    return [(line.number, _heading_text(line.label or line.text)) for line in lines if line.heading]
 
 
 def convert(text: str, *, date: str = "", title: str = "", registry: Registry | None = None) -> Conversion:
@@ -272,7 +273,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             i += 1
             continue
         if line.heading:
-            label = line.label if line.heading == "label-text" else line.text.strip()
+            label = _heading_text(line.label if line.heading == "label-text" else line.text)
             attrs = ""
             if line.component == "bottom_line":
                 if seen_bottom_line:
@@ -501,11 +502,12 @@ def _decide_headings(body: list[_Line], notes: list[Note]) -> None:
             notes.append(Note(line.number, f"read {_quote(line.text)} as a heading: a short title-like line "
                                            "before body text (write it as a sentence to keep it a paragraph)"))
     # short lines that are neither: worth a word when they end without punctuation
+    noted = {n.line for n in notes}
     for i, line in enumerate(body):
         text = line.text.strip()
         if line.kind == "text" and not line.heading and text and len(_words(text)) <= 6 \
                 and not text.endswith(_END_PUNCT + ("?", "!", "？", "！", "…")) and i + 1 < len(body):
-            if not any(n.line == line.number for n in notes):
+            if line.number not in noted:
                 notes.append(Note(line.number, f"read {_quote(text)} as a paragraph: short, but not in title case; "
                                                "start it with '## ' if it is a heading"))
 
@@ -560,6 +562,19 @@ def _escape_line(text: str) -> str:
     if text[:1] in ("#", ">", "+", "-", "=", "|") or re.match(r"^\*\s", text):
         return "\\" + text
     return text
+
+
+_WRAPPED = re.compile(r"^(\*\*|__|\*|_)(?P<inner>\S(?:.*\S)?)\1$")
+
+
+def _heading_text(text: str) -> str:
+    """A heading line as its heading: Markdown-style ``**…**`` around it (as drafting tools
+    write them) and a trailing ``:`` removed."""
+    text = text.strip()
+    m = _WRAPPED.match(text)
+    if m:
+        text = m.group("inner").strip()
+    return text[:-1].rstrip() if text.endswith((":", "：")) and len(text) > 1 else text
 
 
 def _escape_heading(text: str) -> str:

@@ -21,6 +21,10 @@ The lead: what happened, in two or three sentences.
 
 The one-paragraph takeaway (email preheader, feed summary, first post of the thread).
 
+## Answer-First Lead
+
+The answer in two or three sentences (the web page's description, for answer engines).
+
 ## ❓ Frequently Asked Questions
 
 Q: What does this mean for readers? The answer.
@@ -39,6 +43,10 @@ Ordinary sections are any other heading.
 
 The regional take: the region is the word before "Lens".
 
+## 🤔 My Take: A headline for your view
+
+Your signed opinion, set apart as a column.
+
 ## 📰 Sources
 
 - [Name](https://example.com/)
@@ -49,9 +57,11 @@ The regional take: the region is the word before "Lens".
 PLACEHOLDERS = (
     "The lead: what happened, in two or three sentences.",
     "The one-paragraph takeaway (email preheader, feed summary, first post of the thread).",
+    "The answer in two or three sentences (the web page's description, for answer engines).",
     "Q: What does this mean for readers? The answer.",
     "| First number | its value |",
     "Ordinary sections are any other heading.",
     'The regional take: the region is the word before "Lens".',
+    "Your signed opinion, set apart as a column.",
     "- [Name](https://example.com/)",
 )

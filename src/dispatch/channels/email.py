@@ -519,7 +519,8 @@ def inline(html: str, css: str, *, fragment: bool = False) -> str:
         exclude_pseudoclasses=True,
         disable_leftover_css=True,
         # "img { height: auto }" would become the invalid attribute height="auto"
-        disable_basic_attributes=["height"],
+        # and MJML's width:100% on mj-image would replace its width="600" (what Outlook reads)
+        disable_basic_attributes=["height", "width"],
     )
     out = transformer.transform(pretty_print=False)
     if fragment:
