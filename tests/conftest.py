@@ -70,3 +70,21 @@ def rendered(tmp_path_factory, settings):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_finish(session):
+    """Start Bluesky's PDS (a Node process, ≈ 4 s to start) as soon as a collected test needs
+    it, so its start overlaps the tests before; the ``pds`` fixture then waits for it."""
+    if any("pds" in getattr(item, "fixturenames", ()) for item in session.items):
+        from servers import pds
+
+        pds.start_early()
+
+
+def pytest_sessionfinish(session):
+    """Stop a PDS started early that no test took (a run stopped before the Bluesky tests)."""
+    import sys
+
+    module = sys.modules.get("servers.pds")
+    if module is not None and module._early is not None:
+        module._early.stop()

@@ -62,22 +62,39 @@ def test_check_cli_exit_codes(tmp_path):
 
 
 def test_watch_rerenders_on_change_and_survives_errors(tmp_path):
+    import threading
+    import time
+
     source = tmp_path / "a.md"
     source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\nx\n", encoding="utf-8")
-    runs, errors, ticks = [], [], []
+    (tmp_path / "other.md").write_text("not watched\n", encoding="utf-8")
+    runs, errors = [], []
+    stop = threading.Event()
 
     def action():
         runs.append(parse_issue(source, Settings()).meta.title)
 
-    def stop():
-        ticks.append(1)
-        if len(ticks) == 2:  # the author saves a broken file
-            source.write_text("---\ntitle: [broken\n---\nx\n", encoding="utf-8")
-        if len(ticks) == 3:  # and then fixes it
-            source.write_text("---\ntitle: B\ndate: 2026-01-01\n---\nxy\n", encoding="utf-8")
-        return len(ticks) > 4
+    def until(condition, what):
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, f"watch did not {what}"
+            time.sleep(0.02)
 
-    watch([source], action, errors.append, interval=0.01, stop=stop)
+    def author():
+        until(lambda: runs == ["A"], "render at start")
+        (tmp_path / "other.md").write_text("changed, but not watched\n", encoding="utf-8")
+        source.write_text("---\ntitle: [broken\n---\nx\n", encoding="utf-8")  # a broken save
+        until(lambda: errors, "report the broken save")
+        tmp = tmp_path / ".a.md.swp"  # an editor's save by rename
+        tmp.write_text("---\ntitle: B\ndate: 2026-01-01\n---\nxy\n", encoding="utf-8")
+        tmp.replace(source)
+        until(lambda: runs == ["A", "B"], "render the fixed save")
+        stop.set()
+
+    helper = threading.Thread(target=author)
+    helper.start()
+    watch([source], action, errors.append, stop=stop)
+    helper.join()
     assert runs == ["A", "B"]
     assert len(errors) == 1 and errors[0].line == 2
 

@@ -239,6 +239,6 @@ def test_limits_are_documented_settings(tmp_path):
     settings = load_settings(tmp_path)
     assert settings.limits.nesting == 5 and settings.limits.markdown_seconds == 2.5
     assert settings.limits.issue_bytes == LimitSettings().issue_bytes == 1_048_576
-    result = CliRunner().invoke(main, ["config"])
+    result = CliRunner().invoke(main, ["config", "--list"])
     for name in ("limits.issue_bytes", "limits.nesting", "limits.grapheme_chars", "limits.markdown_seconds"):
         assert name in result.output

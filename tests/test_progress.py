@@ -37,3 +37,27 @@ def test_environment_overrides(monkeypatch):
     out = io.StringIO()
     list(progress(range(2), desc="Publishing", stream=out, delay=0))
     assert "Publishing" in out.getvalue()
+
+
+def test_build_shows_progress_only_when_asked_or_on_a_terminal(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "issues").mkdir()
+    for n in range(3):
+        (tmp_path / "issues" / f"{n}.md").write_text(f"---\ntitle: N{n}\ndate: 2026-01-0{n + 1}\n---\nLead.\n",
+                                                   encoding="utf-8")
+    (tmp_path / "dispatch.toml").write_text('base_url = "https://p.example/"\n', encoding="utf-8")
+
+    def build(flag: str) -> str:
+        env = {**os.environ, "DISPATCH_PROGRESS": flag}
+        proc = subprocess.run([sys.executable, "-m", "dispatch", "build", "issues", "--out", f"out{flag}"],
+                              cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+
+    assert "Reading issues" not in build("0")
+    # DISPATCH_PROGRESS=1 draws even into a pipe, from the first issue
+    shown = build("1")
+    assert "Reading issues:" in shown and "/3 [" in shown

@@ -27,7 +27,7 @@ def pds():
     why = pds_server.missing()
     if why:
         pytest.skip(why)
-    server = pds_server.Pds()
+    server = pds_server.take()
     proxy = FaultProxy(server.url)
     yield server, proxy
     proxy.stop()
@@ -219,4 +219,16 @@ def test_schedule_skips_and_dry_run_shows_refs(tmp_path, pds, account):
     lines = report.outcomes[0].lines
     assert sum("com.atproto.repo.createRecord" in line for line in lines) == 5
     assert any("reply root <uri of post 1>, parent <uri of post 4>" in line for line in lines)
+    assert server.records(did) == []
+
+
+def test_a_wrong_app_password_fails_with_the_pds_message(tmp_path, pds, account):
+    server, _ = pds
+    handle, did, _ = account
+    issue = site(tmp_path, pds, handle, via_proxy=False)
+    report = run(issue, "wrong-app-password")
+    outcome = report.outcomes[0]
+    assert outcome.status == "failed" and outcome.message.startswith("cannot log in: POST ")
+    assert "HTTP 401 AuthenticationRequired: Invalid identifier or password" in outcome.message
+    assert "wrong-app-password" not in outcome.message
     assert server.records(did) == []

@@ -196,8 +196,22 @@ def test_schedule_is_carried_in_the_event(site, receiver):
 
 def test_config_lists_the_channels_secrets_never_their_values(site, monkeypatch):
     monkeypatch.chdir(site)
-    result = CliRunner().invoke(main, ["config"], env={"DISPATCH_HOOK_SECRET": SECRET})
+    result = CliRunner().invoke(main, ["config", "--list"], env={"DISPATCH_HOOK_SECRET": SECRET})
     assert result.exit_code == 0
     assert "$DISPATCH_<NAME>_TOKEN = (environment variable)" in result.output
     assert "$DISPATCH_HOOK_SECRET (set)\n    [publish.hook]: the endpoint's signing secret" in result.output
     assert SECRET not in result.output
+    toml = CliRunner().invoke(main, ["config"], env={"DISPATCH_HOOK_SECRET": SECRET})
+    assert "# secret from $DISPATCH_HOOK_SECRET (set): the endpoint's signing secret" in toml.output
+    assert SECRET not in toml.output
+
+
+def test_two_runs_for_one_issue_never_interleave(site, receiver):
+    from dispatch.errors import DispatchError
+    from dispatch.publish.state import state_path
+
+    path = state_path(site / "dist", "moonshot-moment")
+    with PublishState.open(path, "urn:x", "moonshot-moment"):
+        with pytest.raises(DispatchError, match="another 'dispatch publish' of this issue is running"):
+            run(site)
+    assert receiver.deliveries == []

@@ -193,3 +193,12 @@ def test_dry_run_shows_each_post(tmp_path, mastodon, account):
     assert any("in reply to <id of post 1>" in line for line in lines)
     assert any(line.strip().startswith("Idempotency-Key: ") for line in lines)
     assert thread_on_server(mastodon[0], token, issue) == []
+
+
+def test_a_bad_token_fails_with_the_server_message(tmp_path, mastodon, account):
+    username, _ = account
+    issue = site(tmp_path, mastodon, username, via_proxy=False)
+    report = run(issue, "not-a-token")
+    outcome = report.outcomes[0]
+    assert outcome.status == "failed" and outcome.message.startswith("cannot log in: GET ")
+    assert "HTTP 401" in outcome.message and "not-a-token" not in outcome.message

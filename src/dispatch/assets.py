@@ -45,8 +45,8 @@ def is_local(src: str) -> bool:
 
 
 def references(issue: Issue) -> list[str]:
-    """Every local image reference in the issue, in order, without repeats (Markdown images,
-    and ``src``/``srcset`` of raw HTML)."""
+    """Every local file reference in the issue, in order, without repeats (Markdown images,
+    ``src``/``srcset`` of raw HTML, then the front matter's cover ``image`` and attachments)."""
     found: list[str] = []
     for node in issue.walk():
         if isinstance(node, Image):
@@ -59,6 +59,10 @@ def references(issue: Issue) -> list[str]:
         else:
             continue
         found.extend(c for c in candidates if is_local(c) and c not in found)
+    cover = issue.meta.extra.get("image")  # the cover image (front matter)
+    extra = [cover.strip()] if isinstance(cover, str) and cover.strip() else []
+    extra += [a.src for a in issue.attachments]  # audio and video files
+    found.extend(c for c in extra if is_local(c) and c not in found)
     return found
 
 
@@ -109,6 +113,7 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
     base = settings.base_url.rstrip("/") + "/"
     assets: list[Asset] = []
     warnings: list[str] = []
+    attached = {a.src for a in issue.attachments}
     for src in references(issue):
         line = issue.source_line(src, 1)
         path_part = unquote(urlsplit(src).path)
@@ -123,7 +128,7 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
             warnings.append(f"{issue.path}:{line}: {src!r} {why}; it is not published")
             continue
         if not file.is_file():
-            warnings.append(f"{issue.path}:{line}: image {src!r} not found (looked for {file}); readers will see it broken")
+            warnings.append(f"{issue.path}:{line}: {'file' if src in attached else 'image'} {src!r} not found (looked for {file}); readers will see it broken")
             continue
         assets.append(Asset(src, file, unquote(url_path[len(base):]), line))
     return assets, warnings

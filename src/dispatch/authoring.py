@@ -3,7 +3,8 @@ every save."""
 
 from __future__ import annotations
 
-import time
+import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,9 +15,8 @@ from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
-from .scaffold import PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
+from .scaffold import CONFIG_TEMPLATE, PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
 from .textutil import slugify
-
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:
     """Write a new draft issue ``folder/YYYY-MM-DD-<slug>.md`` with every component heading and
@@ -43,6 +43,98 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
     except OSError as exc:
         raise SourceError(f"cannot write the new issue: {exc.strerror}", path) from None
     return path
+
+
+@dataclass
+class InitResult:
+    """What ``dispatch init`` wrote: ``config`` (the ``dispatch.toml``), ``draft`` (the first
+    issue), ``timezone`` and ``language`` as detected or given."""
+
+    config: Path
+    draft: Path
+    timezone: str
+    language: str
+
+
+def system_timezone() -> str:
+    """The computer's IANA time zone name (tzlocal reads ``TZ``, ``/etc/localtime``,
+    ``/etc/timezone`` and the Windows registry), or ``"UTC"`` when it cannot tell."""
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - tzlocal raises several kinds for an unset zone
+        return "UTC"
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name or "")
+    except Exception:  # noqa: BLE001 - an unknown or empty name
+        return "UTC"
+    return name
+
+
+def system_language() -> str:
+    """The user's language as a BCP 47 tag from the locale (``LC_ALL``/``LC_MESSAGES``/``LANG``:
+    ``en_NZ.UTF-8`` → ``en-NZ``), or ``"en"``."""
+    import os
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        m = re.match(r"^([a-z]{2,3})(?:_([A-Z]{2}))?", value)
+        if m and value not in ("C", "POSIX"):
+            return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+    return "en"
+
+
+def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", timezone: str = "",
+                    language: str = "", platform: str = "generic", title: str = "Our first issue",
+                    now: datetime | None = None) -> InitResult:
+    """Start a newsletter in ``folder``: a commented ``dispatch.toml`` and ``issues/`` with a
+    first draft (:func:`new_issue`). Nothing existing is overwritten.
+
+    Args:
+        folder: where to create it (made when missing).
+        site_name: default: the folder's name in title case.
+        base_url: default ``https://example.com/`` (to be changed before publishing).
+        timezone: default :func:`system_timezone`.
+        language: default :func:`system_language`.
+        platform: the sending platform preset.
+
+    Raises:
+        ConfigError: ``folder`` already has a ``dispatch.toml``, or a value is invalid (checked
+            by loading the written file; then nothing is left behind).
+    """
+    import tomli_w
+
+    from .config import CONFIG_NAME, DEFAULT_BASE_URL, load_settings
+    from .errors import ConfigError
+
+    config = folder / CONFIG_NAME
+    if config.exists():
+        raise ConfigError("already exists; this folder is a newsletter already (dispatch config shows its settings)",
+                          config)
+    timezone = timezone or system_timezone()
+    language = language or system_language()
+    name = site_name or (folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Newsletter")
+
+    def q(value: str) -> str:
+        return tomli_w.dumps({"v": value}).split(" = ", 1)[1].strip()
+
+    text = CONFIG_TEMPLATE.format(name=q(name), url=q(base_url or DEFAULT_BASE_URL), timezone=q(timezone),
+                                  language=q(language), platform=q(platform))
+    try:
+        write_file(config, text.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the settings: {exc.strerror}", config) from None
+    try:
+        settings = load_settings(config_path=config)
+    except DispatchError:
+        config.unlink()
+        raise
+    issues = folder / "issues"
+    draft = new_issue(title, issues, settings, now=now)
+    return InitResult(config, draft, timezone, language)
 
 
 @dataclass
@@ -182,29 +274,43 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None],
-          interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
-    """Run ``action`` now and again whenever a file under ``paths`` changes (polling mtimes
-    every ``interval`` seconds; no extra dependency). Errors go to ``on_error`` and the loop
-    goes on; ``stop()`` returning True ends it."""
-    def snapshot() -> dict[Path, float]:
-        seen: dict[Path, float] = {}
-        for root in paths:
-            files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-            for f in files:
-                try:
-                    seen[f] = f.stat().st_mtime_ns
-                except OSError:
-                    continue
-        return seen
+def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
+          stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
+    """Run ``action`` now and again after every change of a file in ``paths`` (files, or
+    folders watched recursively), until ``stop`` is set or Ctrl-C.
 
-    last: dict[Path, float] | None = None
-    while not stop():
-        current = snapshot()
-        if current != last:
-            last = current
-            try:
-                action()
-            except DispatchError as exc:
-                on_error(exc)
-        time.sleep(interval)
+    Changes come from the operating system's file events through watchfiles (inotify,
+    FSEvents, kqueue; polling where none work). A file is watched through its folder, so an
+    editor's save-by-rename is seen too. A burst of saves within ``debounce_ms`` is one change.
+    A :class:`~dispatch.errors.DispatchError` from ``action`` goes to ``on_error`` and the loop
+    goes on.
+    """
+    import watchfiles
+
+    paths = [Path(p).resolve() for p in paths]
+    files = {p for p in paths if not p.is_dir()}
+    folders = [p for p in paths if p.is_dir()]
+    roots = sorted({p.parent for p in files} | set(folders))
+
+    def wanted(_change, raw: str) -> bool:
+        p = Path(raw)
+        return p in files or any(p.is_relative_to(f) for f in folders)
+
+    def run() -> None:
+        try:
+            action()
+        except DispatchError as exc:
+            on_error(exc)
+
+    if not roots:
+        run()
+        return
+    first = True
+    # yield_on_timeout: the first (empty) yield comes once the watches are in place, so the
+    # first render happens after them and a save right after it is not missed
+    for changes in watchfiles.watch(*roots, watch_filter=wanted, debounce=debounce_ms, step=30,
+                                    stop_event=stop, recursive=bool(folders), rust_timeout=200,
+                                    yield_on_timeout=True, raise_interrupt=True):
+        if first or changes:
+            first = False
+            run()

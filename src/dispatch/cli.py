@@ -14,6 +14,18 @@ from .errors import DispatchError
 from .platforms import PLATFORMS
 
 
+_told_defaults = False
+
+
+def _defaults_notice(settings, start: Path) -> None:
+    """Say once per run that no dispatch.toml was found above ``start`` and the defaults are in use."""
+    global _told_defaults
+    if settings.path is None and not _told_defaults:
+        _told_defaults = True
+        click.echo(f"dispatch: no dispatch.toml in {start.resolve()} or above; using the defaults "
+                   "(site name 'Dispatch', base URL https://example.com/). 'dispatch init' writes one.", err=True)
+
+
 def _fail(exc: DispatchError) -> None:
     click.echo(f"dispatch: {exc}" if not exc.location() else str(exc), err=True)
     sys.exit(2)
@@ -53,6 +65,7 @@ def render(issue: Path, out: Path, config: Path | None, platform: str | None, em
     except DispatchError as exc:
         _fail(exc)
         return
+    _defaults_notice(settings, issue.parent)
     for name, size in report.sizes.items():
         note = report.notes.get(name)
         click.echo(f"{report.folder / name}  {note or _size(size)}")
@@ -103,14 +116,49 @@ def import_cmd(briefing: Path, out: str) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--name", "site_name", default="", help="The newsletter's name (default: from the folder's name).")
+@click.option("--url", "base_url", default="", help="Where the archive will be published (default: https://example.com/).")
+@click.option("--timezone", default="", help="IANA time zone (default: this computer's).")
+@click.option("--language", default="", help="BCP 47 language tag (default: from the locale).")
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default="generic", show_default=True,
+              help="The sending platform the email is prepared for.")
+def init(folder: Path, site_name: str, base_url: str, timezone: str, language: str, platform: str) -> None:
+    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml and issues/
+    with a first draft. Nothing existing is overwritten."""
+    from .authoring import init_newsletter
+
+    try:
+        done = init_newsletter(folder, site_name=site_name, base_url=base_url, timezone=timezone,
+                               language=language, platform=platform)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    click.echo(f"created {_shorten(done.config)}  (time zone {done.timezone}, language {done.language}, "
+               f"platform {platform})")
+    click.echo(f"created {_shorten(done.draft)}  (your first draft)")
+    draft = done.draft.relative_to(folder).as_posix()
+    here = _shorten(folder)
+    click.echo("\nNext:\n"
+               + (f"  cd {here}\n" if here != "." else "")
+               + "  1. set site_name and base_url in dispatch.toml\n"
+               f"  2. dispatch preview                  # live preview in your browser while you write {draft}\n"
+               "  3. dispatch check issues --strict    # every warning, for you or CI\n"
+               f"  4. dispatch render {draft}\n"
+               "  5. set 'draft: false', then: dispatch build issues --out public")
+
+
+@main.command()
 @click.argument("target", metavar="ISSUE.md|FOLDER", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one JSON document on stdout (issues, diagnostics with path/line/code), for CI.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), for CI.")
 @click.option("--links", is_flag=True, help="Also check every link (HEAD, then GET) over the network; cached for a day.")
+@click.option("--link-timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, metavar="SECONDS",
+              help="With --links: seconds to wait for a server to connect and to answer.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to use (default: the nearest one above the target).")
-def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None) -> None:
+def check(target: Path, fmt: str, strict: bool, links: bool, link_timeout: float, config: Path | None) -> None:
     """Render an issue (or every issue of FOLDER) in memory, writing nothing: summarise every
     channel and report every error and warning render and build would give, all in one run.
     A folder is also checked for duplicate ids and slugs and clashing schedules.
@@ -127,7 +175,7 @@ def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None
         if links:
             from .links import check_report_links
 
-            check_report_links(report, settings)
+            check_report_links(report, settings, timeout=link_timeout)
     except DispatchError as exc:
         _fail(exc)
         return
@@ -150,24 +198,58 @@ def check(target: Path, fmt: str, strict: bool, links: bool, config: Path | None
 @click.argument("issue", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Output root; files go to OUT/<slug>/.")
-def watch(issue: Path, out: Path) -> None:
-    """Render ISSUE now and again on every save (of it, dispatch.toml or layouts/). Ctrl-C stops."""
+@click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default=None,
+              help="Sending platform preset (default: dispatch.toml's platform).")
+@click.option("--eml", is_flag=True, help="Also write message.eml each time.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to use (default: the nearest one above ISSUE).")
+def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path | None) -> None:
+    """Render ISSUE now and again on every save of it, dispatch.toml or layouts/, printing a
+    timestamped line with the sizes that changed. Ctrl-C stops. (dispatch preview shows the
+    result in a browser.)"""
+    import time as _time
+
     from .authoring import watch as watch_loop
     from .config import find_config, load_settings
     from .render import render_issue
 
-    def action() -> None:
-        report = render_issue(issue, out, load_settings(issue.parent))
-        click.echo(f"{report.folder}: rendered {len(report.sizes)} files "
-                   f"(email {report.sizes['email.html']:,} bytes)")
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    last: dict[str, int] = {}
+    told: set[str] = set()
 
-    config = find_config(issue.parent)
-    root = config.parent if config else Path.cwd()
-    paths = [issue, root / "layouts"] + ([config] if config else [])
+    def stamp() -> str:
+        return _time.strftime("%H:%M:%S")
+
+    def action() -> None:
+        settings = load_settings(issue.parent, config_path=config)
+        report = render_issue(issue, out, settings, platform=platform, eml=eml)
+        _defaults_notice(settings, issue.parent)
+        changed = []
+        for name, size in report.sizes.items():
+            before = last.get(name)
+            if before is None:
+                changed.append(f"{name} {size:,} bytes")
+            elif before != size:
+                changed.append(f"{name} {size:,} bytes ({size - before:+,})")
+        gone = sorted(set(last) - set(report.sizes))
+        changed += [f"{name} removed" for name in gone]
+        last.clear()
+        last.update(report.sizes)
+        what = "; ".join(changed) if changed else "no size changed"
+        click.echo(f"{stamp()}  rendered {report.folder}/: {what}")
+        for warning in report.warnings:
+            if warning not in told:
+                click.echo(f"warning: {warning}", err=True)
+        if report.warnings and set(report.warnings) <= told:
+            click.echo(f"{stamp()}  {len(report.warnings)} warning(s), as before", err=True)
+        told.clear()
+        told.update(report.warnings)
+
+    found = config or find_config(issue.parent)
+    root = found.parent if found else Path.cwd()
+    paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])
+    click.echo(f"watching {', '.join(_shorten(p) for p in paths)}; writing {_shorten(out)}/<slug>/ (Ctrl-C stops)")
     try:
-        watch_loop(paths, action, lambda exc: click.echo(str(exc), err=True))
+        watch_loop(paths, action, lambda exc: click.echo(f"{stamp()}  {exc}", err=True))
     except KeyboardInterrupt:
         pass
 
@@ -230,6 +312,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     except DispatchError as exc:
         _fail(exc)
         return
+    _defaults_notice(settings, issues_dir)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for rel in report.changed:
@@ -293,13 +376,29 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
 
 
 @main.command("config")
-def config_cmd() -> None:
-    """List every dispatch.toml setting with its default and meaning."""
-    from .config import describe
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="dispatch.toml to read (default: the nearest one above the current folder).")
+@click.option("--brief", is_flag=True, help="Values only, without each setting's meaning.")
+@click.option("--list", "as_list", is_flag=True, help="List every setting with its default and meaning instead.")
+def config_cmd(config: Path | None, brief: bool, as_list: bool) -> None:
+    """Print the settings in effect as TOML you can paste back into dispatch.toml (values the
+    file does not set are marked '# default'), saying which file was read."""
+    from .config import describe, load_settings
+    from .settings_toml import settings_toml
 
-    for name, default, doc in describe():
-        click.echo(f"{name} = {default}\n    {doc}")
-    _channel_secrets()
+    if as_list:
+        for name, default, doc in describe():
+            click.echo(f"{name} = {default}\n    {doc}")
+        _channel_secrets()
+        return
+    try:
+        settings = load_settings(Path.cwd(), config_path=config)
+    except DispatchError as exc:
+        _fail(exc)
+        return
+    click.echo(settings_toml(settings, docs=not brief), nl=False)
+    click.echo(f"dispatch: read {settings.path}" if settings.path else
+               "dispatch: no dispatch.toml here or above; these are the defaults ('dispatch init' writes one)", err=True)
 
 
 def _channel_secrets() -> None:

@@ -124,6 +124,9 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         **_OPTIONS,
     )
     env.filters["zip"] = lambda a, b: list(zip(a, b))
+    from .media import attachment_blocks
+
+    env.globals["attachment_blocks"] = attachment_blocks  # the audio/video as link paragraphs
     return env
 
 

@@ -304,6 +304,35 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """An audio or video file (or any file) attached to the issue in front matter
+    (``audio:``, ``video:``, ``enclosure:``): the feeds' enclosure, the email's link, the web
+    page's player.
+
+    Attributes:
+        src: the reference as written (``audio/ep1.mp3`` or a URL).
+        url: absolute URL where readers fetch it.
+        mime: its MIME type (``audio/mpeg``).
+        length: its size in bytes (0 when unknown: a URL given without ``length``).
+        kind: ``"audio" | "video" | "file"``.
+        title: a label (may be empty).
+        duration: length in seconds (0 when not given).
+        line: 1-based line of the front-matter key.
+        file: the local file, or ``None`` for a URL.
+    """
+
+    src: str
+    url: str
+    mime: str
+    length: int
+    kind: str
+    title: str = ""
+    duration: int = 0
+    line: int = 1
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Issue:
     """One parsed issue file.
 
@@ -316,6 +345,7 @@ class Issue:
         permalink: absolute URL of the issue's web page.
         source_hash: SHA-256 (hex) of the source bytes.
         warnings: ``path:line: message`` lines about what parsing cleaned up.
+        attachments: audio/video attached in front matter (:class:`Attachment`).
     """
 
     path: Path
@@ -326,6 +356,7 @@ class Issue:
     permalink: str
     source_hash: str
     warnings: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     def walk(self) -> "Iterator[Block | Inline]":
         """Every block and inline of the issue in source order, depth first (lead, sections,

@@ -30,6 +30,7 @@ from markdown.util import AMP_SUBSTITUTE, AtomicString
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .errors import SourceError
+from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import build_front_matter
 from .inlinehtml import KeptAsText, settle
 from .limits import MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, slow_line
@@ -214,7 +215,9 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     if not lead and not sections:
         raise SourceError("the issue has no body; write the briefing below the front matter", path, src.body_line)
 
+    attachments, attachment_warnings = read_attachments(meta, path, settings.permalink(meta.slug), settings.root)
     return Issue(
+        attachments=attachments,
         path=path,
         meta=meta,
         lead=tuple(lead),
@@ -222,7 +225,8 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept)),
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept))
+        + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
     )
 
 

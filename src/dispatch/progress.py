@@ -13,7 +13,7 @@ Use it as an iterable wrapper or as a context manager::
             bar.update()
 
 The environment variable ``DISPATCH_PROGRESS`` overrides the terminal test: ``1`` always draws
-(to stderr), ``0`` never does. Library code never prints through it; it only draws the bar.
+(to stderr, from the first step), ``0`` never does. Library code never prints through it; it only draws the bar.
 """
 
 from __future__ import annotations
@@ -62,5 +62,7 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, d
         It is thread-safe for ``update`` (tqdm locks its writes).
     """
     stream = stream if stream is not None else sys.stderr
+    if os.environ.get("DISPATCH_PROGRESS", "").strip() == "1":
+        delay = 0.0  # asked for: draw from the first step
     return tqdm(iterable, total=total, desc=desc or None, unit=unit, file=stream,
                 disable=not enabled(stream), delay=delay, leave=False, dynamic_ncols=True)

@@ -1,7 +1,8 @@
 """The draft ``dispatch new`` writes (:data:`SCAFFOLD`) and its placeholder lines
 (:data:`PLACEHOLDERS`): data shared by :mod:`dispatch.authoring`, which writes drafts, and
 :mod:`dispatch.diagnostics`, which finds placeholders left in them (kept apart so neither
-imports the other)."""
+imports the other); and the commented ``dispatch.toml`` ``dispatch init`` writes
+(:data:`CONFIG_TEMPLATE`)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,38 @@ PLACEHOLDERS = (
     "Your signed opinion, set apart as a column.",
     "- [Name](https://example.com/)",
 )
+
+
+#: The ``dispatch.toml`` that ``dispatch init`` writes (``str.format`` fields: name, url,
+#: timezone, language, platform); every other setting is described by ``dispatch config``.
+CONFIG_TEMPLATE = """\
+# dispatch.toml: the settings of this newsletter. Every key is optional;
+# `dispatch config` prints them all with their meaning and the values in effect.
+
+# The newsletter's name, shown in the email header, the web archive and the feeds.
+site_name = {name}
+
+# Where the web archive (`dispatch build --out public`) is published; every permalink,
+# image and feed URL starts with it. Change it before you publish anything.
+base_url = {url}
+
+# Dates written without a time zone are in this one (IANA name; from this computer).
+timezone = {timezone}
+
+# The language of the issues (BCP 47), for the email, the web pages and the feeds.
+language = {language}
+
+# Who the email is from and who wrote it (the feeds' author).
+# email = "newsletter@example.com"
+# author = "Your Name"
+
+# The sending platform the email is prepared for: generic, mailchimp, buttondown,
+# listmonk, ghost or substack (its unsubscribe merge tag and HTML form).
+platform = {platform}
+# With the generic platform, your list's unsubscribe link (URL or merge tag):
+# unsubscribe_url = "https://example.com/unsubscribe"
+
+[thread]
+# The social threads cut from each issue, in order: x, bluesky, mastodon, threads, linkedin.
+platforms = ["x", "bluesky", "mastodon"]
+"""

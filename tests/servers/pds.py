@@ -37,13 +37,45 @@ def missing() -> str | None:
     return None
 
 
+_early: "Pds | None" = None
+
+
+def start_early() -> None:
+    """Start the PDS now, without waiting (``conftest`` calls it once collection shows a test
+    that needs it, so its ≈ 4 s start overlaps the tests that run before)."""
+    global _early
+    if _early is None and missing() is None:
+        _early = Pds(wait=False)
+
+
+def take() -> "Pds":
+    """The PDS started early, else a new one; ready to use."""
+    global _early
+    server, _early = _early or Pds(wait=False), None
+    server.wait_ready()
+    return server
+
+
 class Pds:
     """A running PDS: ``url``; :meth:`account` creates an account and an app password."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait: bool = True) -> None:
         env = {**os.environ, "DISPATCH_PDS_DIR": str(PDS_DIR), "LOG_ENABLED": "false"}
         self.proc = subprocess.Popen([str(NODE), str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
+        self.url = ""
+        self.accounts = 0
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait (at most 60 s) for the script's ready line.
+
+        Raises:
+            RuntimeError: it exited or stayed silent (its stderr's end is in the message).
+        """
+        if self.url:
+            return
         ready, _, _ = select.select([self.proc.stdout], [], [], 60)
         line = self.proc.stdout.readline() if ready else b""
         if not line:
@@ -51,7 +83,6 @@ class Pds:
             err = self.proc.stderr.read().decode("utf-8", "replace")[-800:]
             raise RuntimeError(f"the PDS did not start: {err}")
         self.url = json.loads(line)["pds"]
-        self.accounts = 0
 
     def account(self) -> tuple[str, str, str]:
         """A new account: ``(handle, did, app password)``."""

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Sequence
 
 from feedgen.feed import FeedGenerator
 
-from ..channels.entry import EntryData, fill_entry, xml_safe
+from ..channels.entry import EntryData, atom_with_enclosures, fill_entry, xml_safe
 from ..channels.web import FeedLink
 from ..config import Settings
+from ..model import Attachment
 from .record import Record
 from .tags import tag_groups
 
@@ -107,7 +108,7 @@ def render_atom(entries: Sequence[EntryData], info: FeedInfo, settings: Settings
     fg.updated(utc(feed_updated(entries, info)))
     for entry in entries:
         fill_entry(fg.add_entry(order="append"), _utc_entry(entry), settings)
-    return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return atom_with_enclosures(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True), entries)
 
 
 def render_rss(entries: Sequence[EntryData], info: FeedInfo, settings: Settings) -> bytes:
@@ -162,6 +163,11 @@ def render_json_feed(entries: Sequence[EntryData], info: FeedInfo, settings: Set
                 "authors": [{"name": e.author}],
                 **({"tags": list(e.tags)} if e.tags else {}),
                 "language": e.lang,
+                **({"attachments": [
+                    {"url": a.url, "mime_type": a.mime, **({"title": a.title} if a.title else {}),
+                     **({"size_in_bytes": a.length} if a.length else {}),
+                     **({"duration_in_seconds": a.duration} if a.duration else {})}
+                    for a in e.attachments]} if e.attachments else {}),
             }
             for e in entries
         ],
@@ -195,7 +201,9 @@ def render_feeds(sources: Sources, published: list[Record], updated: dict[str, d
         return EntryData(
             id=rec.id, title=rec.title, permalink=rec.permalink, published=rec.when, updated=updated[rec.id],
             author=rec.author, summary=rec.summary, content_html=sources.content(rec), tags=tuple(rec.tags),
-            lang=rec.lang,
+            lang=rec.lang, attachments=tuple(
+                Attachment(src=url, url=url, mime=mime, length=int(length), kind=kind, title=title,
+                           duration=int(duration)) for url, mime, length, kind, title, duration in rec.attachments),
         )
 
     writes: dict[str, bytes] = {}

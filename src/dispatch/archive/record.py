@@ -20,7 +20,8 @@ class Record:
     of what the author wrote (title, summary, Markdown body), which decides the entry's
     ``updated``; ``page_size`` (bytes) and ``page_sha`` (SHA-256) describe its web page;
     ``assets`` lists its local images as ``[src, file, url_path, "path:line"]``; ``watch``
-    the files it refers to that were missing (when one appears, the issue is read again).
+    the files it refers to that were missing (when one appears, the issue is read again);
+    ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``.
     """
 
     source: str
@@ -43,6 +44,7 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     assets: list[list[str]] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
+    attachments: list[list[str]] = field(default_factory=list)
 
     @property
     def when(self) -> datetime:
@@ -85,6 +87,9 @@ def record_from_json(data: object) -> Record | None:
     if not (_str_list(rec.tags) and _str_list(rec.warnings) and _str_list(rec.watch)):
         return None
     if not (isinstance(rec.assets, list) and all(_str_list(a) and len(a) == 4 for a in rec.assets)):
+        return None
+    if not (isinstance(rec.attachments, list) and all(_str_list(a) and len(a) == 6 and a[2].isdigit()
+                                                      and a[5].isdigit() for a in rec.attachments)):
         return None
     if aware(rec.date) is None or (rec.updated_given and aware(rec.updated_given) is None):
         return None

@@ -94,7 +94,9 @@ class Sources:
         Raises:
             SourceError: an unreadable or invalid issue, when :attr:`strict`.
         """
-        for path in issue_files(issues_dir):
+        from ..progress import progress
+
+        for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
             cached = self.cache.records.get(key)
@@ -175,6 +177,8 @@ class Sources:
             page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
             updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
             assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+            attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
+                         for a in issue.attachments],
         )
 
     def rerender(self, key: str) -> Record:

@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 
 from ..config import Settings
 from ..layout import environment, render, section_templates
-from ..model import Issue, RawHtml
+from ..model import Attachment, Issue, RawHtml
 from .html import HtmlRenderer, absolute_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -156,6 +156,8 @@ class EntryData:
         content_html: the full HTML with absolute URLs.
         tags: tag names as written.
         lang: BCP 47 language tag.
+        attachments: audio/video files (RSS enclosure, Atom ``rel="enclosure"``, JSON Feed
+            ``attachments``).
     """
 
     id: str
@@ -168,6 +170,7 @@ class EntryData:
     content_html: str
     tags: tuple[str, ...] = ()
     lang: str = "en"
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_issue(cls, issue: Issue, settings: Settings, html: str, updated: datetime | None = None) -> "EntryData":
@@ -183,6 +186,7 @@ class EntryData:
             content_html=xml_safe(html),
             tags=tuple(xml_safe(t) for t in issue.meta.tags),
             lang=issue.meta.lang,
+            attachments=issue.attachments,
         )
 
 
@@ -201,6 +205,31 @@ def fill_entry(fe, entry: EntryData, settings: Settings, *, rss: bool = False) -
     fe.content(entry.content_html, type="CDATA" if rss else "html")
     for tag in entry.tags:
         fe.category(term=tag)
+    if rss and entry.attachments:  # RSS 2.0 allows one enclosure per item: the first
+        first = entry.attachments[0]
+        fe.enclosure(first.url, str(first.length), first.mime)
+
+
+def add_atom_enclosures(entry_elem: etree._Element, attachments) -> None:
+    """Append an Atom ``<link rel="enclosure" href type length [title]>`` (RFC 4287
+    §4.2.7.2) per attachment to ``entry_elem`` (feedgen writes entry links with ``href``
+    only, feedgen issue #135)."""
+    for a in attachments:
+        link = etree.SubElement(entry_elem, f"{{{ATOM_NS}}}link", rel="enclosure", href=a.url, type=a.mime,
+                                length=str(a.length))
+        if a.title:
+            link.set("title", xml_safe(a.title))
+
+
+def atom_with_enclosures(xml: bytes, entries) -> bytes:
+    """An Atom feed document from feedgen with the enclosure links of ``entries`` (in feed
+    order) added; the bytes are returned unchanged when no entry has an attachment."""
+    if not any(e.attachments for e in entries):
+        return xml
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    for elem, entry in zip(root.iter(f"{{{ATOM_NS}}}entry"), entries):
+        add_atom_enclosures(elem, entry.attachments)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def render_entry(issue: Issue, settings: Settings) -> EntryResult:
@@ -218,5 +247,6 @@ def render_entry(issue: Issue, settings: Settings) -> EntryResult:
     doc.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     for child in entry:
         doc.append(child)
+    add_atom_enclosures(doc, issue.attachments)
     xml = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return EntryResult(xml)

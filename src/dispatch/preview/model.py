@@ -40,6 +40,8 @@ class IssueView:
         web: the issue's web page (``None``: not rendered, see the diagnostics).
         status: ``draft``, ``scheduled`` or ``published`` (``""`` when the file does not parse).
         local: absolute image URL as written in the outputs → preview URL (``/_asset/…``).
+        stale: when this version does not parse, the last version that did (shown below the
+            errors, marked as such), else ``None``.
     """
 
     key: str
@@ -49,6 +51,7 @@ class IssueView:
     web: str | None = None
     status: str = ""
     local: dict[str, str] = field(default_factory=dict)
+    stale: "IssueView | None" = None
 
     @property
     def title(self) -> str:
@@ -72,6 +75,8 @@ class IssueView:
         """The email as rendered (``email.html``), with local images served by the preview;
         ``scheme="dark"`` turns the layout's dark-mode media queries on."""
         email = self.rendered.email
+        if email is None and self.stale is not None:
+            return self.stale.email_html(scheme)
         if email is None:
             return "<!doctype html><p style='font:14px system-ui;color:#b42318;padding:24px'>The email did not render; see the errors above.</p>"
         html = self._display(email.html if email.platform.form == "document" else email.document)
@@ -81,6 +86,8 @@ class IssueView:
 
     def web_html(self) -> str:
         """The issue's web page with the archive stylesheet and local images served here."""
+        if self.web is None and self.stale is not None:
+            return self.stale.web_html()
         if self.web is None:
             return "<!doctype html><p style='font:14px system-ui;color:#b42318;padding:24px'>The web page did not render; see the errors.</p>"
         return self._display(self.web)
@@ -108,6 +115,7 @@ class PreviewSite:
         self._settings: Settings | None = None
         self._views: dict[str, tuple[tuple, IssueView]] = {}
         self._assets: dict[str, Path] = {}
+        self._last_good: dict[str, IssueView] = {}
         self.generation = 0
 
     # --- settings and files -------------------------------------------------------------
@@ -209,6 +217,10 @@ class PreviewSite:
                 return cached[1]
             settings = self.settings()
             view = self._render(key, path, settings)
+            if view.rendered.issue is not None:
+                self._last_good[key] = view
+            else:
+                view.stale = self._last_good.get(key)
             self._views[key] = (stamp, view)
             return view
 

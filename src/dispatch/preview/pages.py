@@ -99,7 +99,7 @@ def _errors_banner(errors: list[Diagnostic]) -> str:
     items = "".join(
         f'<li><code class="loc">{e(_where(d))}</code><span class="msg">{e(d.message)}</span>{_excerpt(d)}</li>'
         for d in errors)
-    noun = "error" if len(errors) == 1 else f"{len(errors)} errors"
+    noun = "1 error" if len(errors) == 1 else f"{len(errors)} errors"
     return f"""<section class="errors" id="errors" role="alert">
   <h2><span class="icon">!</span>This issue does not render: {noun}</h2>
   <ul>{items}</ul>
@@ -159,7 +159,8 @@ def issue_page(site: PreviewSite, view: IssueView, version: int) -> str:
     r = view.rendered
     issue = r.issue
     key = quote(view.key)
-    right = _status_pill(view.status) + " " + _count_badge(len(view.warnings), "warning")
+    right = _status_pill(view.status) + " " + (_count_badge(len(view.errors), "error") if view.errors
+                                               else _count_badge(len(view.warnings), "warning"))
     out = [_head(view.title, version), _topbar(settings.site_name, view.title, right), '<main class="page">']
     if issue is not None:
         date = human_date(issue.meta.date, settings.tz)
@@ -173,8 +174,14 @@ def issue_page(site: PreviewSite, view: IssueView, version: int) -> str:
         out.append(f'<section class="hero"><h1 id="issue-title">{e(view.key)}</h1></section>')
     out.append(_errors_banner(view.errors))
     if issue is None:
-        out.append("</main></body></html>")
-        return "\n".join(out)
+        if view.stale is None:
+            out.append("</main></body></html>")
+            return "\n".join(out)
+        out.append('<p class="stale-note">Below: the last version of this issue that rendered, until the '
+                   "file is fixed.</p>")
+        view = view.stale
+        r, issue, key = view.rendered, view.rendered.issue, quote(view.key)
+        out.append('<div class="stale">')
     threads = r.threads or []
     tabs = [("email", "Email"), ("text", "Plain text"), ("web", "Web page"),
             ("threads", f"Threads <span class='tab-n'>{len(threads)}</span>"),
@@ -192,6 +199,7 @@ def issue_page(site: PreviewSite, view: IssueView, version: int) -> str:
 </section>""")
     out.append(_threads_panel(view, threads))
     out.append(_warnings_panel(view))
+    out.append("</div>" if '<div class="stale">' in out else "")
     out.append("</main>\n</body>\n</html>\n")
     return "\n".join(out)
 

@@ -1,0 +1,99 @@
+"""dispatch init scaffolds a newsletter whose draft renders; dispatch config prints the
+settings in effect as TOML that loads back to the same settings; render and build say once
+when no dispatch.toml is found."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from dispatch.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dispatch", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_init_then_render_its_draft(tmp_path):
+    env = {"TZ": "Pacific/Auckland", "LANG": "mi_NZ.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+    proc = run("init", "briefing", "--name", "The Kōrero", "--platform", "buttondown", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "briefing"
+    [draft] = sorted((folder / "issues").glob("*.md"))
+    assert proc.stdout.splitlines()[0] == (f"created {Path('briefing') / 'dispatch.toml'}  (time zone Pacific/Auckland, "
+                                           "language mi-NZ, platform buttondown)")
+    assert f"dispatch render issues/{draft.name}" in proc.stdout and "dispatch preview" in proc.stdout
+    config = (folder / "dispatch.toml").read_text(encoding="utf-8")
+    assert config.startswith("# dispatch.toml: the settings of this newsletter.")
+    assert tomllib.loads(config) == {"site_name": "The Kōrero", "base_url": "https://example.com/",
+                                     "timezone": "Pacific/Auckland", "language": "mi-NZ", "platform": "buttondown",
+                                     "thread": {"platforms": ["x", "bluesky", "mastodon"]}}
+    # its draft renders, with the settings it wrote
+    rendered = run("render", f"issues/{draft.name}", "--out", "dist", cwd=folder)
+    assert rendered.returncode == 0, rendered.stderr
+    slug = draft.stem[len("YYYY-MM-DD-"):]
+    html = (folder / "dist" / slug / "email.html").read_text(encoding="utf-8")
+    assert "The Kōrero" in html and "{{ unsubscribe_url }}" in html
+    assert "no dispatch.toml" not in rendered.stderr
+    # a second init refuses, and changes nothing
+    again = run("init", "briefing", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert (folder / "dispatch.toml").read_text(encoding="utf-8") == config
+    assert len(list((folder / "issues").glob("*.md"))) == 1
+
+
+def test_init_rejects_a_bad_value_and_leaves_nothing(tmp_path):
+    proc = run("init", "x", "--timezone", "Mars/Olympus", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"{Path('x') / 'dispatch.toml'}:12: unknown time zone 'Mars/Olympus'"), proc.stderr
+    assert not (tmp_path / "x" / "dispatch.toml").exists() and not (tmp_path / "x" / "issues").exists()
+
+
+def test_config_prints_toml_that_loads_back_to_the_same_settings(tmp_path):
+    proc = run("config", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"dispatch: read {ROOT / 'dispatch.toml'}\n"
+    text = proc.stdout
+    assert text.startswith(f"# The settings dispatch uses, read from {ROOT / 'dispatch.toml'}.")
+    assert 'site_name = "The Aotearoa AI Briefing"\n' in text  # set in the file: not marked
+    assert 'layout = "default"  # default\n' in text
+    assert "\n[thread]\n" in text and "\nlimit = 20  # default\n" in text
+    (tmp_path / "dispatch.toml").write_text(text, encoding="utf-8")
+    original = load_settings(ROOT)
+    pasted = load_settings(tmp_path)
+
+    def comparable(s):
+        return dataclasses.replace(s, root=Path("."), path=None)
+
+    assert comparable(pasted) == comparable(original)
+    # read back again, nothing is marked default any more except what the file lacks
+    again = run("config", "--brief", cwd=tmp_path)
+    assert "  # default" not in again.stdout and "# Absolute URL" not in again.stdout
+
+
+def test_config_without_a_file_says_so(tmp_path):
+    proc = run("config", "--brief", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "no dispatch.toml found: every value is a default" in proc.stdout
+    assert 'site_name = "Dispatch"  # default' in proc.stdout
+    assert "these are the defaults" in proc.stderr
+
+
+def test_render_and_build_say_once_that_defaults_are_in_use(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text("---\ntitle: A\ndate: 2026-01-01\n---\nLead.\n", encoding="utf-8")
+    rendered = run("render", "issues/a.md", "--out", "dist", cwd=tmp_path)
+    assert rendered.returncode == 0
+    notices = [line for line in rendered.stderr.splitlines() if "no dispatch.toml" in line]
+    assert notices == [f"dispatch: no dispatch.toml in {(tmp_path / 'issues').resolve()} or above; using the defaults "
+                       "(site name 'Dispatch', base URL https://example.com/). 'dispatch init' writes one."]
+    built = run("build", "issues", "--out", "public", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert sum("no dispatch.toml" in line for line in built.stderr.splitlines()) == 1

@@ -1,0 +1,115 @@
+"""The preview server without a browser: live-reload events for issue, dispatch.toml and layout
+changes, a broken dispatch.toml shown in the page (the server goes on), only the issues' own
+images served, nothing written."""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dispatch.preview import PreviewServer, PreviewSite
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("preview-unit")
+    (root / "dispatch.toml").write_text('site_name = "Unit"\nbase_url = "https://u.example/"\n', encoding="utf-8")
+    (root / "layouts" / "default" / "web").mkdir(parents=True)
+    shutil.copy(ROOT / "layouts" / "default" / "web" / "style.css", root / "layouts" / "default" / "web" / "style.css")
+    (root / "issues" / "img").mkdir(parents=True)
+    (root / "issues" / "img" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (root / "issues" / "one.md").write_text("---\ntitle: One\ndate: 2026-01-01\n---\nLead ![a](img/a.png).\n\n"
+                                            "## Bottom Line\n\nIt matters.\n", encoding="utf-8")
+    (root / "issues" / "two.md").write_text("---\ntitle: Two\ndate: 2099-01-01\n---\nLead.\n", encoding="utf-8")
+    (root / "secret.txt").write_text("private", encoding="utf-8")
+    server = PreviewServer(PreviewSite(root / "issues")).start()
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    try:
+        yield server, root
+    finally:
+        server.stop()
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before  # nothing written
+
+
+def get(server, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(server.url.rstrip("/") + path, timeout=30) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+class Events:
+    """An SSE client on a thread: collects ``event:`` names."""
+
+    def __init__(self, server):
+        host, port = server.httpd.server_address[:2]
+        self.conn = http.client.HTTPConnection(host, port, timeout=30)
+        self.conn.request("GET", "/_events")
+        self.resp = self.conn.getresponse()
+        assert self.resp.getheader("Content-Type").startswith("text/event-stream")
+        self.events: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for("hello")
+
+    def _read(self):
+        try:
+            for raw in self.resp:
+                line = raw.decode().strip()
+                if line.startswith("event: "):
+                    self.events.append(line[7:])
+        except (OSError, ValueError):
+            pass
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self.events.count(name) < count:
+            assert time.monotonic() < deadline, f"no {name!r} event: {self.events}"
+            time.sleep(0.02)
+
+
+def test_index_and_pages(served):
+    server, root = served
+    status, page = get(server, "/")
+    assert status == 200 and "2 issues" in page and "1 published · 1 scheduled · 0 drafts" in page
+    assert page.index("Two") < page.index("One")  # newest first
+    status, page = get(server, "/issue/one.md")
+    assert status == 200 and 'id="issue-title">One<' in page
+    status, email = get(server, "/issue/one.md/email?scheme=dark")
+    assert "/_asset/one/img/a.png" in email and "https://u.example/one/img/a.png" not in email
+    assert "@media all" in email  # the dark rules forced on
+    assert get(server, "/_asset/one/img/a.png")[0] == 200
+    assert get(server, "/_asset/../secret.txt")[0] == 404
+    assert get(server, "/issue/../secret.txt")[0] == 404
+    assert get(server, "/_site/style.css")[0] == 200
+
+
+def test_changes_reload_and_a_broken_config_is_shown(served):
+    server, root = served
+    events = Events(server)
+    (root / "issues" / "two.md").write_text("---\ntitle: Two, edited\ndate: 2099-01-01\n---\nLead.\n", encoding="utf-8")
+    events.wait_for("reload", 1)
+    assert "Two, edited" in get(server, "/")[1]
+    style = root / "layouts" / "default" / "web" / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
+    events.wait_for("reload", 2)
+    assert get(server, "/_site/style.css")[1].rstrip().endswith("/* edited */")
+    config = root / "dispatch.toml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "timezone = 'Nowhere/Special'\n", encoding="utf-8")
+    events.wait_for("reload", 3)
+    status, page = get(server, "/issue/one.md")
+    assert status == 200 and f"{config}:3" in page and "unknown time zone" in page
+    config.write_text(good, encoding="utf-8")
+    events.wait_for("reload", 4)
+    assert 'id="issue-title">One<' in get(server, "/issue/one.md")[1]
+    events.conn.close()
