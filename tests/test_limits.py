@@ -242,3 +242,28 @@ def test_limits_are_documented_settings(tmp_path):
     result = CliRunner().invoke(main, ["config", "--list"])
     for name in ("limits.issue_bytes", "limits.nesting", "limits.grapheme_chars", "limits.markdown_seconds"):
         assert name in result.output
+
+
+def test_url_finding_is_linear_on_a_long_dotted_word():
+    """'ab.ab.ab…' is one failing bare-domain candidate per label; each used to be rescanned
+    to the word's end (quadratic: about 4 s for 12 KB)."""
+    from dispatch.counters import find_urls
+
+    word = "ab." * 40_000
+    start = time.perf_counter()
+    assert find_urls(word + " see example.com/x.") == [(len(word) + 5, len(word) + 18)]
+    assert time.perf_counter() - start < 2
+
+
+def test_a_two_thousand_level_list_stays_small_in_memory(tmp_path):
+    import tracemalloc
+
+    body = "Lead.\n\n" + "".join("\t" * i + "- x\n" for i in range(2_000))
+    path = _issue(tmp_path, body)
+    settings = _settings(tmp_path, issue_bytes=4_000_000)
+    tracemalloc.start()
+    with pytest.raises(SourceError):
+        parse_issue(path, settings)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000_000, peak  # was 3.4 GB inside Python-Markdown

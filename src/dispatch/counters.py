@@ -161,7 +161,7 @@ def _urls_in(text: str, pos: int, endpos: int, require_scheme: bool, spans: list
             # "example.com" (twitter-text scans the match for an ASCII/Latin domain)
             sub = _LATIN_DOMAIN_END.search(host)
             if sub is None or m.group("userinfo"):
-                pos = start + 1
+                pos = m.end("host")  # a later start inside this host is a suffix of it: it fails too
                 continue
             start, host = m.start("host") + sub.start(), sub.group(0)
         before = text[start - 1] if start else " "
@@ -174,7 +174,10 @@ def _urls_in(text: str, pos: int, endpos: int, require_scheme: bool, spans: list
             and _host_ok(host, scheme)
         )
         if not ok:
-            pos = start + 1
+            # a bare domain that fails cannot succeed from inside its host either (a start
+            # there follows a label character, or a '.' that rules it out): skip the host, so
+            # "ab.ab.ab…" is scanned once, not once per label
+            pos = start + 1 if scheme else max(start + 1, m.end("host"))
             continue
         end = m.start() + len(_trim(m.group(0)))
         spans.append((start, end))

@@ -51,7 +51,7 @@ import regex
 
 from .components import Registry, default_registry, heading_key
 from .dates import read_date
-from .textutil import find_urls
+from .textutil import find_urls, has_front_matter
 
 #: Most words a strong (component or emoji-led) heading line has.
 STRONG_WORDS = 12
@@ -133,11 +133,6 @@ class _Line:
     label: str = ""             # for label-text: the label part
     rest: str = ""              # for label-text: the sentence after it
     component: str = ""         # component the heading names, if any
-
-
-def has_front_matter(text: str) -> bool:
-    """True when ``text`` opens with a YAML (``---``) or TOML (``+++``) front-matter line."""
-    return text.split("\n", 1)[0].strip() in ("---", "+++")
 
 
 def has_markdown_structure(text: str) -> bool:

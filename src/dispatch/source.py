@@ -22,13 +22,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import SourceError
 from .limits import read_issue_bytes
-from .plaintext import Conversion, convert, has_front_matter, is_plain_text
+from .textutil import has_front_matter
+
+if TYPE_CHECKING:
+    from .plaintext import Conversion
 
 #: File suffixes read as issues: Markdown, and the plain-text briefing.
 ISSUE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -158,9 +161,12 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
                                 "they cannot appear in email or XML")
         text = _CONTROL.sub("", text)
     conversion = None
-    if (source_format == "plain" and not has_front_matter(text)) or \
-            (source_format == "auto" and is_plain_text(text, path.suffix, registry)):
-        if text.strip():
+    # a file with front matter is Markdown: the plain-text recogniser (a module of its own) is
+    # imported only for a file that may be a plain-text briefing
+    if source_format != "markdown" and not has_front_matter(text):
+        from .plaintext import convert, is_plain_text
+
+        if (source_format == "plain" or is_plain_text(text, path.suffix, registry)) and text.strip():
             conversion = convert(text, registry=registry)
             text = conversion.markdown
     lines = text.split("\n")

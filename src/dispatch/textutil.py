@@ -107,6 +107,11 @@ def first_sentence(text: str) -> str:
     return parts[0] if parts else ""
 
 
+def has_front_matter(text: str) -> bool:
+    """True when ``text`` opens with a YAML (``---``) or TOML (``+++``) front-matter line."""
+    return text.split("\n", 1)[0].strip() in ("---", "+++")
+
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 

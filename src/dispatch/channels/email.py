@@ -25,6 +25,7 @@ import re
 import sys
 import types
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -501,13 +502,39 @@ def _premailer():
     return premailer
 
 
+@lru_cache(maxsize=1)
+def _inliner() -> type:
+    """premailer's ``Premailer``, remembering the rules it reads from each style sheet.
+
+    Reading a sheet (cssutils parses it, then every property is serialised back) is a
+    third of a warm render, and the sheet is the layout's, the same for every render of
+    ``watch``/``preview``. The rules are a function of the sheet's text, its index and the
+    options that shape them, so they are kept under that key (at most 32 sheets).
+    """
+    premailer = _premailer()
+    read: dict[tuple, tuple[list, list]] = {}
+
+    class Inliner(premailer.Premailer):
+        def _parse_style_rules(self, css_body, ruleset_index):
+            key = (css_body, ruleset_index, self.strip_important, self.disable_validation,
+                   self.exclude_pseudoclasses, self.include_star_selectors)
+            found = read.get(key)
+            if found is None:
+                if len(read) >= 32:
+                    read.clear()
+                found = read[key] = super()._parse_style_rules(css_body, ruleset_index)
+            rules, leftover = found
+            return list(rules), list(leftover)
+
+    return Inliner
+
+
 def inline(html: str, css: str, *, fragment: bool = False) -> str:
     """Inline ``css`` into ``html`` with premailer, configured as notes/email.md requires.
     ``fragment``: ``html`` is one element, not a document; the element is returned."""
-    premailer = _premailer()
     logging.getLogger("cssutils").setLevel(logging.CRITICAL)
     logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
-    transformer = premailer.Premailer(
+    transformer = _inliner()(
         html,
         css_text=css,
         keep_style_tags=True,
