@@ -442,12 +442,18 @@ def test_dry_run_shows_each_request_and_sends_nothing(tmp_path, buttondown, list
     assert not (site.root / "dist").exists()
 
 
-def test_config_lists_the_email_secrets():
-    result = CliRunner().invoke(main, ["config"])
+def test_config_lists_the_email_secrets(tmp_path, buttondown, listmonk, monkeypatch):
+    site = Site(tmp_path, {"bd": buttondown_channel(buttondown), "lm": listmonk_channel(listmonk),
+                           "gh": ghost_channel("https://example.ghost.io/")}, {})
+    monkeypatch.chdir(site.root)
+    result = CliRunner().invoke(main, ["config", "--list"], env={"DISPATCH_BD_API_KEY": BD_KEY})
     assert result.exit_code == 0
     for secret, kind in (("API_KEY", "buttondown"), ("ADMIN_KEY", "ghost"), ("TOKEN", "listmonk")):
         assert f"$DISPATCH_<NAME>_{secret} = (environment variable)\n    for a [publish.<name>] of kind {kind}:" \
             in result.output
+    assert "$DISPATCH_BD_API_KEY (set)\n    [publish.bd]: the newsletter's API key" in result.output
+    assert "$DISPATCH_GH_ADMIN_KEY (not set)" in result.output and "$DISPATCH_LM_TOKEN (not set)" in result.output
+    assert BD_KEY not in result.output
 
 
 # --- Ghost (the real server) -----------------------------------------------------------------
