@@ -136,3 +136,17 @@ def test_render_and_check_report_the_same_warnings(tmp_path):
                   for d in json.loads(check.stdout)["diagnostics"]]
     assert from_check == render.stderr.splitlines()
     assert len(from_check) == 1  # the sources without URLs
+
+
+def test_every_front_matter_error_of_an_issue_in_one_run(tmp_path):
+    issues = site(tmp_path)
+    issue = issues / "multi.md"
+    issue.write_text("---\ntitle: [a, b]\ndate: soon\ndraft: maybe\nlang: '12'\ntags: 5\n---\nLead.\n",
+                     encoding="utf-8")
+    data = json.loads(run("check", "--format", "json", str(issue), cwd=tmp_path).stdout)
+    errors = [(d["line"], d["message"].split(" ")[0]) for d in data["diagnostics"] if d["severity"] == "error"]
+    assert errors == [(2, "'title'"), (3, "cannot"), (4, "'draft'"), (5, "lang"), (6, "'tags'")]
+    rendered = run("render", str(issue), "--out", "dist", cwd=tmp_path)
+    assert rendered.returncode == 2
+    assert [line.split(": ")[0] for line in rendered.stderr.splitlines()] == [f"{issue}:{n}" for n in range(2, 7)]
+    assert not (tmp_path / "dist").exists()

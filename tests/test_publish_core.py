@@ -215,3 +215,27 @@ def test_two_runs_for_one_issue_never_interleave(site, receiver):
         with pytest.raises(DispatchError, match="another 'dispatch publish' of this issue is running"):
             run(site)
     assert receiver.deliveries == []
+
+
+def test_readme_dry_run_on_the_example_issue():
+    """What the README shows: the example's three channels, request by request (a dry run opens
+    no connection, so the example's real endpoints are never contacted)."""
+    result = CliRunner().invoke(main, ["publish", str(EXAMPLE), "--dry-run", "--out", "/nonexistent/dist"], env={})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-3:] == ["hook: dry run: would send 1 request", "masto: dry run: would send 13 requests",
+                          "sky: dry run: would send 17 requests"]
+    assert "masto (mastodon https://mastodon.social/ as @briefing): 13 posts" in lines
+    assert "  post 2/13: POST https://mastodon.social/api/v1/statuses" in lines
+    assert any(line.startswith("      411/500 graphemes, visibility public, language en, in reply to <id of post 1>")
+               for line in lines)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    assert "\n".join(lines[-3:]) in readme
+
+
+def test_a_draft_is_not_published(site, receiver):
+    issue = site / EXAMPLE.name
+    issue.write_text(issue.read_text("utf-8").replace("lang: en-NZ\n", "lang: en-NZ\ndraft: true\n", 1), "utf-8")
+    result = CliRunner().invoke(main, ["publish", str(issue), "--out", str(site / "dist")], env=ENV)
+    assert result.exit_code == 2 and "is a draft (draft: true); remove the draft key to publish it" in result.output
+    assert receiver.deliveries == [] and not (site / "dist").exists()

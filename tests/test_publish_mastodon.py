@@ -3,6 +3,7 @@ Mastodon client API) on loopback, started once per session; faults through a loo
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -53,6 +54,20 @@ def site(tmp_path, mastodon, username, via_proxy=True):
 def run(issue, token, **kw):
     return publish_issue(issue, load_settings(issue.parent), out=issue.parent / "dist",
                          env={"DISPATCH_MASTO_TOKEN": token}, http_factory=fast, **kw)
+
+
+@contextlib.contextmanager
+def faults(server, *effects):
+    """mastodon_mock's fault injection on POST /api/v1/statuses: each ``(effect, count)`` in
+    order (count ``None``: every request), removed afterwards."""
+    url = server.base_url + "/api/v1/_mock/faults"
+    for effect, count in effects:
+        requests.post(url, json={"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": effect,
+                                 **({"count": count} if count else {})}, timeout=10).raise_for_status()
+    try:
+        yield
+    finally:
+        requests.delete(url, timeout=10)
 
 
 def thread_on_server(server, token, issue):
@@ -152,18 +167,9 @@ def test_rate_limit_and_validation_errors(tmp_path, mastodon, account):
     server, _ = mastodon
     username, token = account
     issue = site(tmp_path, mastodon, username, via_proxy=False)
-    faults = server.base_url + "/api/v1/_mock/faults"
-    requests.post(faults, json={"match": {"methods": ["POST"], "path": "/api/v1/statuses"},
-                                "effect": {"type": "ratelimit", "status": 429, "headers": {"Retry-After": "1"}},
-                                "count": 1}, timeout=10).raise_for_status()
-    requests.post(faults, json={"match": {"methods": ["POST"], "path": "/api/v1/statuses"},
-                                "effect": {"type": "status", "status": 422,
-                                           "body": {"error": "Validation failed: Text is too long"}},
-                                "count": 1}, timeout=10).raise_for_status()
-    try:
+    with faults(server, ({"type": "ratelimit", "status": 429, "headers": {"Retry-After": "1"}}, 1),
+                ({"type": "status", "status": 422, "body": {"error": "Validation failed: Text is too long"}}, 1)):
         report = run(issue, token)
-    finally:
-        requests.delete(faults, timeout=10)
     outcome = report.outcomes[0]
     assert outcome.status == "failed"
     assert "post 1/5 failed" in outcome.message and "HTTP 422 Validation failed: Text is too long" in outcome.message
@@ -202,3 +208,19 @@ def test_a_bad_token_fails_with_the_server_message(tmp_path, mastodon, account):
     outcome = report.outcomes[0]
     assert outcome.status == "failed" and outcome.message.startswith("cannot log in: GET ")
     assert "HTTP 401" in outcome.message and "not-a-token" not in outcome.message
+
+
+def test_progress_is_drawn_while_a_slow_thread_goes_out(tmp_path, mastodon, account):
+    from click.testing import CliRunner
+
+    from dispatch.cli import main
+
+    server, _ = mastodon
+    username, token = account
+    issue = site(tmp_path, mastodon, username, via_proxy=False)
+    with faults(server, ({"type": "latency", "delay_ms": 250}, None)):
+        result = CliRunner().invoke(main, ["publish", str(issue), "--out", str(tmp_path / "dist")],
+                                    env={"DISPATCH_MASTO_TOKEN": token, "DISPATCH_PROGRESS": "1"})
+    assert result.exit_code == 0, result.output
+    assert "masto:" in result.stderr and "5/5" in result.stderr and "post" in result.stderr
+    assert result.stdout.strip().startswith("masto: done: 5 posts published")

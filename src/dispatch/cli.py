@@ -27,7 +27,8 @@ def _defaults_notice(settings, start: Path) -> None:
 
 
 def _fail(exc: DispatchError) -> None:
-    click.echo(f"dispatch: {exc}" if not exc.location() else str(exc), err=True)
+    for one in getattr(exc, "errors", None) or [exc]:  # SourceErrors: every problem of the file, a line each
+        click.echo(f"dispatch: {one}" if not one.location() else str(one), err=True)
     sys.exit(2)
 
 

@@ -72,6 +72,12 @@ class Diagnostic:
         return cls(severity, code, text)
 
     @classmethod
+    def from_errors(cls, exc: DispatchError, code: str = "") -> "list[Diagnostic]":
+        """Every problem an error carries (a :class:`~dispatch.errors.SourceErrors` holds
+        several) as error diagnostics."""
+        return [cls.from_error(e, code) for e in getattr(exc, "errors", None) or [exc]]
+
+    @classmethod
     def from_error(cls, exc: DispatchError, code: str = "") -> "Diagnostic":
         """A :class:`~dispatch.errors.DispatchError` as an error diagnostic (its ``path:line``
         kept); ``code`` defaults to the error's kind (``source``, ``config``, ``render``)."""

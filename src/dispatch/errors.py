@@ -42,6 +42,18 @@ class SourceError(DispatchError):
     """An issue file cannot be read or parsed: front matter, dates, components."""
 
 
+class SourceErrors(SourceError):
+    """Several problems found in one issue file in one pass (e.g. a bad date *and* a bad
+    ``draft``), so the writer fixes them all at once. ``errors`` holds each, in line order;
+    the exception itself reads as the first (``str()``, ``path``, ``line``)."""
+
+    def __init__(self, errors: "list[SourceError]"):
+        errors = sorted(errors, key=lambda e: e.line or 0)
+        first = errors[0]
+        super().__init__(first.message, first.path, first.line)
+        self.errors = errors
+
+
 class ConfigError(DispatchError):
     """``dispatch.toml`` is unreadable or has a value of the wrong type or range."""
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .config import Settings
 from .dates import read_date
-from .errors import SourceError
+from .errors import SourceError, SourceErrors
 from .limits import check_instant
 from .model import FrontMatter
 from .source import SourceFile
@@ -48,10 +48,24 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     Raises:
         SourceError: a key has a value of the wrong type (``title: [a, b]``), a date cannot
             be read, or (strict) there is no title / no date; the line is the key's line.
+            Every key is checked: several bad keys raise one :class:`SourceErrors` holding
+            each.
     """
     data = dict(src.front.data)
     lines = dict(src.front.lines)
     path = src.path
+    errors: list[SourceError] = []
+
+    def attempt(fn, fallback):
+        """Run one independent check; a SourceError is kept (all are raised together at the
+        end) and ``fallback`` stands in so the other keys are still checked."""
+        try:
+            return fn()
+        except SourceErrors as exc:
+            errors.extend(exc.errors)
+        except SourceError as exc:
+            errors.append(exc)
+        return fallback
 
     def line_of(key: str) -> int:
         return lines.get(key, 1)
@@ -71,7 +85,7 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
                 )
         return ""
 
-    title = text("title")
+    title = attempt(lambda: text("title"), "")
     if not title and src.title:
         title = src.title
         lines["title"] = src.title_line or 1
@@ -97,29 +111,30 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
             raw_date, source = fallback_date(path, settings.tz)
             src.warnings.append(f"{path}:1: no date; using {raw_date:%Y-%m-%d %H:%M %z}, {source} (add 'date:' to "
                                 "the front matter, or set [source] strict = true to make this an error)")
-    when = parse_date(raw_date, settings.tz, path, date_line)
+    when = attempt(lambda: parse_date(raw_date, settings.tz, path, date_line), datetime(2000, 1, 1, tzinfo=settings.tz))
 
     slug_line = line_of("slug")
-    slug = text("slug") or name_slug
+    slug = attempt(lambda: text("slug"), "") or name_slug
     if slug:
         clean = slugify(slug)
         if clean != slug:
-            raise SourceError(
+            errors.append(SourceError(
                 f"slug {slug!r} is not URL-safe; use lower-case letters, digits and '-', e.g. {clean or 'my-issue'!r}",
                 path,
                 slug_line,
-            )
+            ))
+            slug = clean or "issue"
     else:
         slug = slugify(title) or fallback_slug(title, when)
 
     id_line = line_of("id")
-    given_id = text("id", "guid", "uuid")
+    given_id = attempt(lambda: text("id", "guid", "uuid"), "")
     issue_id = make_id(given_id, settings.base_url, when, slug)
     if given_id and not _URI_SCHEME.match(issue_id):  # pragma: no cover - make_id always returns a URI
         raise SourceError(f"id {given_id!r} cannot be made into a URI", path, id_line)
 
-    summary = text("summary", "description", "excerpt")
-    author = text("author")
+    summary = attempt(lambda: text("summary", "description", "excerpt"), "")
+    author = attempt(lambda: text("author"), "")
     if not author and "authors" in data:
         authors = data.pop("authors")
         if isinstance(authors, str):
@@ -127,13 +142,17 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
         elif isinstance(authors, list) and all(isinstance(a, (str, int, float)) and not isinstance(a, bool) for a in authors):
             author = ", ".join(str(a).strip() for a in authors)
         else:
-            raise SourceError(f"'authors' must be a list of names, not {_kind(authors)}", path, line_of("authors"))
-    lang = text("lang", "language") or settings.language
+            errors.append(SourceError(f"'authors' must be a list of names, not {_kind(authors)}", path,
+                                      line_of("authors")))
+    lang = attempt(lambda: text("lang", "language"), "") or settings.language
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", lang):
-        raise SourceError(f"lang {lang!r} is not a BCP 47 tag; write e.g. 'en' or 'en-NZ'", path, line_of("lang"))
-    preheader = text("preheader")
-    tags = _tags(data, lines, path)
-    draft = _draft(data, lines, path)
+        errors.append(SourceError(f"lang {lang!r} is not a BCP 47 tag; write e.g. 'en' or 'en-NZ'", path,
+                                  line_of("lang")))
+    preheader = attempt(lambda: text("preheader"), "")
+    tags = attempt(lambda: _tags(data, lines, path), ())
+    draft = attempt(lambda: _draft(data, lines, path), True)
+    if errors:
+        raise errors[0] if len(errors) == 1 else SourceErrors(errors)
 
     return FrontMatter(
         title=title,

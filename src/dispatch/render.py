@@ -124,7 +124,7 @@ def render_in_memory(
         except DispatchError as exc:
             if not collect:
                 raise
-            done.diagnostics.append(Diagnostic.from_error(exc, "parse" if name == "parse" else "render"))
+            done.diagnostics.extend(Diagnostic.from_errors(exc, "parse" if name == "parse" else "render"))
             return None
         finally:
             done.timings[name] = time.perf_counter() - start
