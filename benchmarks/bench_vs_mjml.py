@@ -15,9 +15,11 @@ What is compared:
 Runs are paired (dispatch, then mjml, alternating which goes first) so a load spike hits
 both; the script prints, for each side, the median wall time, CPU time (user + sys of the
 child) and peak memory (max RSS), and the ratio dispatch / mjml of each median and the
-median of the per-pair ratios. It also reports, in this process, the warm re-render of the
-example (what ``watch``/``preview`` pay per save, after an edit of one word) and the cold
-and warm cost of thread packing alone.
+median of the per-pair ratios. It also reports the CPU a new interpreter spends importing
+what a render imports, and, in this process (wall and CPU, medians of at least 15), the warm
+re-render of the example (what ``watch``/``preview`` pay per save, after an edit of one word,
+and unchanged) and thread packing alone with empty and with warm caches. On a loaded machine
+trust the CPU columns and the paired ratios over the wall medians.
 
     python benchmarks/bench_vs_mjml.py [--runs 9] [--mjml-version 5] [--mjml DIR] [ISSUE]
 
@@ -100,8 +102,9 @@ def install_mjml(version: str, folder: Path) -> Path:
     return folder / "node_modules" / ".bin" / "mjml"
 
 
-def warm_figures(issue: Path, runs: int) -> dict[str, float]:
-    """Warm re-render (after a one-word edit) and thread packing, in this process, in ms."""
+def warm_figures(issue: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Warm re-render (after a one-word edit, and unchanged) and thread packing (with empty
+    and with warm caches), in this process: name → (median wall ms, median CPU ms)."""
     from dispatch.channels import thread
     from dispatch.config import load_settings
     from dispatch.parse import parse_issue
@@ -109,40 +112,46 @@ def warm_figures(issue: Path, runs: int) -> dict[str, float]:
 
     settings = load_settings(issue.parent)
     text = issue.read_text(encoding="utf-8")
+    rows: dict[str, list[tuple[float, float]]] = {}
+
+    def clock(name: str, fn) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        rows.setdefault(name, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    def empty_caches() -> None:
+        thread._TALLIES.clear()
+        thread._sentences.cache_clear()
+        thread._words.cache_clear()
+
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / issue.name
-        if (issue.parent / "dispatch.toml").exists():
-            shutil.copy(issue.parent / "dispatch.toml", Path(tmp) / "dispatch.toml")
         copy.write_text(text, encoding="utf-8")
         out = Path(tmp) / "dist"
         render_issue(copy, out, settings)
-        edits, same = [], []
         for n in range(runs):
             # an edit of one word in the lead, as a writer saving in watch/preview
-            copy.write_text(text.replace("roughly", f"roughly{n % 2 * ' '}", 1) if n % 2 else text, encoding="utf-8")
-            start = time.perf_counter()
-            render_issue(copy, out, settings)
-            edits.append(time.perf_counter() - start)
+            copy.write_text(text.replace("roughly", f"roughly{n}", 1), encoding="utf-8")
+            clock("re-render after an edit", lambda: render_issue(copy, out, settings))
         copy.write_text(text, encoding="utf-8")
         for _ in range(runs):
-            start = time.perf_counter()
-            render_issue(copy, out, settings)
-            same.append(time.perf_counter() - start)
+            clock("re-render, unchanged", lambda: render_issue(copy, out, settings))
         parsed = parse_issue(copy, settings)
-        packs_cold, packs_warm = [], []
         for _ in range(runs):
-            thread._TALLIES.clear()
-            thread._sentences.cache_clear()
-            thread._words.cache_clear()
-            start = time.perf_counter()
-            thread.render_threads(parsed, settings)
-            packs_cold.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            thread.render_threads(parsed, settings)
-            packs_warm.append(time.perf_counter() - start)
-    ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    return {"re-render after an edit": ms(edits), "re-render, unchanged": ms(same),
-            "thread packing, cold caches": ms(packs_cold), "thread packing, warm": ms(packs_warm)}
+            empty_caches()
+            clock("thread packing, empty caches", lambda: thread.render_threads(parsed, settings))
+            clock("thread packing, warm caches", lambda: thread.render_threads(parsed, settings))
+    return {name: (statistics.median(v[0] for v in vals) * 1000, statistics.median(v[1] for v in vals) * 1000)
+            for name, vals in rows.items()}
+
+
+def import_cpu(runs: int, env: dict) -> float:
+    """Median CPU ms of a new interpreter importing what ``dispatch render`` imports."""
+    probe = ("import time; t = time.process_time(); import dispatch.cli, dispatch.render, premailer, feedgen.feed; "
+             "print(time.process_time() - t)")
+    out = [float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                                cwd=ROOT, check=True).stdout) for _ in range(runs)]
+    return statistics.median(out) * 1000
 
 
 def main() -> None:
@@ -206,9 +215,10 @@ def main() -> None:
         print(f"{name:30} {wall * 1000:9.0f} {cpu * 1000:9.0f} {peaks[name] / 1024:9.1f} "
               f"{wall / statistics.median(v[0] for v in mj):11.2f} {cpu / statistics.median(v[1] for v in mj):10.2f} "
               f"{paired:9.2f}")
-    print()
-    for name, value in warm_figures(issue, args.runs).items():
-        print(f"{name:30} {value:9.1f} ms")
+    print(f"\n{'imports of a render (new interpreter)':38} CPU {import_cpu(args.runs, base_env):7.1f} ms")
+    print(f"\n{'in one process':30} {'wall ms':>9} {'CPU ms':>9}")
+    for name, (wall, cpu) in warm_figures(issue, max(args.runs, 15)).items():
+        print(f"{name:30} {wall:9.1f} {cpu:9.1f}")
 
 
 if __name__ == "__main__":

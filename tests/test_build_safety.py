@@ -459,3 +459,34 @@ def test_two_builds_at_once_give_one_of_the_two_whole(tmp_path):
         assert _temporaries(out) == []
         pages = {p.parent.name for p in out.glob("*/index.html")}
         assert pages in ({"alpha", "beta", "gamma"}, {"delta", "epsilon"})  # no orphan page
+
+
+# issue 13: the process pool
+
+
+def test_one_and_two_workers_give_byte_identical_output(tmp_path):
+    folder = write_archive(tmp_path, {
+        f"{n:02d}.md": issue_text(f"Issue {n}", f"2026-05-{n + 1:02d} 07:00", id=ID.format(n),
+                                  tags=("news", f"t{n % 3}"), draft=n == 5,
+                                  body=f"Lead {n}.\n\n![c](img/c{n % 2}.png)")
+        for n in range(1, 13)})
+    (folder / "img").mkdir()
+    for n in range(2):
+        (folder / "img" / f"c{n}.png").write_bytes(PNG + bytes([n]))
+    (folder / "bad.md").write_text("---\ntitle: Bad\ndate: someday\n---\n\nBody.\n")
+    trees, reports = [], []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        reports.append(_build(folder, out, jobs=jobs, strict=False))
+        trees.append(_snapshot(out))
+    assert trees[0] == trees[1] and len(trees[0]) > 30
+    assert reports[0].parsed == reports[1].parsed == 12
+    assert reports[0].errors == reports[1].errors == [
+        f"{folder / 'bad.md'}:3: cannot read date 'someday'; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM "
+        "(optionally with +HH:MM)"]
+    assert reports[0].warnings == reports[1].warnings
+    # with strict, the first bad issue in path order stops either way
+    for jobs in (1, 2):
+        with pytest.raises(Exception) as info:
+            _build(folder, tmp_path / f"strict{jobs}", jobs=jobs)
+        assert str(info.value).startswith(f"{folder / 'bad.md'}:3:")

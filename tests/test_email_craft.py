@@ -238,3 +238,20 @@ def test_outlook_and_accessibility_details(settings):
         assert "margin:0014px22px" in ul.get("style").replace(" ", "") and "padding:0" in ul.get("style").replace(" ", "")
     badge = doc.xpath("//span[@class='faq-mark']")[0].get("style")
     assert "mso-border-alt" in badge  # Word ignores the badge's padding: a border of its colour pads it
+
+
+def test_seed_briefing_email_stays_under_40_kb(tmp_path):
+    """The seed (the plain-text briefing the example grew from) as its email: ≤ 40 KB (the old
+    layout, one mj-section per story, made 44,882 bytes of it)."""
+    from conftest import shared_path
+
+    seeds = sorted(shared_path("seeds").glob("*.txt"))
+    if not seeds:
+        pytest.skip("no seed in ../shared/seeds")
+    source = tmp_path / "seed.txt"
+    source.write_bytes(seeds[0].read_bytes())
+    report = render_issue(source, tmp_path / "out", Settings(root=tmp_path, unsubscribe_url="https://example.org/u"))
+    html = (report.folder / "email.html").read_text(encoding="utf-8")
+    assert len(html.encode()) <= 40 * 1024
+    assert delivered_size(html, PLATFORMS["mailchimp"]) <= 40 * 1024
+    assert html.count("<!--[if mso | IE]>") == 4

@@ -76,3 +76,23 @@ def test_unique_ids_leaves_other_links_alone():
     out = unique_ids(html, "i-", "https://s/i/")
     assert out == ('<p id="i-x">a <a href="https://s/i/#i-x">1</a> <a href="https://s/other/#x">2</a> '
                    '<a href="https://s/i/#i-y">3</a> <a href="https://s/i/#x2">4</a></p><li id="i-y">n</li>')
+
+
+def test_the_email_and_text_part_hold_every_word_of_both_issues(tmp_path):
+    from dispatch.render import render_issue
+
+    folder = write_archive(tmp_path, {
+        "a.md": issue_text("Alpha", "2026-05-01 07:00", body=BODY.format(title="Alpha")),
+        "b.md": issue_text("Beta", "2026-05-02 07:00", body=BODY.format(title="Beta")),
+    })
+    settings = load_settings(folder)
+    for name, title in (("a.md", "Alpha"), ("b.md", "Beta")):
+        report = render_issue(folder / name, tmp_path / "dist", settings)
+        text = " ".join((report.folder / "email.txt").read_text().split())
+        page = lxml.html.fromstring((report.folder / "email.html").read_bytes())
+        visible = " ".join(page.xpath("string(//body)").split())
+        # the footnote markers are "[^1]" in the text part and "1" (a link) in the email
+        assert f"The lead of {title}, with a claim.[^1] And a second one.[^2]" in text
+        assert f"The lead of {title}, with a claim.1 And a second one.2" in visible
+        for words in (f"{title}'s first note.", f"{title}'s second note.", f"Bottom line of {title}."):
+            assert words in text and words in visible, (name, words)

@@ -252,6 +252,10 @@ def test_url_finding_is_linear_on_a_long_dotted_word():
     word = "ab." * 40_000
     start = time.perf_counter()
     assert find_urls(word + " see example.com/x.") == [(len(word) + 5, len(word) + 18)]
+    # the same word between CJK characters: the Latin domain at the end of a host was found
+    # by a search retried from every start (34 s for 12 KB)
+    assert find_urls("中" + word + "中") == []
+    assert find_urls("详见example.com") == [(2, 13)]
     assert time.perf_counter() - start < 2
 
 

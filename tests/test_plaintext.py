@@ -91,6 +91,8 @@ def test_seed_components_with_their_values(seed):
     assert len(bet.blocks[3].items) == 4
     # sections keep the plain-text file's lines
     assert [s.line for s in issue.sections] == [5, 7, 9, 13, 25, 34, 42, 50, 56, 61, 66]
+    # every heading of the seed is a sure one (an emoji or a component's name): nothing to report
+    assert convert(path.read_text(encoding="utf-8")).notes == ()
 
 
 def test_seed_headings_and_words_reach_email_and_text(seed):
@@ -295,6 +297,30 @@ def test_windows_line_endings_give_the_same_issue(tmp_path):
     a, b = parse_issue(unix, SETTINGS), parse_issue(windows, SETTINGS)
     assert [(s.kind, s.heading_text, s.line, s.blocks) for s in a.sections] == \
         [(s.kind, s.heading_text, s.line, s.blocks) for s in b.sections]
+
+
+def test_title_like_lines_in_a_row_say_why():
+    conv = convert("Weekly\nSome intro text that is long enough to be a paragraph here.\nBig News Today\n"
+                   "Small Things Too\nAnd now a long paragraph that follows the second title-like line above it.\n")
+    assert conv.headings == ((4, "Small Things Too"),)
+    assert [(n.line, n.message.split(":")[0]) for n in conv.notes] == [
+        (3, "read 'Big News Today' as a paragraph"), (4, "read 'Small Things Too' as a heading")]
+
+
+PROSE = """\
+Notes From The Desk
+Let’s put this in perspective:
+And the kicker? It happened twice.
+Here’s why this matters beyond the numbers.
+thanks to everyone who wrote in this week
+The catch: the rules change again in July, and nobody has said what the new ones are.
+"""
+
+
+def test_prose_lines_are_never_headings():
+    conv = convert(PROSE)
+    assert conv.headings == ()
+    assert conv.markdown.count("\n## ") == 0
 
 
 def test_emoji_points_in_a_row_are_not_headings():

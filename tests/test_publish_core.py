@@ -239,3 +239,12 @@ def test_a_draft_is_not_published(site, receiver):
     result = CliRunner().invoke(main, ["publish", str(issue), "--out", str(site / "dist")], env=ENV)
     assert result.exit_code == 2 and "is a draft (draft: true); remove the draft key to publish it" in result.output
     assert receiver.deliveries == [] and not (site / "dist").exists()
+
+
+def test_an_issue_dated_in_the_future_is_a_warning(site, receiver):
+    issue = site / EXAMPLE.name
+    issue.write_text(issue.read_text("utf-8").replace("date: 2026-05-22 07:00", "date: 2999-05-22 07:00", 1), "utf-8")
+    result = CliRunner().invoke(main, ["publish", str(issue), "--dry-run", "--out", str(site / "dist")], env=ENV)
+    assert result.exit_code == 0
+    assert "warning: " in result.stderr and "the issue is dated 2999-05-22T07:00:00+12:00, after now" in result.stderr
+    assert "https://briefing.example.nz/moonshot-moment/ (which the threads link to) does not exist yet" in result.stderr

@@ -45,16 +45,21 @@ def test_cli_startup_imports_no_renderer_library():
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
-def test_render_never_imports_requests(tmp_path):
-    """premailer imports requests but never uses it here (no network): a render leaves it
-    unimported; premailer's reference still reaches the real module when used."""
+def test_render_never_imports_what_only_fetches(tmp_path):
+    """premailer and cssutils import requests, urllib.request and importlib.metadata but use
+    them only to fetch a URL, which a render never does: a render leaves them unimported;
+    the libraries' references still reach the real modules when used."""
     code = ("from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path)!r})\n"
-            "import sys\nassert 'requests' not in sys.modules and 'urllib3' not in sys.modules\n"
-            "import premailer.premailer as p\nget = p.requests.get\n"
-            "import requests\nassert get is requests.get and sys.modules['requests'] is requests")
+            "import sys\nfrom dispatch.channels.email import FETCH_ONLY\n"
+            "assert not [m for m in (*FETCH_ONLY, 'urllib3', 'http.client', 'ssl') if m in sys.modules]\n"
+            "import premailer.premailer as p, cssutils._fetch as f, urllib\n"
+            "get, version, request = p.requests.get, f._get_version(), urllib.request.Request\n"
+            "import requests, urllib.request, importlib.metadata\n"
+            "assert get is requests.get and sys.modules['requests'] is requests\n"
+            "assert request is urllib.request.Request and version == importlib.metadata.version('cssutils')")
     loaded = _modules_after(code)
-    assert {"premailer", "cssutils", "requests"} <= _top(loaded)
+    assert {"premailer", "cssutils", "requests", "urllib"} <= _top(loaded)
 
 
 def _import_graph() -> dict[str, set[str]]:
@@ -191,7 +196,9 @@ def test_a_damaged_or_unwritable_cache_is_not_in_the_way(tmp_path):
     cache = tmp_path / "cache"
     assert _render_in_process(issue, tmp_path / "dist", cache).returncode == 0
     expected = (tmp_path / "dist" / "moonshot-moment" / "email.html").read_bytes()
-    for entry in cache.glob("templates-*/__jinja2_*.cache"):
+    damaged = [*cache.glob("templates-*/__jinja2_*.cache"), *cache.glob("inline-rules-*/*.json")]
+    assert any(p.suffix == ".json" for p in damaged)  # the email's style rules are cached too
+    for entry in damaged:
         entry.write_bytes(entry.read_bytes()[:40] + b"\x00garbage")
     damaged = _render_in_process(issue, tmp_path / "dist-damaged", cache)
     assert damaged.returncode == 0, damaged.stderr

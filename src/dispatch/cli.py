@@ -289,6 +289,8 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
               help="Replace files in --out that dispatch did not write (by default they stop the build).")
 @click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another build writing the same --out before stopping.")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Worker processes that render issues (0: one per core); the output is the same for any N.")
 @click.option("--strict", is_flag=True,
               help="Stop at the first issue that cannot be read, writing nothing (by default the others are built, "
                    "the broken ones stay as last published, and the run exits 2 listing them).")
@@ -297,7 +299,7 @@ def send_test(issue: Path, to: str, config: Path | None, platform: str | None) -
 @click.option("--no-ping", is_flag=True, help="Do not notify [feed] hubs (WebSub) of changed feeds "
               "(never done for a --base-url preview).")
 def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, base_url: str | None,
-          force: bool, wait: float, strict: bool, cache: Path | None, no_ping: bool) -> None:
+          force: bool, wait: float, jobs: int, strict: bool, cache: Path | None, no_ping: bool) -> None:
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
@@ -307,7 +309,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     try:
         settings = load_settings(issues_dir, config_path=config)
         report = build_archive(issues_dir, out, settings, parse_now(now), base_url=base_url, force=force,
-                               wait=wait, cache_dir=cache, strict=strict,
+                               wait=wait, cache_dir=cache, strict=strict, jobs=jobs,
                                on_wait=lambda who: click.echo(f"waiting for the build writing {out} ({who})",
                                                               err=True))
     except DispatchError as exc:
@@ -372,6 +374,8 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
             click.echo(line)
     for outcome in report.outcomes:
         click.echo(outcome.line())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.failed:
         sys.exit(1)
 
@@ -450,7 +454,10 @@ def preview(target: Path, port: int, open_browser: bool, config: Path | None, ve
     except OSError as exc:
         _fail(DispatchError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0 for a free port"))
         return
-    watched = ", ".join(_shorten(p) for group, _ in site.watch_paths() for p in group)
+    layouts = site.root() / "layouts"
+    config_file = site.config_file()
+    watched = ", ".join([_shorten(site.folder) + "/"] + ([_shorten(layouts) + "/"] if layouts.is_dir() else [])
+                        + ([_shorten(config_file)] if config_file else []))
     click.echo(f"dispatch preview: {server.url}  (watching {watched}; Ctrl-C stops)")
     if open_browser:
         import webbrowser

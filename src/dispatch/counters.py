@@ -74,7 +74,27 @@ COUNTRY_TLDS = frozenset(
 
 
 _LATIN_HOST = regex.compile(r"[a-z0-9_.\-\p{Latin}]+", regex.I)
-_LATIN_DOMAIN_END = regex.compile(r"(?:[a-z0-9_\-\p{Latin}]+\.)+[a-z0-9_\-\p{Latin}]+$", regex.I)
+_LATIN_LABEL_CHARS = regex.compile(r"[a-z0-9_\-\p{Latin}.]+", regex.I)
+
+
+def _latin_domain_end(host: str) -> tuple[int, str] | None:
+    """``(offset, domain)`` of the Latin-script domain that ends ``host`` (``详见example.com``
+    → ``(2, "example.com")``: labels of letters, digits, ``_`` and ``-`` joined by single
+    dots, at least two), or ``None``. Found by one scan back from the end (a regular
+    expression anchored at the end was retried from every start: quadratic)."""
+    m = _LATIN_LABEL_CHARS.match(host[::-1])  # the run of such characters ending the host
+    if m is None:
+        return None
+    tail = m.group(0)[::-1]
+    start = len(host) - len(tail)
+    cut = tail.rfind("..")
+    if cut >= 0:
+        start, tail = start + cut + 2, tail[cut + 2:]
+    stripped = tail.lstrip(".")
+    start += len(tail) - len(stripped)
+    if "." not in stripped or stripped.endswith("."):
+        return None
+    return start, stripped
 
 
 def _tld_ok(tld: str, has_scheme: bool) -> bool:
@@ -159,11 +179,11 @@ def _urls_in(text: str, pos: int, endpos: int, require_scheme: bool, spans: list
         if not scheme and not _LATIN_HOST.fullmatch(host):
             # without a scheme only a Latin-script domain counts: "详见example.com" links
             # "example.com" (twitter-text scans the match for an ASCII/Latin domain)
-            sub = _LATIN_DOMAIN_END.search(host)
+            sub = _latin_domain_end(host)
             if sub is None or m.group("userinfo"):
                 pos = m.end("host")  # a later start inside this host is a suffix of it: it fails too
                 continue
-            start, host = m.start("host") + sub.start(), sub.group(0)
+            start, host = m.start("host") + sub[0], sub[1]
         before = text[start - 1] if start else " "
         bad_before = _BAD_BEFORE_SCHEME if scheme else _BAD_BEFORE_BARE
         ok = (

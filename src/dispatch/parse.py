@@ -33,7 +33,8 @@ from .errors import SourceError
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import build_front_matter
 from .inlinehtml import KeptAsText, settle
-from .limits import MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, slow_line
+from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
+                     slow_line)
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
@@ -107,13 +108,17 @@ def new_markdown() -> markdown.Markdown:
     return md
 
 
-def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None) -> Issue:
+def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None, *,
+                data: bytes | None = None, md: markdown.Markdown | None = None) -> Issue:
     """Parse one issue file into the document model.
 
     Args:
         path: the Markdown file.
         settings: the newsletter's settings (time zone, base URL, component aliases).
         registry: components to recognise (default: the built-in ones plus configured aliases).
+        data: the file's bytes, when already read (the archive build reads each source once).
+        md: a Markdown instance from :func:`new_markdown` to reuse (it is reset first); by
+            default a new one.
 
     Raises:
         SourceError: unreadable file or front matter, bad key types or dates, an empty body, or
@@ -122,18 +127,21 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     path = Path(path)
     limits = settings.limits
     registry = registry or default_registry(settings.components.aliases)
+    raw = data if data is not None else read_issue_bytes(path, settings.root, limits.issue_bytes)
     src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
-                      registry=registry)
+                      registry=registry, data=raw)
     meta = build_front_matter(src, settings)
 
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
     check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
-    md = new_markdown()
+    md = md.reset() if md is not None else new_markdown()
     try:
         with markdown_budget(md, limits.markdown_seconds):
             md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
-        return _assemble(path, src, meta, registry, md, settings)
+        issue = _assemble(path, src, meta, registry, md, settings)
+        issue.__dict__["_source_lines"] = raw.decode("utf-8", "replace").splitlines()  # not read again
+        return issue
     except MarkdownTooSlow as exc:
         raise SourceError(f"reading this paragraph's Markdown took more than {limits.markdown_seconds:g} s "
                           "([limits] markdown_seconds); it is likely a long run of '[', '![' or '[^' - escape "

@@ -484,6 +484,9 @@ def _decide_headings(body: list[_Line], notes: list[Note]) -> None:
             if line.heading != "weak":
                 notes.append(Note(line.number, f"read {_quote(line.text)} as a paragraph: it looks like a heading "
                                                "but no text follows it"))
+            elif nxt is not None:
+                notes.append(Note(line.number, f"read {_quote(line.text)} as a paragraph: a short title-like line, "
+                                               "but another heading-like line follows it"))
             line.heading, line.component = "", ""
             continue
         if nxt is not None and nxt.heading == "weak" and line.heading != "weak":

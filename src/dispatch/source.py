@@ -127,7 +127,7 @@ class SourceFile:
 
 
 def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576, source_format: str = "auto",
-                registry=None) -> SourceFile:
+                registry=None, data: bytes | None = None) -> SourceFile:
     """Read and split an issue file.
 
     Args:
@@ -139,13 +139,15 @@ def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_
             :func:`dispatch.plaintext.is_plain_text`), ``"markdown"`` (never) or ``"plain"``
             (every file without YAML/TOML front matter).
         registry: the components whose names mark plain-text headings (default: built-in).
+        data: the file's bytes when the caller has read them already (the file is then not
+            read again; ``root`` and ``max_bytes`` were the caller's to apply).
 
     Raises:
         SourceError: the file is missing, unreadable, not a regular file (FIFO, device), a
             symlink out of the folder, too large, not UTF-8, its front matter is not valid
             YAML/TOML or not a table of keys, or it has no body.
     """
-    raw = read_issue_bytes(path, root, max_bytes)
+    raw = data if data is not None else read_issue_bytes(path, root, max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -62,6 +62,7 @@ raises :class:`~dispatch.errors.DispatchError` and leaves ``out/`` as it was.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import time
 from datetime import datetime, timezone
@@ -69,13 +70,14 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..errors import DispatchError
+from ..output import same_bytes
 from .cache import Cache, cache_folder, environment_key, remove_legacy_cache
 from .feeds import render_feeds
 from .images import select_images
 from .lock import WORK_DIR, OutputLock
 from .manifest import MANIFEST, manifest_bytes, read_manifest
 from .pages import render_pages
-from .plan import diff_outputs, stale_files
+from .plan import Plan, stale_files
 from .replace import Replacement, discard_work, recover
 from .report import BuildReport, OutputError, describe_due
 from .schedule import check_unique_ids, check_unique_slugs, entry_dates, parse_now, schedule
@@ -121,6 +123,7 @@ def build_archive(
     cache_dir: Path | str | None = None,
     on_wait=None,
     strict: bool = True,
+    jobs: int = 1,
 ) -> BuildReport:
     """Build the web archive and feeds of every issue in ``issues_dir`` into ``out``.
 
@@ -134,6 +137,8 @@ def build_archive(
         wait: seconds to wait for another build holding ``out``'s lock.
         cache_dir: the cache folder (default: ``settings.cache_dir`` in the newsletter folder).
         on_wait: called with the lock holder's description when this build has to wait.
+        jobs: worker processes that parse and render issues (``0``: one per core); the
+            output is byte-identical whatever the number.
         strict: stop at the first unreadable issue (nothing written). When false (what
             ``dispatch build`` does unless ``--strict``), every unreadable issue and every id
             or slug clash goes to the report's ``errors`` and the rest is built; a broken
@@ -151,6 +156,7 @@ def build_archive(
         LockError: another build holds ``out`` for longer than ``wait``.
     """
     started = time.perf_counter()
+    jobs = jobs if jobs > 0 else len(os.sched_getaffinity(0))
     issues_dir = Path(issues_dir)
     out = Path(out)
     settings = with_base_url(settings or load_settings(issues_dir), base_url)
@@ -168,7 +174,7 @@ def build_archive(
                 if note:
                     report.warnings.append(note)
             lock.write_holder()
-            _build_locked(issues_dir, out, settings, now, report, cache_path, force, strict)
+            _build_locked(issues_dir, out, settings, now, report, cache_path, force, strict, jobs)
         except BaseException:
             discard_work(out)
             if lock.created:  # a first build that failed leaves no empty folder behind
@@ -183,55 +189,66 @@ def build_archive(
 
 
 def _build_locked(issues_dir: Path, out: Path, settings: Settings, now: datetime, report: BuildReport,
-                  cache_path: Path, force: bool, strict: bool) -> None:
+                  cache_path: Path, force: bool, strict: bool, jobs: int) -> None:
     """The build, with ``out``'s lock held (see :func:`build_archive`)."""
     cache = Cache(cache_path, environment_key(settings), settings, settings.root)
-    # 1. every source: from the cache when its bytes are unchanged, else parse and render.
-    sources = Sources(settings, now, cache, report, strict)
+    old_manifest = read_manifest(out)
+    replacement = Replacement(out)
+    replacement.open()
+    try:
+        _steps(issues_dir, out, settings, now, report, cache, old_manifest, replacement, force, strict, jobs)
+    except OSError as exc:  # a stage file that cannot be written: nothing was replaced
+        replacement.discard()
+        raise OutputError(f"cannot write a file of the build: {exc.strerror}", Path(exc.filename or out)) from None
+    except BaseException:
+        replacement.discard()
+        raise
+
+
+def _steps(issues_dir: Path, out: Path, settings: Settings, now: datetime, report: BuildReport, cache: Cache,
+           old_manifest: dict[str, str], replacement: Replacement, force: bool, strict: bool, jobs: int) -> None:
+    """Steps 1–10 of :func:`build_archive`, top to bottom."""
+    # 1. every source: from the cache when its bytes are unchanged, else parsed and rendered
+    #    (over `jobs` processes; pages straight to stage files, bodies to the cache).
+    sources = Sources(settings, now, cache, report, strict=strict, out=out, old_manifest=old_manifest,
+                      stage=replacement.work / "stage", jobs=jobs)
     sources.collect(issues_dir)
     errors = None if strict else report.errors
     # 2. unique ids. 3. schedule, unique slugs.
     check_unique_ids(sources.records, sources.paths, errors)
     published = schedule(sources.records, now, out, report)
     check_unique_slugs(published, sources.paths, errors)
-    # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images.
-    old_manifest = read_manifest(out)
+    # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images; each
+    #    output compared with the folder as it is produced, the changed ones staged (step 8).
+    plan = Plan(out, replacement)
     updated, history = entry_dates(published, cache.history, now)
-    writes = render_feeds(sources, published, updated, settings)
-    pages, page_shas = render_pages(sources, published, out, settings, old_manifest)
-    writes.update(pages)
-    copies = select_images(published, set(writes) | set(page_shas), report)
-    # 8. what changed and what is stale; check every target before writing any.
-    manifest, changed = diff_outputs(out, writes, page_shas, copies, report)
-    stale = stale_files(out, old_manifest, manifest, report)
+    render_feeds(sources, published, updated, settings, plan.put)
+    render_pages(sources, published, settings, plan, old_manifest)
+    for rel, file in select_images(published, set(plan.manifest), report).items():
+        plan.copy(rel, file, report)
+    # 8. what is stale; check every target before replacing any.
+    stale = stale_files(out, old_manifest, plan.manifest, report)
     if report.errors and stale:  # a broken issue's files may be among them: nothing goes until it is fixed
         report.warnings.append(f"{out}: {len(stale)} file(s) no longer produced are kept until every issue reads "
                                "again")
         stale = {}
-    manifest_data = manifest_bytes(manifest)
-    write_manifest = not (out / MANIFEST).is_file() or (out / MANIFEST).read_bytes() != manifest_data
-    check_targets(out, [*sorted(changed), *([MANIFEST] if write_manifest else [])])
-    foreign = foreign_files(out, sorted(changed), old_manifest)
+    manifest_data = manifest_bytes(plan.manifest)
+    check_targets(out, [*sorted(plan.changed), MANIFEST])
+    foreign = foreign_files(out, sorted(plan.changed), old_manifest)
     if foreign and not force:
         refuse_foreign(out, foreign)
-    # 9. stage every changed file, journal, rename into place, remove the stale ones.
-    if changed or stale or write_manifest:
-        replacement = Replacement(out)
-        replacement.open()
-        current = MANIFEST
+    # 9. journal, rename every staged file into place, remove the stale ones.
+    if plan.changed or stale or not same_bytes(out / MANIFEST, manifest_data):
         try:
-            for current in [*sorted(changed), MANIFEST]:
-                replacement.stage(current, changed[current] if current != MANIFEST else manifest_data)
+            replacement.stage(MANIFEST, manifest_data)
         except OSError as exc:
-            replacement.discard()
-            raise OutputError(f"cannot write the file: {exc.strerror}", out / current) from None
-        except BaseException:
-            replacement.discard()
-            raise
+            raise OutputError(f"cannot write the file: {exc.strerror}", out / MANIFEST) from None
         replacement.commit(stale, report)
-    report.changed = sorted(changed)
-    report.unchanged = len(manifest) - len(report.changed)
+    else:
+        replacement.discard()
+    report.changed = sorted(plan.changed)
+    report.unchanged = len(plan.manifest) - len(report.changed)
     # 10. the cache, outside the published folder.
-    note = cache.save(sources.records, history, sources.cache_writes)
+    note = cache.save(sources.records, history)
     if note:
         report.warnings.append(note)

@@ -132,6 +132,10 @@ class Cache:
         self.records: dict[str, Record] = {}
         self.history: dict[str, dict[str, str]] = {}
         self.bad: set[str] = set()
+        try:  # the renderers store bodies here; when it cannot be made, they are kept in memory
+            (folder / "content").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
         raw = read_bounded(folder / "index.json", INDEX_LIMIT)
         try:
             data = json.loads(raw.decode("utf-8")) if raw is not None else None
@@ -154,6 +158,10 @@ class Cache:
         """Where the body whose SHA-256 (hex) is ``sha`` is cached."""
         return self.dir / "content" / f"{sha}.html"
 
+    def has_content(self, sha: str) -> bool:
+        """Whether a body of SHA-256 ``sha`` is cached as a regular file (checked when read)."""
+        return bool(re.fullmatch(r"[0-9a-f]{64}", sha)) and _regular(self.content_path(sha))
+
     def content(self, sha: str) -> str | None:
         """The cached body whose SHA-256 is ``sha``, or ``None`` when it is missing, not a
         regular file, larger than :data:`CONTENT_LIMIT`, not UTF-8 or does not hash to
@@ -167,6 +175,11 @@ class Cache:
             text = None
         if text is None or digest(text) != sha:
             self.bad.add(sha)
+            try:  # a corrupt entry goes, so that the body rendered again replaces it
+                if os.path.lexists(self.content_path(sha)):
+                    self.content_path(sha).unlink()
+            except OSError:
+                pass
             return None
         return text
 
@@ -181,11 +194,9 @@ class Cache:
         }
         return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8")
 
-    def save(self, records: dict[str, Record], history: dict[str, dict[str, str]],
-             bodies: dict[str, bytes]) -> str | None:
-        """Write the index, the ``bodies`` (content hash → UTF-8 HTML) that are missing or
-        failed their check, and remove the bodies no record refers to any more. Each file is
-        replaced atomically.
+    def save(self, records: dict[str, Record], history: dict[str, dict[str, str]]) -> str | None:
+        """Write the index (the renderers wrote the bodies) and remove the bodies no record
+        refers to any more. Each file is replaced atomically.
 
         Returns:
             a warning line when the cache cannot be written (the build itself stands), else
@@ -193,10 +204,6 @@ class Cache:
         """
         try:
             (self.dir / "content").mkdir(parents=True, exist_ok=True)
-            for sha, data in bodies.items():
-                path = self.content_path(sha)
-                if sha in self.bad or not _regular(path):
-                    _put(path, data)
             _put(self.dir / "index.json", self.dump(records, history))
             keep = {f"{rec.content_sha}.html" for rec in records.values()}
             for entry in os.scandir(self.dir / "content"):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from feedgen.feed import FeedGenerator
 
@@ -191,9 +191,10 @@ def feed_links(settings: Settings, tags: list[tuple[str, str]] = ()) -> list[Fee
 
 
 def render_feeds(sources: Sources, published: list[Record], updated: dict[str, datetime],
-                  settings: Settings) -> dict[str, bytes]:
+                 settings: Settings, put: Callable[[str, bytes], None]) -> None:
     """Step 5: the site's RSS, Atom and JSON feeds and one Atom feed per tag, each with the
-    newest ``[feed] limit`` entries. Returns output path (relative to ``out``) → bytes."""
+    newest ``[feed] limit`` entries, each handed to ``put(output path, bytes)`` as soon as it
+    is rendered."""
     base = settings.base_url.rstrip("/") + "/"
     limit = settings.feed.limit
 
@@ -206,16 +207,14 @@ def render_feeds(sources: Sources, published: list[Record], updated: dict[str, d
                            duration=int(duration)) for url, mime, length, kind, title, duration in rec.attachments),
         )
 
-    writes: dict[str, bytes] = {}
     top = [entry(r) for r in published[:limit]]
     site = FeedInfo(id=base, title=settings.site_name, home=base, self_url="", description=settings.site_name,
                     lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
-    writes["feed.xml"] = render_rss(top, replace(site, self_url=base + "feed.xml"), settings)
-    writes["atom.xml"] = render_atom(top, replace(site, self_url=base + "atom.xml"), settings)
-    writes["feed.json"] = render_json_feed(top, replace(site, self_url=base + "feed.json"), settings)
+    put("feed.xml", render_rss(top, replace(site, self_url=base + "feed.xml"), settings))
+    put("atom.xml", render_atom(top, replace(site, self_url=base + "atom.xml"), settings))
+    put("feed.json", render_json_feed(top, replace(site, self_url=base + "feed.json"), settings))
     for slug, (name, recs) in tag_groups(published, sources.paths).items():
         info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
                         self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
                         lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
-        writes[f"tags/{slug}/atom.xml"] = render_atom([entry(r) for r in recs[:limit]], info, settings)
-    return writes
+        put(f"tags/{slug}/atom.xml", render_atom([entry(r) for r in recs[:limit]], info, settings))

@@ -1,39 +1,69 @@
-"""Step 8: compare this build's outputs with the output folder: the new manifest, what
-changed, and what the previous build wrote that is no longer produced."""
+"""Step 8: compare this build's outputs with the output folder as they are produced: the new
+manifest, what changed (staged for the replacement), and what the previous build wrote that
+is no longer produced."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from ..output import same_bytes
 from .record import file_sha
+from .replace import Replacement
 from .report import BuildReport
 
 
-def diff_outputs(out: Path, writes: dict[str, bytes], page_shas: dict[str, str], copies: dict[str, Path],
-                  report: BuildReport) -> tuple[dict[str, str], dict[str, bytes | Path]]:
-    """Step 8: compare the outputs with the files in ``out``.
+class Plan:
+    """Step 8, as the outputs are produced: each goes into the new manifest (path → SHA-256)
+    and, when its bytes differ from the file in ``out``, into ``replacement``'s stage (the
+    rest are left untouched), so no output is held in memory longer than it takes to
+    compare it.
 
-    Returns:
-        the new manifest (output path → SHA-256 of every output), and the outputs whose
-        bytes differ from the disk (path → bytes, or the image file to copy). An unreadable
-        image is left out with a warning.
+    Attributes:
+        manifest: output path → SHA-256 of every output of this build.
+        changed: output paths whose bytes differ from ``out``, in the order staged.
     """
-    manifest: dict[str, str] = dict(page_shas)
-    changed: dict[str, bytes | Path] = {}
-    for rel, data in writes.items():
-        manifest[rel] = file_sha(data)
-        if not same_bytes(out / rel, data):
-            changed[rel] = data
-    for rel, file in copies.items():
+
+    def __init__(self, out: Path, replacement: Replacement):
+        self.out = out
+        self.replacement = replacement
+        self.manifest: dict[str, str] = {}
+        self.changed: list[str] = []
+
+    def put(self, rel: str, data: bytes) -> None:
+        """Output ``rel`` holds ``data``."""
+        self.manifest[rel] = file_sha(data)
+        if not same_bytes(self.out / rel, data):
+            self.replacement.stage(rel, data)
+            self.changed.append(rel)
+
+    def put_staged(self, rel: str, name: str, sha: str, size: int) -> None:
+        """Output ``rel`` is the stage file ``name`` (SHA-256 ``sha``, ``size`` bytes), written
+        by a renderer; it is dropped when ``out`` already holds those bytes."""
+        self.manifest[rel] = sha
+        staged = self.replacement.work / "stage" / name
+        target = self.out / rel
+        try:
+            same = target.stat().st_size == size and file_sha(target.read_bytes()) == sha
+        except OSError:
+            same = False
+        if same:
+            staged.unlink()
+        else:
+            self.replacement.adopt(rel, name)
+            self.changed.append(rel)
+
+    def keep(self, rel: str, sha: str) -> None:
+        """Output ``rel`` is the file already in ``out`` (SHA-256 ``sha``)."""
+        self.manifest[rel] = sha
+
+    def copy(self, rel: str, file: Path, report: BuildReport) -> None:
+        """Output ``rel`` is a copy of ``file`` (an image); an unreadable one is left out with a
+        warning."""
         try:
             data = file.read_bytes()
         except OSError as exc:
             report.warnings.append(f"{file}: cannot read the image ({exc.strerror}); it is not published")
-            continue
-        manifest[rel] = file_sha(data)
-        if not same_bytes(out / rel, data):
-            changed[rel] = file
-    return manifest, changed
+            return
+        self.put(rel, data)
 
 
 def stale_files(out: Path, old_manifest: dict[str, str], manifest: dict[str, str],

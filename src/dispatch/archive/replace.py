@@ -242,7 +242,7 @@ def _read_journal(work: Path) -> dict | None:
     if not isinstance(data, dict) or data.get("version") != JOURNAL_VERSION:
         return None
     return {
-        "ops": [(n, r) for n, r in _pairs(data.get("ops")) if n.isdigit() and (safe_relative(r) or r == MANIFEST)],
+        "ops": [(n, r) for n, r in _pairs(data.get("ops")) if re.fullmatch(r"[a-z]*[0-9]+", n) and (safe_relative(r) or r == MANIFEST)],
         "remove": {r: s for r, s in _pairs(data.get("remove")) if safe_relative(r) and re.fullmatch(r"[0-9a-f]{64}", s)},
         "back": [(r, b) for r, b in _pairs(data.get("back")) if safe_relative(r) and (b == "" or b.isdigit())],
     }

@@ -5,6 +5,8 @@ parsed and rendered (its body, and its page when it is published)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +20,9 @@ from ..config import Settings
 from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
 from ..limits import read_issue_bytes
-from ..parse import parse_issue
+from ..output import write_file
+from ..parse import new_markdown, parse_issue
+from ..progress import progress
 from ..source import ISSUE_SUFFIXES, read_source
 from .cache import Cache
 from .feeds import feed_links
@@ -48,40 +52,116 @@ def issue_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-@dataclass
-class Fresh:
-    """An issue rendered this run: its body HTML and, when published, its page (the parsed
-    model itself is dropped at once, to keep a large archive's memory small)."""
+@dataclass(frozen=True)
+class Context:
+    """What rendering an issue needs besides the issue (sent once to each worker process).
 
-    content: str
-    page: bytes | None = None
+    Attributes:
+        settings: the newsletter's settings (``root`` = the newsletter folder).
+        now: the instant the schedule is judged at (aware, UTC).
+        css_url: absolute URL of the archive's stylesheet.
+        root: the resolved newsletter folder.
+        content_dir: the cache's folder of rendered bodies.
+    """
+
+    settings: Settings
+    now: datetime
+    css_url: str
+    root: Path
+    content_dir: Path
+
+
+_worker: dict = {}
+
+
+def _markdown():
+    """This process's Markdown instance (one per worker, reset between issues by the parse)."""
+    md = _worker.get("md")
+    if md is None:
+        md = _worker["md"] = new_markdown()
+    return md
+
+
+def _init_worker(ctx: Context) -> None:
+    _worker["ctx"] = ctx
+
+
+def _cache_body(folder: Path, sha: str, content: str) -> bool:
+    """Store ``content`` (SHA-256 ``sha``) in the cache's ``folder`` unless a regular file is
+    already there; ``False`` when it cannot be written."""
+    path = folder / f"{sha}.html"
+    try:
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            return True
+    except OSError:
+        pass
+    try:
+        if os.path.lexists(path):
+            path.unlink()
+        write_file(path, content.encode("utf-8"))
+    except OSError:
+        return False
+    return True
+
+
+def _job(args: tuple[str, str, bytes, str | None]):
+    """Render one issue in a worker: ``(key, path, raw, stage file or None)`` → ``("ok",
+    record, body or None)`` or ``("error", message, path, line)`` (a
+    :class:`~dispatch.errors.SourceError` does not survive pickling whole)."""
+    key, path, raw, stage = args
+    try:
+        rec, content = _render(_worker["ctx"], Path(path), key, raw, Path(stage) if stage else None)
+    except SourceError as exc:
+        return ("error", exc.message, str(exc.path) if exc.path else None, exc.line)
+    return ("ok", rec, content)
 
 
 class Sources:
     """Step 1 of a build: every issue file as a :class:`Record`, from the cache when its
-    bytes are unchanged, else parsed and rendered. Later steps ask it for bodies and pages,
-    which re-renders an issue whose cached copy is gone.
+    bytes are unchanged (and its page, when published, is still in the output folder as
+    dispatch wrote it), else parsed and rendered — over ``jobs`` worker processes, in path
+    order whatever their number, so the output never depends on it.
+
+    Rendered pages go straight to stage files on disk and bodies to the cache, so memory
+    stays flat in the archive's size: only records are kept.
 
     Attributes:
         records: source key (path relative to the issues folder) → its record.
         paths: source key → the issue file.
-        fresh: source key → what was rendered (or read from the cache) this run.
-        cache_writes: rendered bodies to store in the cache, content SHA-256 → UTF-8 bytes.
+        staged: source key → the stage file holding its page rendered this run.
+        kept: source keys of broken issues kept as last published (see :meth:`collect`).
     """
 
-    def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport, strict: bool = True):
+    def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport, *,
+                 strict: bool = True, out: Path, old_manifest: dict[str, str], stage: Path, jobs: int = 1):
         self.settings = settings
         self.now = now
         self.cache = cache
         self.report = report
+        self.strict = strict
+        self.out = out
+        self.old_manifest = old_manifest
+        self.stage = stage
+        self.jobs = max(1, jobs)
         self.css_url = settings.base_url.rstrip("/") + "/style.css"
-        self.root = settings.root.resolve()
+        self.ctx = Context(settings, now, self.css_url, settings.root.resolve(), cache.dir / "content")
         self.records: dict[str, Record] = {}
         self.paths: dict[str, Path] = {}
-        self.fresh: dict[str, Fresh] = {}
-        self.cache_writes: dict[str, bytes] = {}
-        self.strict = strict
+        self.staged: dict[str, str] = {}
         self.kept: set[str] = set()
+        self._bodies: dict[str, str] = {}  # bodies read for the feeds, and any the cache could not take
+        self._n = 0
+
+    def _page_kept(self, rec: Record) -> bool:
+        """Whether ``rec``'s page, if it is published, is in the output folder as dispatch wrote it."""
+        if rec.draft or rec.when > self.now:
+            return True
+        rel = f"{rec.slug}/index.html"
+        try:
+            return bool(rec.page_sha) and self.old_manifest.get(rel) == rec.page_sha and \
+                (self.out / rel).stat().st_size == rec.page_size
+        except OSError:
+            return False
 
     def collect(self, issues_dir: Path) -> None:
         """Fill :attr:`records` and :attr:`paths` with every issue of ``issues_dir``, in path
@@ -92,110 +172,178 @@ class Sources:
         holds of it (what the last good build published) is kept, when there is one.
 
         Raises:
-            SourceError: an unreadable or invalid issue, when :attr:`strict`.
+            SourceError: an unreadable or invalid issue, when :attr:`strict` (the first in
+                path order).
         """
-        from ..progress import progress
-
+        todo: list[tuple[str, str, bytes, str | None]] = []
+        order: list[str] = []
+        unreadable: dict[str, SourceError] = {}
         for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
+            order.append(key)
             cached = self.cache.records.get(key)
             try:
                 raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
-                if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
-                        and not any(Path(f).is_file() for f in cached.watch)
-                        and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)):
-                    self.records[key] = cached
-                else:
-                    self.records[key] = self._materialize(path, key, raw)
             except SourceError as exc:
-                if self.strict:
-                    raise
-                self.report.errors.append(str(exc))
-                self._keep(key, cached)
+                unreadable[key] = exc
                 continue
-            self.report.warnings.extend(self.records[key].warnings)
+            if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
+                    and not any(Path(f).is_file() for f in cached.watch)
+                    and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)
+                    and self._page_kept(cached) and self.cache.has_content(cached.content_sha)):
+                self.records[key] = cached
+            else:
+                todo.append((key, str(path), raw, self._stage_name()))
+        stages = {key: stage for key, _, _, stage in todo}
+        results = dict(zip(stages, self._render_all(todo)))
+        for key in order:  # errors in path order: with strict, the first one stops the build
+            if key in unreadable:
+                self._failed(key, unreadable[key], self.cache.records.get(key))
+            if key not in results:
+                continue
+            result, stage = results.pop(key), stages[key]
+            if result[0] == "error":
+                (self.stage / stage).unlink(missing_ok=True)
+                self._failed(key, SourceError(result[1], result[2], result[3]), self.cache.records.get(key))
+                continue
+            _, rec, content = result
+            self.report.parsed += 1
+            self.records[key] = rec
+            if content is not None:
+                self._bodies[key] = content
+            if rec.page_sha:
+                self.staged[key] = stage
+            else:
+                (self.stage / stage).unlink(missing_ok=True)
+        self.records = {key: self.records[key] for key in order if key in self.records}
+        for rec in self.records.values():
+            if rec.source not in self.kept:
+                self.report.warnings.extend(rec.warnings)
+
+    def _stage_name(self) -> str:
+        self._n += 1
+        return f"page{self._n}"
+
+    def _render_all(self, todo: list[tuple[str, str, bytes, str | None]]):
+        """Render ``todo`` in order: in this process for one job or a few issues, else over
+        a pool of :attr:`jobs` processes (results still in ``todo``'s order)."""
+        jobs = [(key, path, raw, str(self.stage / stage)) for key, path, raw, stage in todo]
+        bar = progress(total=len(jobs), desc="Rendering", unit="issue")
+        try:
+            if self.jobs == 1 or len(jobs) < 2 * self.jobs:
+                _init_worker(self.ctx)
+                for job in jobs:
+                    result = _job(job)
+                    bar.update()
+                    yield result
+                    if result[0] == "error" and self.strict:
+                        return
+                return
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(self.jobs, initializer=_init_worker, initargs=(self.ctx,)) as pool:
+                for result in pool.map(_job, jobs, chunksize=max(1, min(16, len(jobs) // (8 * self.jobs)))):
+                    bar.update()
+                    yield result
+                    if result[0] == "error" and self.strict:
+                        pool.shutdown(cancel_futures=True)
+                        return
+        finally:
+            bar.close()
+
+    def _failed(self, key: str, exc: SourceError, cached: Record | None) -> None:
+        if self.strict:
+            raise exc
+        self.report.errors.append(str(exc))
+        self._keep(key, cached)
 
     def _keep(self, key: str, cached: Record | None) -> None:
         """Keep the last good version of broken source ``key`` (its cached record and body),
         when the cache has both."""
-        self.fresh.pop(key, None)
         content = self.cache.content(cached.content_sha) if cached is not None else None
         if cached is None or content is None:
             return
         self.records[key] = cached
-        self.fresh[key] = Fresh(content)
+        self._bodies[key] = content
         self.kept.add(key)
         self.report.kept.append(key)
 
-    def _materialize(self, path: Path, key: str, raw: bytes) -> Record:
-        """Parse and render the issue ``path`` (source key ``key``, bytes ``raw``): its body
-        and, when published, its page go to :attr:`fresh`, the body to :attr:`cache_writes`.
-        Returns its record."""
-        settings = self.settings
-        issue = parse_issue(path, settings)
-        self.report.parsed += 1
-        content = content_html(issue, settings)
-        meta = issue.meta
-        updated_given = ""
-        for name in ("updated", "modified", "lastmod"):
-            given = meta.extra.get(name)
-            if given is not None and given != "":
-                when = parse_date(given, settings.tz, path, meta.lines.get(name, 1))
-                updated_given = when.astimezone(timezone.utc).isoformat()
-                break
-        summary = xml_safe(issue.summary)
-        title = xml_safe(meta.title)
-        content_sha = digest(content)
-        text_sha = digest(title, summary, read_source(path).body)
-        tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
-        page = None
-        if not meta.draft and meta.date <= self.now:
-            feeds = feed_links(settings, tag_pairs(tags))
-            page = render_page(issue, settings, content, feeds, self.css_url).encode("utf-8")
-        self.fresh[key] = Fresh(content, page)
-        self.cache_writes[content_sha] = content.encode("utf-8")
-        assets, asset_warnings = local_assets(issue, settings)
-        found = {a.file for a in assets}
-        watch = []
-        for src in references(issue):
-            file = (path.parent / unquote(urlsplit(src).path)).resolve()
-            if file not in found and not file.is_file() and file.is_relative_to(self.root):
-                watch.append(str(file))
-        issue_id = xml_safe(meta.id).strip()
-        if not issue_id:
-            raise SourceError("the id has no characters left once control characters are removed; write a "
-                              "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
-        if page is not None:
-            refuse_placeholders(issue)
-        warnings = [str(d) for d in issue_warnings(issue, settings, asset_warnings=asset_warnings)]
-        return Record(
-            source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
-            permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
-            tags=tags, author=xml_safe(meta.author or settings.author or settings.site_name),
-            lang=xml_safe(meta.lang), summary=summary, content_sha=content_sha, text_sha=text_sha,
-            page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
-            updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
-            assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
-            attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
-                         for a in issue.attachments],
-        )
-
-    def rerender(self, key: str) -> Record:
-        """Parse and render source ``key`` again (its cached body or page is missing); its new
-        record replaces the old one in :attr:`records` and is returned."""
-        path = self.paths[key]
-        self.records[key] = rec = self._materialize(path, key, path.read_bytes())
-        return rec
-
     def content(self, rec: Record) -> str:
-        """The body HTML of ``rec``: rendered this run, else the cached copy (read once, even
-        when the issue is in many feeds), else rendered again."""
-        if rec.source in self.fresh:
-            return self.fresh[rec.source].content
+        """The body HTML of ``rec``: from the cache (checked against its SHA-256; read once,
+        even when the issue is in many feeds), else rendered again.
+
+        Raises:
+            SourceError: it had to be rendered again and its source no longer reads.
+        """
+        if rec.source in self._bodies:
+            return self._bodies[rec.source]
         content = self.cache.content(rec.content_sha)
-        if content is not None:
-            self.fresh[rec.source] = Fresh(content)
-            return content
-        self.rerender(rec.source)
-        return self.fresh[rec.source].content
+        if content is None:
+            _init_worker(self.ctx)
+            path = self.paths[rec.source]
+            rec, content = _render(self.ctx, path, rec.source, path.read_bytes(), None)
+            self.report.parsed += 1
+            content = content if content is not None else self.cache.content(rec.content_sha)
+        self._bodies[rec.source] = content
+        return content
+
+
+def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) -> tuple[Record, str | None]:
+    """Parse and render the issue ``path`` (source key ``key``, bytes ``raw``, read once):
+    its body goes to the cache (or is returned when the cache cannot take it), its page, when
+    it is published, to the file ``stage``. Returns its record and the body when it is not
+    in the cache.
+
+    Raises:
+        SourceError: the issue cannot be read or parsed.
+    """
+    settings = ctx.settings
+    issue = parse_issue(path, settings, data=raw, md=_markdown())
+    content = content_html(issue, settings)
+    meta = issue.meta
+    updated_given = ""
+    for name in ("updated", "modified", "lastmod"):
+        given = meta.extra.get(name)
+        if given is not None and given != "":
+            when = parse_date(given, settings.tz, path, meta.lines.get(name, 1))
+            updated_given = when.astimezone(timezone.utc).isoformat()
+            break
+    summary = xml_safe(issue.summary)
+    title = xml_safe(meta.title)
+    content_sha = digest(content)
+    text_sha = digest(title, summary, read_source(path, data=raw).body)
+    tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
+    page = None
+    if not meta.draft and meta.date <= ctx.now:
+        feeds = feed_links(settings, tag_pairs(tags))
+        page = render_page(issue, settings, content, feeds, ctx.css_url).encode("utf-8")
+    assets, asset_warnings = local_assets(issue, settings)
+    found = {a.file for a in assets}
+    watch = []
+    for src in references(issue):
+        file = (path.parent / unquote(urlsplit(src).path)).resolve()
+        if file not in found and not file.is_file() and file.is_relative_to(ctx.root):
+            watch.append(str(file))
+    issue_id = xml_safe(meta.id).strip()
+    if not issue_id:
+        raise SourceError("the id has no characters left once control characters are removed; write a "
+                          "permanent id such as a URL or urn:uuid:…", path, meta.lines.get("id", 1))
+    if page is not None:
+        refuse_placeholders(issue)
+    warnings = [str(d) for d in issue_warnings(issue, settings, asset_warnings=asset_warnings)]
+    kept_content = None if _cache_body(ctx.content_dir, content_sha, content) else content
+    if page is not None and stage is not None:
+        with open(stage, "wb") as fh:
+            fh.write(page)
+    return Record(
+        source=key, source_sha=hashlib.sha256(raw).hexdigest(), id=issue_id, title=title, slug=meta.slug,
+        permalink=issue.permalink, date=meta.date.astimezone(timezone.utc).isoformat(), draft=meta.draft,
+        tags=tags, author=xml_safe(meta.author or settings.author or settings.site_name),
+        lang=xml_safe(meta.lang), summary=summary, content_sha=content_sha, text_sha=text_sha,
+        page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
+        updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
+        assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+        attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
+                     for a in issue.attachments],
+    ), kept_content

@@ -18,8 +18,11 @@ notes/email.md; each is handled here:
 
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
 import importlib
+import json
+import os
 import logging
 import re
 import sys
@@ -36,7 +39,7 @@ from ..config import Settings
 from ..errors import RenderError
 from ..i18n import labels as layout_labels, long_date, text_direction
 from ..images import BOX_PX, COLUMN_PX, RETINA_PX, Size, attr_size, local_file, natural_size, retina_name
-from ..layout import environment, render, section_templates
+from ..layout import cache_dir, environment, render, section_templates
 from ..model import HtmlBlock, Image, Issue, RawHtml, Table
 from ..platforms import MERGE_TAG, PLATFORMS, Platform
 from .html import HtmlRenderer, absolute_url, attr
@@ -479,26 +482,41 @@ class _Deferred(types.ModuleType):
     attribute read imports the real module (then in ``sys.modules``) and reads it there."""
 
     def __getattr__(self, name: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), name)
 
 
+#: Modules premailer (``requests``) and cssutils (``urllib.request``, ``importlib.metadata``
+#: for its User-Agent) import at the top but use only to fetch a URL, a remote stylesheet or
+#: an ``@import``, which dispatch never lets them do (``allow_network=False``, no ``@import``).
+FETCH_ONLY = ("requests", "urllib.request", "importlib.metadata")
+
+
 def _premailer():
-    """premailer, imported without importing ``requests``: premailer imports it at the top
-    but uses it only to fetch external stylesheets, which dispatch never lets it do
-    (``allow_network=False``). While premailer is imported, ``requests`` is a
-    :class:`_Deferred` stand-in (premailer keeps it: used, it imports the real one); any
-    later ``import requests`` gets the real module. Saves ≈ 60 ms a cold render
-    (requests, urllib3, chardet, charset_normalizer, idna)."""
-    if "premailer" in sys.modules or "requests" in sys.modules:
+    """premailer, imported without the modules of :data:`FETCH_ONLY` (≈ 70 ms a cold render:
+    requests, urllib3, chardet, charset_normalizer, idna, http.client, ssl, email,
+    importlib.metadata). While premailer is imported, each of them not imported yet is a
+    :class:`_Deferred` stand-in, which premailer and cssutils keep (used, it imports the
+    real module); any later ``import`` of one gets the real module."""
+    if "premailer" in sys.modules:
         import premailer
 
         return premailer
-    stand_in = sys.modules["requests"] = _Deferred("requests")
+    stand_ins: dict[str, _Deferred] = {}
+    for name in FETCH_ONLY:
+        parent, _, child = name.rpartition(".")
+        if name in sys.modules or (parent and parent not in sys.modules):
+            continue
+        stand_ins[name] = sys.modules[name] = _Deferred(name)
+        if parent and not hasattr(sys.modules[parent], child):
+            setattr(sys.modules[parent], child, stand_ins[name])  # what ``import a.b`` leaves on ``a``
     try:
         import premailer
     finally:
-        if sys.modules.get("requests") is stand_in:
-            del sys.modules["requests"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
     return premailer
 
 
@@ -507,22 +525,57 @@ def _inliner() -> type:
     """premailer's ``Premailer``, remembering the rules it reads from each style sheet.
 
     Reading a sheet (cssutils parses it, then every property is serialised back) is a
-    third of a warm render, and the sheet is the layout's, the same for every render of
-    ``watch``/``preview``. The rules are a function of the sheet's text, its index and the
-    options that shape them, so they are kept under that key (at most 32 sheets).
+    third of a warm render and ≈ 70 ms of a cold one, and the sheet is the layout's, the same
+    for every render. The rules are a function of the sheet's text, its index and the
+    options that shape them, so they are kept under that key: in memory (at most 32
+    sheets) and, as JSON, in the user cache folder (:func:`dispatch.layout.cache_dir`,
+    ``inline-rules-<install>/<SHA-256 of the key>.json``, ``<install>`` telling premailer and
+    cssutils installs apart), for the next process. Only with
+    ``keep_style_tags`` (dispatch's setting): then premailer uses the rules it cannot
+    inline for nothing but knowing there are some, so their count is all that is kept.
     """
     premailer = _premailer()
+    import cssutils
+
     read: dict[tuple, tuple[list, list]] = {}
+    # cssutils has no version attribute (only package metadata, which costs an import):
+    # the installed files' paths and modification times tell one install from another
+    installed = [(m.__file__, os.stat(m.__file__).st_mtime_ns) for m in (premailer, cssutils)]
+    versions = hashlib.sha256(repr((premailer.__version__, installed)).encode()).hexdigest()[:16]
+    folder = cache_dir() / f"inline-rules-{versions}"
+
+    def load(path: Path) -> tuple[list, list] | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rules = [(tuple(spec), selector, bulk) for spec, selector, bulk in data["rules"]]
+            return rules, [None] * int(data["leftover"])
+        except Exception:  # absent, unreadable or damaged: read the sheet again
+            return None
+
+    def store(path: Path, rules: list, leftover: list) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"rules": rules, "leftover": len(leftover)}), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:  # a full or read-only cache folder only means reading the sheet again
+            pass
 
     class Inliner(premailer.Premailer):
         def _parse_style_rules(self, css_body, ruleset_index):
             key = (css_body, ruleset_index, self.strip_important, self.disable_validation,
-                   self.exclude_pseudoclasses, self.include_star_selectors)
+                   self.exclude_pseudoclasses, self.include_star_selectors, self.keep_style_tags)
             found = read.get(key)
             if found is None:
+                path = folder / (hashlib.sha256(repr(key).encode()).hexdigest() + ".json")
+                found = load(path) if self.keep_style_tags else None
+                if found is None:
+                    found = super()._parse_style_rules(css_body, ruleset_index)
+                    if self.keep_style_tags:
+                        store(path, found[0], found[1])
                 if len(read) >= 32:
                     read.clear()
-                found = read[key] = super()._parse_style_rules(css_body, ruleset_index)
+                read[key] = found
             rules, leftover = found
             return list(rules), list(leftover)
 

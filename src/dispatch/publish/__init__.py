@@ -132,4 +132,10 @@ def publish_issue(path: Path | str, settings=None, *, out: Path | str = "dist", 
     else:
         with PublishState.open(spath, issue.meta.id, issue.meta.slug) as state:
             outcomes = publish(channels, state, force=force, progress=progress)
-    return PublishReport(outcomes, spath, list(issue.warnings))
+    warnings = list(issue.warnings)
+    now = datetime.now(issue.meta.date.tzinfo)
+    if issue.meta.date > now and ctx.schedule is None:
+        warnings.append(f"{path}: the issue is dated {issue.meta.date.isoformat()}, after now: `dispatch build` "
+                        f"leaves it out of the archive until then, so {issue.permalink} (which the threads link to) "
+                        "does not exist yet")
+    return PublishReport(outcomes, spath, warnings)
