@@ -168,3 +168,34 @@ def test_a_published_issue_broken_and_marked_draft_is_withdrawn_a_broken_one_kep
     published = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
     assert b"Beta Secret" not in published and b"Gamma" in published
     assert (out / "gamma" / "index.html").is_file()
+
+
+def test_a_forked_child_that_outlives_the_build_does_not_keep_the_lock(tmp_path):
+    from dispatch.archive.lock import OutputLock, close_inherited
+
+    out = tmp_path / "out"
+    ready_r, ready_w = os.pipe()
+    build = os.fork()
+    if build == 0:  # the "build": takes the lock, forks a child that lives on, and waits to be killed
+        try:
+            lock = OutputLock(out).__enter__()
+            child = os.fork()
+            if child == 0:
+                close_inherited()
+                os.write(ready_w, str(os.getpid()).encode() + b"\n")
+                time.sleep(30)
+                os._exit(0)
+            time.sleep(30)
+        finally:
+            os._exit(1)
+    os.close(ready_w)
+    child = int(os.read(ready_r, 100).decode())
+    os.close(ready_r)
+    try:
+        os.kill(build, signal.SIGKILL)
+        os.waitpid(build, 0)
+        assert _alive(child)
+        with OutputLock(out, wait=0):  # at once, though the child holds a copy of the descriptor no more
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)

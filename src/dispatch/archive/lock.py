@@ -1,8 +1,9 @@
 """One build at a time per output folder: an exclusive ``flock(2)`` on the folder itself, held
 for the whole build and released by the kernel when the process ends (a ``kill -9`` included,
-so a lock is never left stale). The descriptor is close-on-exec and the build's worker
-processes are spawned, not forked (see :mod:`dispatch.archive.sources`), so no other process
-shares it: the lock dies with the build that took it. While it is held, ``OUT/.dispatch-work/holder`` names the
+so a lock is never left stale). The descriptor is close-on-exec, and a worker process the
+build forks closes its copy first thing (:func:`close_inherited`) and dies with the build
+(see :mod:`dispatch.archive.sources`), so no other process keeps it: the lock dies with the
+build that took it. While it is held, ``OUT/.dispatch-work/holder`` names the
 process (``pid``, start time in UTC) so that a second build can say who it waits for.
 
 A second build waits up to ``wait`` seconds for the first to finish, then stops with one line
@@ -26,6 +27,21 @@ from .report import OutputError
 WORK_DIR = ".dispatch-work"
 #: How often a waiting build tries the lock again (seconds).
 POLL = 0.1
+
+
+#: Descriptors this process holds output-folder locks with (a forked child inherits them).
+_held: set[int] = set()
+
+
+def close_inherited() -> None:
+    """Close, in a forked child, the descriptors its parent holds output-folder locks with:
+    an ``flock(2)`` lock belongs to the open file, so the child's copy would keep it held
+    after the parent ended. Closing a copy does not release the parent's lock."""
+    while _held:
+        try:
+            os.close(_held.pop())
+        except OSError:
+            pass
 
 
 class LockError(OutputError):
@@ -112,6 +128,7 @@ class OutputLock:
         while True:
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _held.add(self.fd)
                 return self
             except BlockingIOError:
                 pass
@@ -142,6 +159,7 @@ class OutputLock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            _held.discard(self.fd)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import multiprocessing
 import os
 import signal
 import stat
@@ -30,6 +29,7 @@ from ..progress import progress
 from ..source import ISSUE_SUFFIXES, draft_line, read_source
 from .cache import Cache
 from .feeds import feed_links
+from .lock import close_inherited
 from .record import Record, digest, file_sha
 from .report import BuildReport
 from .tags import tag_pairs
@@ -95,9 +95,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _init_pool_worker(ctx: Context, parent: int) -> None:
-    """Initializer of a pool worker: it dies with the build that started it (``prctl(2)``
-    ``PR_SET_PDEATHSIG`` = ``SIGKILL`` on Linux), so a ``kill -9`` of the build leaves no
-    worker behind; then as :func:`_init_worker`."""
+    """Initializer of a pool worker: it closes the output folder's lock it inherited
+    (:func:`~dispatch.archive.lock.close_inherited`) and dies with the build that started it
+    (``prctl(2)`` ``PR_SET_PDEATHSIG`` = ``SIGKILL`` on Linux), so a ``kill -9`` of the build
+    leaves neither a worker nor the lock behind; then as :func:`_init_worker`."""
+    close_inherited()
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -279,10 +281,8 @@ class Sources:
                 return
             from concurrent.futures import ProcessPoolExecutor
 
-            # "spawn": a worker is a fresh interpreter, so it does not inherit the output
-            # folder's lock (a forked one would, and would hold it past a killed build).
-            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_init_pool_worker, initargs=(self.ctx, os.getpid())) as pool:
+            with ProcessPoolExecutor(self.jobs, initializer=_init_pool_worker,
+                                     initargs=(self.ctx, os.getpid())) as pool:
                 for result in pool.map(_job, jobs, chunksize=max(1, min(16, len(jobs) // (8 * self.jobs)))):
                     bar.update()
                     yield result
