@@ -186,7 +186,8 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     report = report if report is not None else CheckReport()
     now = now or datetime.now(settings.tz)
     done = render_in_memory(path, settings, collect=True)
-    report.diagnostics.extend(done.diagnostics)
+    told = set(report.diagnostics)  # a warning about the settings (base_url…) is told once a run
+    report.diagnostics.extend(d for d in done.diagnostics if d not in told)
     issue = done.issue
     summary: dict = {"path": str(path), "errors": len(done.errors), "warnings": len(done.warnings), "outputs": {}}
     report.issues.append(summary)

@@ -217,9 +217,11 @@ class Sources:
             else:
                 (self.stage / stage).unlink(missing_ok=True)
         self.records = {key: self.records[key] for key in order if key in self.records}
+        told = set(self.report.warnings)
         for rec in self.records.values():
             if rec.source not in self.kept:
-                self.report.warnings.extend(rec.warnings)
+                # a warning about the settings (base_url…) comes with every issue: told once
+                self.report.warnings.extend(w for w in rec.warnings if not (w in told or told.add(w)))
 
     def _stage_name(self) -> str:
         self._n += 1
