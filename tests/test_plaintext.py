@@ -426,3 +426,18 @@ def test_drafting_tool_heading_marks_are_dropped(tmp_path):
     issue = parse_issue(path, SETTINGS)
     assert [(s.kind, s.heading_text) for s in issue.sections] == [("bottom_line", "The Bottom Line"),
                                                                  ("sources", "Sources")]
+
+
+def test_cli_renders_and_checks_the_seed_where_it_is(tmp_path):
+    import subprocess
+    import sys
+
+    seed = shared_path("seeds", SEED_NAME)
+    before = seed.read_bytes()
+    for args in (["render", str(seed), "--out", str(tmp_path / "dist")], ["check", str(seed)]):
+        proc = subprocess.run([sys.executable, "-m", "dispatch", *args], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f"{seed}:1: no date; using " in proc.stderr  # the one guess, said once
+    assert (tmp_path / "dist" / "the-moonshot-moment" / "email.html").is_file()
+    assert seed.read_bytes() == before

@@ -134,7 +134,11 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
 
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
-    check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
+    try:
+        check_body(src.text.split("\n"), 1, path, limits.nesting, limits.grapheme_chars, in_code)
+    except SourceError as exc:  # a plain-text briefing's Markdown has lines of its own
+        exc.line = src.file_line(exc.line or 1)
+        raise
     md = md.reset() if md is not None else new_markdown()
     try:
         with markdown_budget(md, limits.markdown_seconds):
@@ -250,7 +254,7 @@ def _kept_text_warnings(src: SourceFile, kept: list[KeptAsText]) -> list[str]:
             found = next((i for i in range(len(lines)) if not code[i] and item.html in lines[i]), 0)
         else:
             cursor = found
-        out.append(f"{src.path}:{src.body_line + found}: {item.warning()}")
+        out.append(f"{src.path}:{src.file_line(src.body_line + found)}: {item.warning()}")
     return list(dict.fromkeys(out))
 
 
