@@ -38,7 +38,7 @@ class Diagnostic:
             ``"warning"`` (it can, but a reader would see something wrong).
         code: a stable kebab-case name of the rule (``image-missing``, ``alt-text``, ``mention``,
             ``clip-size``, ``placeholder``, ``source-url``, ``unsubscribe``, ``duplicate-id``,
-            ``duplicate-slug``, ``schedule``, ``parse``, ``render``, ``base-url``…), for filtering in CI.
+            ``duplicate-slug``, ``schedule``, ``parse``, ``render``, ``base-url``, ``repeat``…), for filtering in CI.
         message: what is wrong and how to fix it (one line).
         path: the file it is about, or ``""``.
         line: 1-based line in ``path``, or ``0`` when the whole file is meant.
@@ -158,6 +158,7 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
     out += _value_warnings(issue)
     out += placeholder_diagnostics(issue)
     out += _source_url_warnings(issue)
+    out += _repeat_warnings(issue)
     if email is not None:
         if not issue.bottom_line:
             out.append(Diagnostic("warning", "bottom-line",
@@ -241,6 +242,28 @@ def _source_url_warnings(issue: "Issue") -> list[Diagnostic]:
                                   f"{noun} no URL, so readers cannot check them: {names}; "
                                   "write '- [Name](https://…)'", str(issue.path), missing[0][0]))
     return out
+
+
+#: Fewer words than this in common is not "repeating the opening paragraphs".
+_REPEAT_MIN_WORDS = 8
+
+
+def _repeat_warnings(issue: "Issue") -> list[Diagnostic]:
+    """A warning when the Answer-First Lead repeats the opening paragraphs (the lead) word for
+    word, or they repeat it: readers read the same text twice. Both are kept as written; the
+    writer decides which to delete. Compared as plain text, whitespace collapsed."""
+    from .components import paragraph_text
+
+    section = issue.component("answer_first")
+    if section is None:
+        return []
+    answer, lead = section.data.text, paragraph_text(issue.lead)
+    shorter, longer = sorted((answer, lead), key=len)
+    if len(shorter.split()) < _REPEAT_MIN_WORDS or shorter not in longer:
+        return []
+    return [Diagnostic("warning", "repeat",
+                       "the Answer-First Lead repeats the opening paragraphs; readers read it twice — delete one",
+                       str(issue.path), section.line)]
 
 
 def folder_diagnostics(issues: Sequence["Issue"], now) -> list[Diagnostic]:
