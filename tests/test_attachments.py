@@ -157,12 +157,12 @@ def test_bad_attachment_values_are_one_line_errors(tmp_path):
 
 
 def test_feature_like_keys_are_named_in_a_warning(tmp_path):
-    front = "canonical_url: https://elsewhere.example/x\nfeatured_image: a.png\nsubtitle: More\nflavour: plain\n"
+    front = "permalink: /x/\nfeatured_image: a.png\nsubtitle: More\nflavour: plain\n"
     folder = _podcast(tmp_path, front, with_file=False)
     issue = parse_issue(folder / "pod.md", load_settings(folder))
     named = [w for w in issue.warnings if "is not used by dispatch" in w]
     assert [w.split(": front-matter key ")[1].split("'")[1] for w in named] == [
-        "canonical_url", "featured_image", "subtitle"]
+        "permalink", "featured_image", "subtitle"]
     assert named[0].startswith(f"{folder / 'pod.md'}:5: ")
     assert issue.meta.extra["flavour"] == "plain"  # other keys are kept, silently as before
 
@@ -185,3 +185,17 @@ def test_cover_image_is_the_open_graph_image_and_the_email_header(tmp_path):
     assert page.xpath("//meta[@property='og:image']/@content") == [cover]
     assert (out / "pod" / "img" / "cover.png").is_file()
     assert not [w for w in parse_issue(folder / "pod.md", settings).warnings if "'image'" in w]
+
+
+def test_canonical_url_is_the_page_canonical_link(tmp_path):
+    folder = _podcast(tmp_path, "canonical_url: https://first.example.org/post/12\n", with_file=False)
+    settings = load_settings(folder)
+    out = tmp_path / "public"
+    build_archive(folder, out, settings, parse_now("2026-06-01T00:00Z"))
+    page = lxml.html.fromstring((out / "pod" / "index.html").read_bytes())
+    assert page.xpath("//link[@rel='canonical']/@href") == ["https://first.example.org/post/12"]
+    assert page.xpath("//meta[@property='og:url']/@content") == ["https://first.example.org/post/12"]
+    assert not [w for w in parse_issue(folder / "pod.md", settings).warnings if "canonical" in w]
+    (folder / "pod.md").write_text((folder / "pod.md").read_text().replace("https://first.example.org/post/12", "/post"))
+    warnings = parse_issue(folder / "pod.md", settings).warnings
+    assert any(":5: 'canonical_url' '/post' is not an absolute http(s) URL" in w for w in warnings)

@@ -20,6 +20,7 @@ element on the web page. A local file is published with the issue's images.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -42,8 +43,6 @@ MEDIA_TYPES = {
 #: Front-matter keys of other tools (Jekyll, Hugo, Eleventy, Ghost, Pelican…) for features
 #: dispatch does not have: each gets a warning naming its line, with what to do instead.
 FEATURE_KEYS = {
-    "canonical_url": "the web page's canonical link is always the issue's permalink",
-    "canonical": "the web page's canonical link is always the issue's permalink",
 
     "cover_image": "write the cover image as 'image:'",
     "featured_image": "write the cover image as 'image:'",
@@ -74,7 +73,7 @@ FEATURE_KEYS = {
 }
 
 #: Keys other parts of dispatch read from ``FrontMatter.extra`` (no warning for them).
-USED_KEYS = {"image", "cover", "og_image", "image_alt", "updated", "modified", "lastmod", "status", "description"}
+USED_KEYS = {"canonical_url", "canonical", "image", "cover", "og_image", "image_alt", "updated", "modified", "lastmod", "status", "description"}
 
 
 def _kind(mime: str, key_kind: str) -> str:
@@ -153,10 +152,31 @@ def read_attachments(meta: FrontMatter, path: Path, permalink: str,
     return tuple(found), warnings
 
 
+def canonical_url(meta: FrontMatter, permalink: str) -> str:
+    """The web page's canonical URL (RFC 6596): front matter ``canonical_url`` (or
+    ``canonical``) when it is an absolute http(s) URL — the issue first appeared elsewhere —
+    else the permalink."""
+    for key in ("canonical_url", "canonical"):
+        value = meta.extra.get(key)
+        if _absolute_http(value):
+            return value.strip()
+    return permalink
+
+
+def _absolute_http(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.match(r"^https?://[^\s/?#]+\S*$", value.strip()))
+
+
 def feature_key_warnings(meta: FrontMatter, path: Path) -> list[str]:
     """One ``path:line`` warning per front-matter key of :data:`FEATURE_KEYS` (kept in
-    ``extra`` but not acted on), saying what to write instead."""
+    ``extra`` but not acted on), saying what to write instead, and for a ``canonical_url``
+    that is not an absolute http(s) URL."""
     out = []
+    for key in ("canonical_url", "canonical"):
+        value = meta.extra.get(key)
+        if value not in (None, "") and not _absolute_http(value):
+            out.append(f"{path}:{meta.lines.get(key, 1)}: '{key}' {value!r} is not an absolute http(s) URL; "
+                       "the page's canonical link stays its permalink")
     for key in meta.extra:
         if key in FEATURE_KEYS and key not in ATTACHMENT_KEYS and key not in USED_KEYS:
             out.append(f"{path}:{meta.lines.get(key, 1)}: front-matter key '{key}' is not used by dispatch "

@@ -104,12 +104,16 @@ def _cache_body(folder: Path, sha: str, content: str) -> bool:
     return True
 
 
-def _job(args: tuple[str, str, bytes, str | None]):
-    """Render one issue in a worker: ``(key, path, raw, stage file or None)`` → ``("ok",
+def _job(args: tuple[str, str, bytes | None, str | None]):
+    """Render one issue in a worker: ``(key, path, raw or None to read it, stage file or
+    None)`` → ``("ok",
     record, body or None)`` or ``("error", message, path, line)`` (a
     :class:`~dispatch.errors.SourceError` does not survive pickling whole)."""
     key, path, raw, stage = args
     try:
+        if raw is None:
+            ctx = _worker["ctx"]
+            raw = read_issue_bytes(Path(path), ctx.settings.root, ctx.settings.limits.issue_bytes)
         rec, content = _render(_worker["ctx"], Path(path), key, raw, Path(stage) if stage else None)
     except SourceError as exc:
         return ("error", exc.message, str(exc.path) if exc.path else None, exc.line)
@@ -175,7 +179,7 @@ class Sources:
             SourceError: an unreadable or invalid issue, when :attr:`strict` (the first in
                 path order).
         """
-        todo: list[tuple[str, str, bytes, str | None]] = []
+        todo: list[tuple[str, str, bytes | None, str | None]] = []
         order: list[str] = []
         unreadable: dict[str, SourceError] = {}
         for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
@@ -183,12 +187,15 @@ class Sources:
             self.paths[key] = path
             order.append(key)
             cached = self.cache.records.get(key)
+            if cached is None:  # the worker reads it (once): no bytes wait in memory for a worker
+                todo.append((key, str(path), None, self._stage_name()))
+                continue
             try:
                 raw = read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes)
             except SourceError as exc:
                 unreadable[key] = exc
                 continue
-            if (cached is not None and cached.source_sha == hashlib.sha256(raw).hexdigest()
+            if (cached.source_sha == hashlib.sha256(raw).hexdigest()
                     and not any(Path(f).is_file() for f in cached.watch)
                     and not (holds_placeholders(cached.warnings) and not cached.draft and cached.when <= self.now)
                     and self._page_kept(cached) and self.cache.has_content(cached.content_sha)):
@@ -239,7 +246,7 @@ class Sources:
         self._n += 1
         return f"page{self._n}"
 
-    def _render_all(self, todo: list[tuple[str, str, bytes, str | None]]):
+    def _render_all(self, todo: list[tuple[str, str, bytes | None, str | None]]):
         """Render ``todo`` in order: in this process for one job or a few issues, else over
         a pool of :attr:`jobs` processes (results still in ``todo``'s order)."""
         jobs = [(key, path, raw, str(self.stage / stage)) for key, path, raw, stage in todo]

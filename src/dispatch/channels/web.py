@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from markupsafe import Markup
 
+from ..attachments import canonical_url
 from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
@@ -203,6 +204,7 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
         env, "web/page.html",
         issue=issue, settings=settings, h=h, section_templates=section_templates,
         content=Markup(content), feeds=feeds, css_url=css_url, summary=summary, image=image,
+        canonical=canonical_url(issue.meta, issue.permalink),
         jsonld=jsonld, date_text=long_date(issue.meta.date, settings.tz, issue.meta.lang),
         og_locale=og_locale(issue.meta.lang), home=settings.base_url, dir=text_direction(issue.meta.lang),
         labels=layout_labels(settings.root, settings.layout, issue.meta.lang, settings.labels),
