@@ -146,3 +146,32 @@ def test_editor_scratch_files_are_neither_watched_nor_reported(tmp_path):
     assert "Lead, edited." in issue.read_text(encoding="utf-8")
     assert all(scratch_file(issue.parent / name) for name in scratch)
     assert not any(scratch_file(issue.parent / name) for name in ("x.md", "chart.png", "sedimentary.md", "4913.md"))
+
+
+@pytest.mark.parametrize("language, expected", [("en", "December 1, 2026"), ("en-NZ", "1 December 2026"),
+                                                ("de", "1. Dezember 2026")])
+def test_preview_dates_are_the_emails_dateline(tmp_path, language, expected):
+    """The preview's index and issue page show the date as the email's dateline does (the
+    language's CLDR long date, one function for both)."""
+    import lxml.html
+
+    from dispatch.render import render_in_memory
+
+    (tmp_path / "dispatch.toml").write_text(f'site_name = "D"\nbase_url = "https://d.example/"\nlanguage = "{language}"\n'
+                                            'timezone = "Pacific/Auckland"\n', encoding="utf-8")
+    (tmp_path / "issues").mkdir()
+    issue = tmp_path / "issues" / "d.md"
+    issue.write_text("---\ntitle: D\ndate: 2026-12-01 08:00\n---\nLead.\n", encoding="utf-8")
+    site = PreviewSite(tmp_path / "issues")
+    email = lxml.html.document_fromstring(render_in_memory(issue, site.settings()).files["email.html"].decode())
+    [dateline] = email.find_class("dateline")
+    assert dateline.text_content().split(" · ")[0].strip() == expected
+    server = PreviewServer(site).start()
+    try:
+        index = lxml.html.document_fromstring(get(server, "/")[1])
+        page = lxml.html.document_fromstring(get(server, "/issue/d.md")[1])
+    finally:
+        server.stop()
+    assert [td.text_content() for td in index.find_class("date")] == [expected]
+    [sub] = page.find_class("sub")
+    assert sub.text_content().split(" · ")[0].strip() == expected
