@@ -201,6 +201,20 @@ class Channel:
         """
         self.accept(item, entry, self.http.send(self.request(item, entry, before)))
 
+    def revise(self, items: list[Item], state) -> str | None:
+        """Called when ``items`` differ from what ``state`` (the channel's
+        :class:`~dispatch.publish.state.ChannelState`) records as out. A platform whose items
+        can still be changed in place (an email draft nobody has been sent) updates the
+        entries in ``state`` — changed ones back to ``pending``, their ``remote_id`` kept, so
+        :meth:`send` updates instead of creating — and returns a note for the summary. The
+        default, ``None``, refuses the edit unless ``--force``."""
+        return None
+
+    def state_text(self, entries: list[Entry]) -> str | None:
+        """What is on the platform once every entry is done, for the summary line (e.g. "draft
+        created, not sent (URL)"); ``None`` (the default) says "N posts published (URL)"."""
+        return None
+
     def find(self, item: Item, entry: Entry, before: list[Entry]) -> bool:
         """Ask the server whether ``entry`` (sent with ``entry.client_key``) exists; fill it in
         and return ``True`` if so. The default, ``False``, is right only for a platform that

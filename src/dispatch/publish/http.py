@@ -107,6 +107,17 @@ def platform_message(response: requests.Response) -> tuple[str, Any]:
     return (": ".join(parts) if parts else json.dumps(body, ensure_ascii=False)[:200]), body
 
 
+class _BeforeActing(Retry):
+    """:class:`Retry` that also retries a non-idempotent request (a POST without a key) on the
+    answers a server gives *before* acting on it: 429, and 503 with ``Retry-After``
+    (RFC 9110 §15.6.4). Everything else about such a request is as urllib3's default."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 or (status_code == 503 and has_retry_after):
+            return bool(self.total)
+        return super().is_retry(method, status_code, has_retry_after)
+
+
 class Http:
     """A session with the retry policy above. One per channel and run.
 
@@ -119,6 +130,7 @@ class Http:
     def __init__(self, *, retries: int = RETRIES, backoff: float = BACKOFF, timeout: float = READ_TIMEOUT,
                  retry_after_max: float = RETRY_AFTER_MAX):
         self.timeout = (CONNECT_TIMEOUT, timeout)
+        self.retries, self.backoff = retries, backoff
         self.requests = 0
         common = dict(total=retries, connect=retries, read=retries, status=retries, other=0,
                       backoff_factor=backoff, backoff_max=BACKOFF_MAX, status_forcelist=RETRY_STATUSES,
@@ -127,7 +139,7 @@ class Http:
         self._keyed = self._session(Retry(allowed_methods=None, **common))
         # A POST without a key: retried only when it surely never left (connect errors) and
         # on statuses the server answers before acting (429 and 503 with Retry-After).
-        self._unkeyed = self._session(Retry(allowed_methods=Retry.DEFAULT_ALLOWED_METHODS, **common))
+        self._unkeyed = self._session(_BeforeActing(allowed_methods=Retry.DEFAULT_ALLOWED_METHODS, **common))
 
     @staticmethod
     def _session(retry: Retry) -> requests.Session:

@@ -44,4 +44,19 @@ KINDS: dict[str, Kind] = {
         {"APP_PASSWORD": "an app password of the account (never the main password)"},
         "post the Bluesky thread (reply root/parent, facets, link card)",
     ),
+    "buttondown": Kind(
+        "dispatch.publish.buttondown", "ButtondownChannel",
+        {"API_KEY": "the newsletter's API key (Buttondown → Settings → API)"},
+        "create the email as a Buttondown draft (status always explicit; scheduled only with --schedule)",
+    ),
+    "ghost": Kind(
+        "dispatch.publish.ghost", "GhostChannel",
+        {"ADMIN_KEY": "a custom integration's Admin API key, <id>:<hex secret> (Ghost → Settings → Integrations)"},
+        "create a Ghost draft post (?source=html); --schedule emails it to options.newsletter",
+    ),
+    "listmonk": Kind(
+        "dispatch.publish.listmonk", "ListmonkChannel",
+        {"TOKEN": "the API user's token (listmonk → Admin → Users → API user); account = its user name"},
+        "create a listmonk draft campaign (HTML body, plain-text altbody); scheduled only with --schedule",
+    ),
 }

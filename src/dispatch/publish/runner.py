@@ -99,14 +99,27 @@ def reconcile_plan(channel: Channel, items: list[Item], cs: ChannelState | None,
         changes.append(f"the channel now points at {channel.describe()}, not {cs.kind} {cs.endpoint}"
                        + (f" as {cs.account}" if cs.account else ""))
     hashes = [content_hash(i.content) for i in items]
-    for n, (item, h) in enumerate(zip(items, hashes), 1):
-        if n > len(cs.entries) or cs.entries[n - 1].hash != h or cs.entries[n - 1].key != item.key:
+    for item, h, entry in zip(items, hashes, cs.entries):
+        if entry.hash != h or entry.key != item.key:
             changes.append(f"{item.label} changed")
             break
+    if not changes and len(items) > len(cs.entries):
+        # Items after the ones recorded, those unchanged (an email draft already made, then a
+        # run with --schedule adds its send): plan the new ones after them.
+        cs.entries = cs.entries + plan_entries(channel, items[len(cs.entries):])
+        return cs, None, None
+    if not changes and not any(e.status == IN_FLIGHT for e in cs.entries[len(items):]):
+        # Fewer items, the rest unchanged (a run without --schedule after the send was
+        # scheduled): what went out stays recorded, what never went out leaves the plan.
+        cs.entries = cs.entries[:len(items)] + [e for e in cs.entries[len(items):] if e.status == DONE]
+        return cs, None, None
     if len(items) != len(cs.entries):
         changes.append(f"the issue now makes {_plural(len(items), noun)}, not {len(cs.entries)}")
     if not changes:
         return cs, None, None
+    revised = channel.revise(items, cs)  # e.g. an email draft not sent yet: updated in place
+    if revised:
+        return cs, None, revised
     out = sum(e.status == DONE for e in cs.entries)
     where = _first_url(live)
     what_out = f"{out} of {_plural(len(cs.entries), noun)} already published" + (f" ({where})" if where else "")
@@ -155,7 +168,7 @@ def dry_run(channel: Channel, items: list[Item], cs: ChannelState | None, *, for
         shown.ref = shown.ref or {"uri": f"<uri of {item.label.split('/')[0]}>", "cid": f"<cid of {item.label.split('/')[0]}>"}
         before.append(shown)
     if not todo:
-        return Outcome(channel.name, "nothing", "nothing to do: " + _done_message(items, entries), lines)
+        return Outcome(channel.name, "nothing", "nothing to do: " + _done_message(channel, items, entries), lines)
     return Outcome(channel.name, "planned", f"would send {_plural(todo, 'request')}", lines)
 
 
@@ -166,7 +179,10 @@ def _copy(cs: ChannelState | None) -> ChannelState | None:
                         list(cs.superseded))
 
 
-def _done_message(items: list[Item], entries: list[Entry]) -> str:
+def _done_message(channel: Channel, items: list[Item], entries: list[Entry]) -> str:
+    said = channel.state_text(entries)
+    if said:
+        return said
     where = _first_url(entries)
     return f"{_plural(len(entries), _noun(items))} published" + (f" ({where})" if where else "")
 
@@ -191,7 +207,7 @@ def run_channel(channel: Channel, state: PublishState, *, force: bool = False,
     prefix = f"{note}; " if note else ""
     entries = cs.entries
     if all(e.status == DONE for e in entries):
-        return Outcome(name, "nothing", prefix + "nothing to do: " + _done_message(items, entries))
+        return Outcome(name, "nothing", prefix + "nothing to do: " + _done_message(channel, items, entries))
     skip = channel.skip_reason()
     if skip:
         return Outcome(name, "skipped", skip)
@@ -272,6 +288,10 @@ def _send_all(channel: Channel, state: PublishState, items: list[Item], entries:
         first = next(it for it, e in zip(items, entries) if e.status != DONE)
         return Outcome(name, "failed", _failed(prefix, first, entries, noun, failed[0].last_error))
     resumed = len(items) - sent
+    said = channel.state_text(entries)
+    if said:
+        return Outcome(name, "done", prefix + said + (f" ({resumed} of {len(items)} steps done before this run)"
+                                                       if resumed else ""))
     return Outcome(name, "done", prefix + f"{_plural(sent, noun)} published"
                    + (f" ({resumed} already out before this run)" if resumed else "")
                    + (f": {_first_url(entries)}" if _first_url(entries) else ""))
