@@ -33,6 +33,10 @@ from .errors import SourceError
 
 #: Earliest and latest instants accepted anywhere (front matter, ``--now``): four-digit
 #: years (RFC 3339 §5.6) with a day to spare on each side for time-zone offsets.
+#: The most values (scalars, lists and mappings, each alias counted as what it repeats) the
+#: YAML front matter of one issue may hold: a real issue has a few dozen; YAML aliases can
+#: make a few lines stand for billions ("billion laughs"), which no step may expand.
+FRONT_MATTER_VALUES = 10_000
 EARLIEST = datetime(1000, 1, 2, tzinfo=timezone.utc)
 LATEST = datetime(9998, 12, 31, tzinfo=timezone.utc)
 

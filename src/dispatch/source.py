@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import SourceError
-from .limits import read_issue_bytes
+from .limits import FRONT_MATTER_VALUES, read_issue_bytes
 from .textutil import has_front_matter
 
 if TYPE_CHECKING:
@@ -278,6 +278,7 @@ def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         return {}, {}
     if not isinstance(node, yaml.MappingNode):
         raise SourceError("front matter must be 'key: value' lines, not a single value or a list", path, 2)
+    _check_size(node, path)
     data: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
     loader = yaml.SafeLoader("")
@@ -305,6 +306,38 @@ def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             raise SourceError(f"'{key_node.value}' is nested too deeply to read", path, line + 1) from None
         key_lines[name] = line
     return data, key_lines
+
+
+def _check_size(node: yaml.MappingNode, path: Path) -> None:
+    """Refuse front matter ``node`` when it stands for more than
+    :data:`~dispatch.limits.FRONT_MATTER_VALUES` values once its aliases are expanded (the
+    "billion laughs" of YAML); the walk stops at that many, so the work is bounded whatever
+    the input.
+
+    Raises:
+        SourceError: at the line of the key whose value passes the limit.
+    """
+    budget = FRONT_MATTER_VALUES
+    seen: set[int] = set()
+    for key_node, value_node in node.value:
+        aliased = False
+        stack = [key_node, value_node]
+        while stack:
+            current = stack.pop()
+            budget -= 1
+            if id(current) in seen:
+                aliased = True
+            seen.add(id(current))
+            if budget < 0:
+                how = " through YAML aliases (*name)" if aliased else ""
+                raise SourceError(f"'{key_node.value}' makes the front matter stand for more than "
+                                  f"{FRONT_MATTER_VALUES} values{how}; write the values out plainly",
+                                  path, key_node.start_mark.line + 2)
+            if isinstance(current, yaml.SequenceNode):
+                stack.extend(current.value)
+            elif isinstance(current, yaml.MappingNode):
+                for pair in current.value:
+                    stack.extend(pair)
 
 
 def _nodes(node):

@@ -1,6 +1,8 @@
 """One build at a time per output folder: an exclusive ``flock(2)`` on the folder itself, held
 for the whole build and released by the kernel when the process ends (a ``kill -9`` included,
-so a lock is never left stale). While it is held, ``OUT/.dispatch-work/holder`` names the
+so a lock is never left stale). The descriptor is close-on-exec and the build's worker
+processes are spawned, not forked (see :mod:`dispatch.archive.sources`), so no other process
+shares it: the lock dies with the build that took it. While it is held, ``OUT/.dispatch-work/holder`` names the
 process (``pid``, start time in UTC) so that a second build can say who it waits for.
 
 A second build waits up to ``wait`` seconds for the first to finish, then stops with one line
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,15 +32,52 @@ class LockError(OutputError):
     """Another build holds the output folder's lock and did not finish within the wait."""
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _openers(out: Path) -> list[int]:
+    """Pids of the processes (other than this one) holding ``out`` open, from ``/proc``
+    (Linux; empty elsewhere or where it cannot be read)."""
+    try:
+        target = os.path.realpath(out)
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+    except OSError:
+        return []
+    found = []
+    for pid in pids:
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == target for fd in os.listdir(f"/proc/{pid}/fd")):
+                found.append(pid)
+        except OSError:
+            continue
+    return sorted(found)
+
+
 def holder(out: Path) -> str:
     """Who holds ``out``'s lock, as written in its holder file (``"pid 123, started
-    2026-06-01T07:00:00Z"``), or ``"another build"`` when it cannot be read."""
+    2026-06-01T07:00:00Z"``), or ``"another build"`` when it cannot be read. When the pid
+    written there has ended (a build that is just starting, or a process an old dispatch
+    left holding the lock), the processes holding the folder open are named instead."""
     try:
         with open(out / WORK_DIR / "holder", "rb") as fh:
             text = fh.read(200).decode("utf-8", "replace").strip()
     except OSError:
-        return "another build"
-    return text.splitlines()[0] if text else "another build"
+        text = ""
+    line = text.splitlines()[0] if text else ""
+    m = re.match(r"pid (\d+)", line)
+    if m and _alive(int(m.group(1))):
+        return line
+    live = _openers(out)
+    if live:
+        return "pid " + ", ".join(map(str, live)) + (f"; the holder file names {line}, which has ended" if m else "")
+    return line or "another build"
 
 
 class OutputLock:

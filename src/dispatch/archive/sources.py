@@ -4,9 +4,13 @@ parsed and rendered (its body, and its page when it is published)."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import multiprocessing
 import os
+import signal
 import stat
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,6 +88,25 @@ def _markdown():
 
 def _init_worker(ctx: Context) -> None:
     _worker["ctx"] = ctx
+
+
+#: ``prctl(2)`` option: the signal the kernel sends this process when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_pool_worker(ctx: Context, parent: int) -> None:
+    """Initializer of a pool worker: it dies with the build that started it (``prctl(2)``
+    ``PR_SET_PDEATHSIG`` = ``SIGKILL`` on Linux), so a ``kill -9`` of the build leaves no
+    worker behind; then as :func:`_init_worker`."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before the line above took effect
+        os._exit(1)
+    _init_worker(ctx)
 
 
 def _cache_body(folder: Path, sha: str, content: str) -> bool:
@@ -263,7 +286,10 @@ class Sources:
                 return
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(self.jobs, initializer=_init_worker, initargs=(self.ctx,)) as pool:
+            # "spawn": a worker is a fresh interpreter, so it does not inherit the output
+            # folder's lock (a forked one would, and would hold it past a killed build).
+            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_init_pool_worker, initargs=(self.ctx, os.getpid())) as pool:
                 for result in pool.map(_job, jobs, chunksize=max(1, min(16, len(jobs) // (8 * self.jobs)))):
                     bar.update()
                     yield result
