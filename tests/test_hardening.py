@@ -134,3 +134,37 @@ def test_billion_laughs_front_matter_is_one_error_fast_and_in_bounded_memory(tmp
         assert errors == [f"{issue}:8: 'e' makes the front matter stand for more than 10000 values through YAML "
                           "aliases (*name); write the values out plainly"]
         assert "Traceback" not in done.stderr
+
+
+def test_a_published_issue_broken_and_marked_draft_is_withdrawn_a_broken_one_kept_and_both_said(tmp_path):
+    from click.testing import CliRunner
+
+    from dispatch.cli import main
+
+    folder = write_archive(tmp_path, {
+        "a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1)),
+        "b.md": issue_text("Beta Secret", "2026-05-02 07:00", id=ID.format(2), tags=("news", "embargo")),
+        "c.md": issue_text("Gamma", "2026-05-03 07:00", id=ID.format(3)),
+    })
+    out = tmp_path / "public"
+    build = ["build", str(folder), "--out", str(out), "--now", NOW]
+    assert CliRunner().invoke(main, build).exit_code == 0
+    assert (out / "beta-secret" / "index.html").is_file() and (out / "tags" / "embargo").is_dir()
+    # Beta: an unquoted impossible date (YAML itself fails) and draft: true; Gamma: broken only
+    (folder / "b.md").write_text(issue_text("Beta Secret", "2026-13-06", id=ID.format(2), draft=True,
+                                            tags=("news", "embargo")))
+    (folder / "c.md").write_text(issue_text("Gamma", "2026-13-06", id=ID.format(3)))
+    result = CliRunner().invoke(main, build)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert f"warning: {folder / 'b.md'}:5: the file cannot be read but is marked draft; its last published " \
+        "version (beta-secret/) is withdrawn" in lines
+    assert f"warning: {folder / 'c.md'}: the file cannot be read; its last published version (gamma/) is kept " \
+        "until it reads again" in lines
+    assert any(line.startswith("2 published (1 of them as last published: their files do not read), 0 drafts")
+               and "2 unreadable (1 kept as last published, 1 withdrawn as drafts)" in line for line in lines), \
+        result.output
+    assert not (out / "beta-secret").exists() and not (out / "tags" / "embargo").exists()
+    published = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert b"Beta Secret" not in published and b"Gamma" in published
+    assert (out / "gamma" / "index.html").is_file()

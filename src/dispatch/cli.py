@@ -322,8 +322,10 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
         click.echo(f"changed  {out / rel}")
     for rel in report.removed:
         click.echo(f"removed  {out / rel}")
-    broken = f", {len(report.errors)} unreadable ({len(report.kept)} kept as last published)" if report.errors else ""
-    click.echo(f"{len(report.published)} published, {report.drafts} drafts, {report.parsed} parsed, "
+    broken = f", {len(report.errors)} unreadable ({len(report.kept)} kept as last published" + \
+        (f", {len(report.withdrawn)} withdrawn as drafts)" if report.withdrawn else ")") if report.errors else ""
+    kept = f" ({len(report.kept)} of them as last published: their files do not read)" if report.kept else ""
+    click.echo(f"{len(report.published)} published{kept}, {report.drafts} drafts, {report.parsed} parsed, "
                f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
     click.echo(describe_due(report))
     if not no_ping and base_url is None:

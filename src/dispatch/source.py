@@ -126,6 +126,27 @@ class SourceFile:
         return self.conversion.file_line(line) if self.conversion else line
 
 
+_DRAFT_LINE = re.compile(r"""[ \t]*(?:draft[ \t]*[:=][ \t]*(["']?)(?:true|yes|on)\1"""
+                         r"""|status[ \t]*[:=][ \t]*(["']?)draft\2)[ \t]*(?:#.*)?""", re.IGNORECASE)
+
+
+def draft_line(raw: bytes) -> int | None:
+    """The line (1-based) of a ``draft: true`` (``draft = true``, ``status: draft``; YAML's
+    ``yes``/``on`` too) line in the front matter of issue bytes ``raw``, read line by line so
+    that it is found even when the front matter as a whole is not valid; ``None`` when there
+    is none. Used to withdraw, never to publish: the safe direction for a file that does not
+    parse (see :mod:`dispatch.archive.sources`)."""
+    text = raw.decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n", 500)[:500]
+    fenced = bool(lines) and lines[0].rstrip() in ("---", "+++")
+    for number, line in enumerate(lines[1:] if fenced else lines, 2 if fenced else 1):
+        if (fenced and line.rstrip() in ("---", "...", "+++")) or (not fenced and not line.strip()):
+            return None
+        if _DRAFT_LINE.fullmatch(line.rstrip()):
+            return number
+    return None
+
+
 def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576, source_format: str = "auto",
                 registry=None, data: bytes | None = None) -> SourceFile:
     """Read and split an issue file.

@@ -228,10 +228,12 @@ def _steps(issues_dir: Path, out: Path, settings: Settings, now: datetime, repor
         plan.copy(rel, file, report)
     # 8. what is stale; check every target before replacing any.
     stale = stale_files(out, old_manifest, plan.manifest, report)
-    if report.errors and stale:  # a broken issue's files may be among them: nothing goes until it is fixed
-        report.warnings.append(f"{out}: {len(stale)} file(s) no longer produced are kept until every issue reads "
-                               "again")
-        stale = {}
+    if report.errors and stale:  # a broken issue's files may be among them: nothing goes until it is fixed,
+        held = [rel for rel in stale if not sources.withdrawn_file(rel)]  # but a withdrawn draft's do
+        if held:
+            report.warnings.append(f"{out}: {len(held)} file(s) no longer produced are kept until every issue "
+                                   "reads again")
+        stale = {rel: sha for rel, sha in stale.items() if rel not in held}
     manifest_data = manifest_bytes(plan.manifest)
     check_targets(out, [*sorted(plan.changed), MANIFEST])
     foreign = foreign_files(out, sorted(plan.changed), old_manifest)

@@ -35,6 +35,8 @@ class BuildReport:
         errors: ``path:line: message`` of each issue that could not be read (a build that
             keeps going, see ``strict``): the rest was built, these were left as published.
         kept: source keys of the broken issues whose previously published version stays.
+        withdrawn: source keys of the broken issues whose previously published version was
+            withdrawn because the file is still marked draft.
         seconds: wall-clock duration of the build.
     """
 
@@ -51,6 +53,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 

@@ -27,7 +27,7 @@ from ..limits import read_issue_bytes
 from ..output import write_file
 from ..parse import new_markdown, parse_issue
 from ..progress import progress
-from ..source import ISSUE_SUFFIXES, read_source
+from ..source import ISSUE_SUFFIXES, draft_line, read_source
 from .cache import Cache
 from .feeds import feed_links
 from .record import Record, digest, file_sha
@@ -157,6 +157,8 @@ class Sources:
         paths: source key → the issue file.
         staged: source key → the stage file holding its page rendered this run.
         kept: source keys of broken issues kept as last published (see :meth:`collect`).
+        withdrawn: source key → last published record of each broken issue withdrawn
+            because its file still reads as marked draft (see :meth:`withdrawn_file`).
     """
 
     def __init__(self, settings: Settings, now: datetime, cache: Cache, report: BuildReport, *,
@@ -176,6 +178,7 @@ class Sources:
         self.paths: dict[str, Path] = {}
         self.staged: dict[str, str] = {}
         self.kept: set[str] = set()
+        self.withdrawn: dict[str, Record] = {}
         self._bodies: dict[str, str] = {}  # bodies read for the feeds, and any the cache could not take
         self._n = 0
 
@@ -196,7 +199,10 @@ class Sources:
 
         Unless :attr:`strict`, an unreadable or invalid issue does not stop the build: its
         ``path:line: message`` goes to the report's ``errors`` and the version the cache
-        holds of it (what the last good build published) is kept, when there is one.
+        holds of it (what the last good build published) is kept, when there is one —
+        unless a line of its front matter still reads as ``draft: true`` or ``status:
+        draft``: then that version is withdrawn (a file its writer marked draft never stays
+        public). A warning says which was done.
 
         Raises:
             SourceError: an unreadable or invalid issue, when :attr:`strict` (the first in
@@ -229,13 +235,14 @@ class Sources:
         results = dict(zip(stages, self._render_all(todo)))
         for key in order:  # errors in path order: with strict, the first one stops the build
             if key in unreadable:
-                self._failed(key, unreadable[key], self.cache.records.get(key))
+                self._failed(key, unreadable[key], self.cache.records.get(key), None)
             if key not in results:
                 continue
             result, stage = results.pop(key), stages[key]
             if result[0] == "error":
                 (self.stage / stage).unlink(missing_ok=True)
-                self._failed(key, SourceError(result[1], result[2], result[3]), self.cache.records.get(key))
+                self._failed(key, SourceError(result[1], result[2], result[3]), self.cache.records.get(key),
+                             self.paths[key])
                 continue
             _, rec, content = result
             self.report.parsed += 1
@@ -299,22 +306,53 @@ class Sources:
         finally:
             bar.close()
 
-    def _failed(self, key: str, exc: SourceError, cached: Record | None) -> None:
+    def _failed(self, key: str, exc: SourceError, cached: Record | None, path: Path | None) -> None:
+        """Broken source ``key``: raise ``exc`` when :attr:`strict`, else report it and keep
+        or withdraw its last published version (``path``: the file, when it could be read)."""
         if self.strict:
             raise exc
         self.report.errors.append(str(exc))
-        self._keep(key, cached)
-
-    def _keep(self, key: str, cached: Record | None) -> None:
-        """Keep the last good version of broken source ``key`` (its cached record and body),
-        when the cache has both."""
-        content = self.cache.content(cached.content_sha) if cached is not None else None
-        if cached is None or content is None:
+        if cached is None:
+            return
+        public = not cached.draft and cached.when <= self.now
+        where = self.paths[key]
+        line = None
+        if path is not None:
+            try:
+                line = draft_line(read_issue_bytes(path, self.settings.root, self.settings.limits.issue_bytes))
+            except SourceError:
+                line = None
+        if line is not None:
+            if public:
+                self.withdrawn[key] = cached
+                self.report.withdrawn.append(key)
+                self.report.warnings.append(f"{where}:{line}: the file cannot be read but is marked draft; its last "
+                                            f"published version ({cached.slug}/) is withdrawn")
+            return
+        content = self.cache.content(cached.content_sha)
+        if content is None:
+            if public:
+                self.report.warnings.append(f"{where}: the file cannot be read and its last published version is "
+                                            "not in the cache; it leaves the feeds, its files stay until it reads "
+                                            "again")
             return
         self.records[key] = cached
         self._bodies[key] = content
         self.kept.add(key)
-        self.report.kept.append(key)
+        if public:
+            self.report.kept.append(key)
+            self.report.warnings.append(f"{where}: the file cannot be read; its last published version "
+                                        f"({cached.slug}/) is kept until it reads again")
+
+    def withdrawn_file(self, rel: str) -> bool:
+        """Whether output path ``rel`` belongs to a withdrawn issue only: its page folder,
+        its images, the feed of one of its tags (asked of the files no longer produced,
+        which go even while other issues are broken)."""
+        for rec in self.withdrawn.values():
+            if rel.startswith(f"{rec.slug}/") or rel in {a[2] for a in rec.assets} or \
+                    any(rel.startswith(f"tags/{slug}/") for slug, _ in tag_pairs(rec.tags)):
+                return True
+        return False
 
     def content(self, rec: Record) -> str:
         """The body HTML of ``rec``: from the cache (checked against its SHA-256; read once,

@@ -4,7 +4,8 @@ What it does, for every request:
 
 - timeouts: 10 s to connect, 30 s to read (``options.timeout`` sets the read timeout);
 - connection failures (refused, reset, DNS) and read timeouts are retried, with exponential
-  backoff (0.5 s, 1 s, 2 s … at most 30 s between tries, ``options.retries`` tries, default 4);
+  backoff (0.5 s, 1 s, 2 s … at most 30 s between tries; ``options.retries`` retries after the
+  first try, default 4, so at most 5 requests);
   a POST is retried after the request may have reached the server only when the caller says
   it carries an idempotency key (Mastodon's ``Idempotency-Key``, a client-chosen Bluesky record
   key, a Standard Webhooks ``webhook-id``), so a retry cannot duplicate;
@@ -107,7 +108,26 @@ def platform_message(response: requests.Response) -> tuple[str, Any]:
     return (": ".join(parts) if parts else json.dumps(body, ensure_ascii=False)[:200]), body
 
 
-class _BeforeActing(Retry):
+class _Counted(Retry):
+    """:class:`Retry` that counts the tries made: each retry it grants adds one to the
+    shared one-item list ``counter`` (urllib3 makes a new :class:`Retry` per try)."""
+
+    def __init__(self, *args, counter: list[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counter = counter if counter is not None else [0]
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.counter = self.counter
+        return retry
+
+    def increment(self, *args, **kwargs):
+        retry = super().increment(*args, **kwargs)  # raises when no retry is left
+        self.counter[0] += 1
+        return retry
+
+
+class _BeforeActing(_Counted):
     """:class:`Retry` that also retries a non-idempotent request (a POST without a key) on the
     answers a server gives *before* acting on it: 429, and 503 with ``Retry-After``
     (RFC 9110 §15.6.4). Everything else about such a request is as urllib3's default."""
@@ -122,7 +142,12 @@ class Http:
     """A session with the retry policy above. One per channel and run.
 
     Args:
-        retries: tries after the first for connection errors, timeouts and retryable statuses.
+        retries: tries after the first for connection errors, timeouts and retryable statuses
+            (so at most ``retries + 1`` requests go out for one :meth:`send`).
+
+    Attributes:
+        tries: HTTP requests that went out over all :meth:`send` calls, retries included
+            (what the state file records as an entry's ``attempts``).
         backoff: the exponential backoff factor in seconds (``backoff * 2**(n-1)``).
         timeout: the read timeout in seconds.
     """
@@ -132,14 +157,19 @@ class Http:
         self.timeout = (CONNECT_TIMEOUT, timeout)
         self.retries, self.backoff = retries, backoff
         self.requests = 0
-        common = dict(total=retries, connect=retries, read=retries, status=retries, other=0,
+        self._retried = [0]
+        common = dict(counter=self._retried, total=retries, connect=retries, read=retries, status=retries, other=0,
                       backoff_factor=backoff, backoff_max=BACKOFF_MAX, status_forcelist=RETRY_STATUSES,
                       respect_retry_after_header=True, retry_after_max=retry_after_max, raise_on_status=False)
-        self._safe = self._session(Retry(allowed_methods=Retry.DEFAULT_ALLOWED_METHODS, **common))
-        self._keyed = self._session(Retry(allowed_methods=None, **common))
+        self._safe = self._session(_Counted(allowed_methods=Retry.DEFAULT_ALLOWED_METHODS, **common))
+        self._keyed = self._session(_Counted(allowed_methods=None, **common))
         # A POST without a key: retried only when it surely never left (connect errors) and
         # on statuses the server answers before acting (429 and 503 with Retry-After).
         self._unkeyed = self._session(_BeforeActing(allowed_methods=Retry.DEFAULT_ALLOWED_METHODS, **common))
+
+    @property
+    def tries(self) -> int:
+        return self.requests + self._retried[0]
 
     @staticmethod
     def _session(retry: Retry) -> requests.Session:

@@ -148,6 +148,7 @@ def dry_run(channel: Channel, items: list[Item], cs: ChannelState | None, *, for
     if missing:
         lines.append(f"  note: set {', '.join('$' + m for m in missing)} before a real run")
     entries = cs_plan.entries
+    stored = {e.client_key for e in cs.entries} if cs is not None else set()
     todo = 0
     before: list[Entry] = []
     for item, entry in zip(items, entries):
@@ -156,6 +157,9 @@ def dry_run(channel: Channel, items: list[Item], cs: ChannelState | None, *, for
             before.append(entry)
             continue
         shown = Entry(**{**entry.__dict__})
+        if entry.client_key not in stored:  # a new key is chosen (and stored) when the real run starts
+            shown.client_key = f"<new {entry.client_key[:4]}… key, chosen when sent>" \
+                if entry.client_key.startswith("msg_") else "<new key, chosen when sent>"
         if entry.status == IN_FLIGHT:
             lines.append(f"  {item.label}: in flight from an earlier run: the server is asked first")
         request = channel.request(item, shown, before)
@@ -254,8 +258,12 @@ def _send_all(channel: Channel, state: PublishState, items: list[Item], entries:
             break
         entry.status, entry.attempts, entry.sent_at, entry.last_error = IN_FLIGHT, entry.attempts + 1, now_iso(), ""
         state.save()
+        tries = channel.http.tries
         try:
-            channel.send(item, entry, before)
+            try:
+                channel.send(item, entry, before)
+            finally:  # every request that went out for it, retries included (at least the one above)
+                entry.attempts += max(0, channel.http.tries - tries - 1)
         except HttpError as exc:
             entry.last_error = str(exc)
             if exc.maybe_created:
