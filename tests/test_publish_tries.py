@@ -11,17 +11,20 @@ import pytest
 from click.testing import CliRunner
 
 from dispatch.cli import main
+from dispatch.config import load_settings
+from dispatch.publish import publish_issue
 from dispatch.publish.http import RETRIES, Http
 from test_publish_core import ENV, EXAMPLE, receiver, run, site  # noqa: F401 (fixtures)
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 
 
-@pytest.mark.parametrize("fault", [(500, {}, b""), (429, {"Retry-After": "0"}, b""), "drop"],
-                         ids=["500", "429", "reset"])
+@pytest.mark.parametrize("fault", [(500, {}, b""), (429, {"Retry-After": "0"}, b""), "drop", "hang"],
+                         ids=["500", "429", "reset", "hang"])
 def test_each_fault_sends_retries_plus_one_and_the_state_records_them(site, receiver, fault):  # noqa: F811
     receiver.script = [fault] * 10
-    report = run(site)  # Http(retries=2)
+    report = publish_issue(site / EXAMPLE.name, load_settings(site), out=site / "dist", env=ENV,
+                           http_factory=lambda name, config: Http(retries=2, backoff=0.01, timeout=0.3))
     assert report.outcomes[0].status == "failed"
     assert len(receiver.deliveries) == 3
     assert len({h["webhook-id"] for h, _, _ in receiver.deliveries}) == 1

@@ -47,7 +47,7 @@ class Receiver:
     """A Standard Webhooks receiver (without ``secret``: a plain POST recorder, e.g. a WebSub
     hub). ``deliveries``: list of ``(headers, body bytes, verified)``;
     ``script``: answers to use for the next requests, each ``(status, headers, body)`` or
-    ``"drop"``; afterwards 204."""
+    ``"drop"`` or ``"hang"`` (no answer for 2 s); afterwards 204."""
 
     def __init__(self, secret: str | None = None):
         from standardwebhooks.webhooks import Webhook
@@ -55,6 +55,7 @@ class Receiver:
         self.webhook = Webhook(secret) if secret else None
         self.deliveries: list[tuple[dict, bytes, bool]] = []
         self.script: list = []
+        self.hung = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +73,10 @@ class Receiver:
                 owner.deliveries.append((headers, body, ok))
                 answer = owner.script.pop(0) if owner.script else (204, {}, b"")
                 if answer == "drop":
+                    _drop(self)
+                    return
+                if answer == "hang":  # no answer until the client gives up (its read timeout)
+                    owner.hung.wait(2.0)
                     _drop(self)
                     return
                 status, extra, payload = answer

@@ -138,7 +138,9 @@ def build_archive(
         cache_dir: the cache folder (default: ``settings.cache_dir`` in the newsletter folder).
         on_wait: called with the lock holder's description when this build has to wait.
         jobs: worker processes that parse and render issues (``0``: one per core); the
-            output is byte-identical whatever the number.
+            output is byte-identical whatever the number. Workers are started with
+            ``multiprocessing``'s "spawn" and die with the build, so a script calling this
+            with ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard.
         strict: stop at the first unreadable issue (nothing written). When false (what
             ``dispatch build`` does unless ``--strict``), every unreadable issue and every id
             or slug clash goes to the report's ``errors`` and the rest is built; a broken
