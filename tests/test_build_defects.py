@@ -387,3 +387,27 @@ def test_bad_lastmod_names_its_own_line(tmp_path, key):
         _build(folder, tmp_path / "pub")
     assert (info.value.path, info.value.line) == (folder / "a.md", 5)
     assert not (tmp_path / "pub").exists()
+
+
+def test_warnings_of_drafts_left_out_collapse_to_one_line(tmp_path):
+    """A draft from 'dispatch new' still holds its placeholder text (nine warnings in check);
+    build leaves it out, so it says so in one line instead of nine warnings about a page it
+    does not write. check still lists every one, with its line."""
+    from datetime import datetime, timezone
+
+    from dispatch.authoring import check_folder, new_issue
+    from dispatch.config import load_settings
+
+    from test_build_support import issue_text, write_archive
+
+    folder = write_archive(tmp_path / "site", {"2026-05-01-out.md": issue_text("Out", "2026-05-01 07:00")})
+    settings = load_settings(folder)
+    draft = new_issue("Next week", folder, settings, datetime(2026, 5, 20, tzinfo=timezone.utc))
+    placeholders = [w for w in check_folder(folder, settings, parse_now(NOW)).warnings if "placeholder text" in w]
+    assert len(placeholders) >= 3 and all(w.startswith(f"{draft}:") for w in placeholders), placeholders
+    result = _cli(str(folder), "--out", str(tmp_path / "public"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert warned == [f"warning: {folder}: 1 draft left out of the build, with {len(placeholders)} warnings; "
+                      f"'dispatch check {folder}' shows them"], result.output
+    assert "1 published, 1 drafts" in result.output

@@ -91,8 +91,8 @@ def test_the_email_and_text_part_hold_every_word_of_both_issues(tmp_path):
         text = " ".join((report.folder / "email.txt").read_text().split())
         page = lxml.html.fromstring((report.folder / "email.html").read_bytes())
         visible = " ".join(page.xpath("string(//body)").split())
-        # the footnote markers are "[^1]" in the text part and "1" (a link) in the email
-        assert f"The lead of {title}, with a claim.[^1] And a second one.[^2]" in text
+        # the footnote markers are "¹" in the text part (its links are "[1]") and "1" (a link) in the email
+        assert f"The lead of {title}, with a claim.¹ And a second one.²" in text
         assert f"The lead of {title}, with a claim.1 And a second one.2" in visible
         for words in (f"{title}'s first note.", f"{title}'s second note.", f"Bottom line of {title}."):
             assert words in text and words in visible, (name, words)

@@ -97,3 +97,36 @@ def test_render_and_build_say_once_that_defaults_are_in_use(tmp_path):
     built = run("build", "issues", "--out", "public", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert sum("no dispatch.toml" in line for line in built.stderr.splitlines()) == 1
+
+
+def test_placeholder_base_url_is_warned_once_per_run_until_set(tmp_path):
+    assert run("init", "site", cwd=tmp_path).returncode == 0
+    folder = tmp_path / "site"
+    config = folder / "dispatch.toml"
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("base_url = "))
+    [draft] = sorted((folder / "issues").glob("*.md"))
+    (folder / "issues" / "2026-01-02-second.md").write_text("---\ntitle: Second\ndate: 2026-01-02\n---\nLead.\n",
+                                                            encoding="utf-8")
+    (folder / "issues" / "2026-01-03-third.md").write_text("---\ntitle: Third\ndate: 2026-01-03\n---\nLead.\n",
+                                                           encoding="utf-8")
+    expected = (f"{config.resolve()}:{line}: base_url is still the placeholder https://example.com/: the email's "
+                "images, 'View online' link, canonical URL and feeds point there; set it to your site's address")
+    for args in (("render", f"issues/{draft.name}", "--out", "dist"), ("check", "issues"),
+                 ("build", "issues", "--out", "public")):
+        proc = run(*args, cwd=folder)
+        found = [text for text in proc.stderr.splitlines() if "base_url is still the placeholder" in text]
+        assert [text.removeprefix("warning: ") for text in found] == [expected], (args, proc.stderr)
+    config.write_text(config.read_text(encoding="utf-8").replace("https://example.com/", "https://news.example.net/"),
+                      encoding="utf-8")
+    for args in (("check", "issues"), ("build", "issues", "--out", "public")):
+        proc = run(*args, cwd=folder)
+        assert "placeholder https://example.com/" not in proc.stderr, (args, proc.stderr)
+
+
+def test_placeholder_base_url_without_a_config_file_says_it_is_the_default(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text("---\ntitle: A\ndate: 2026-01-01\n---\nLead.\n", encoding="utf-8")
+    proc = run("check", "issues/a.md", cwd=tmp_path)
+    assert ("warning: dispatch.toml: base_url is still the placeholder https://example.com/ (the built-in default: "
+            "there is no settings file)") in proc.stderr, proc.stderr

@@ -102,7 +102,7 @@ def test_seed_headings_and_words_reach_email_and_text(seed):
     html = (report.folder / "email.html").read_text(encoding="utf-8")
     visible = email_text(html)
     headings = [line for line in source.splitlines()[1:] if line[:1] and not line[0].isascii()
-                and len(line) < 60] + ["Answer-First Lead"]
+                and len(line) < 60] + ["In brief"]  # "Answer-First Lead" (the author's term) reads as the label
     assert len(headings) == 10  # the recap shares the Bottom Line's heading
     text_words, email_words = " ".join(words(text)), " ".join(words(visible))
     for heading in headings:

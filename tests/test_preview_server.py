@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import subprocess
 import threading
 import time
 import urllib.error
@@ -113,3 +114,64 @@ def test_changes_reload_and_a_broken_config_is_shown(served):
     events.wait_for("reload", 4)
     assert 'id="issue-title">One<' in get(server, "/issue/one.md")[1]
     events.conn.close()
+
+
+def test_editor_scratch_files_are_neither_watched_nor_reported(tmp_path):
+    """``sed -i`` writes ``sedXXXXXX`` beside the file and renames it over; Vim, Emacs and
+    others leave swap, backup, lock and autosave files. Only the issue itself is reported."""
+    from dispatch.authoring import scratch_file
+
+    (tmp_path / "dispatch.toml").write_text('site_name = "Unit"\nbase_url = "https://u.example/"\n', encoding="utf-8")
+    issue = tmp_path / "issues" / "x.md"
+    issue.parent.mkdir()
+    issue.write_text("---\ntitle: X\ndate: 2026-01-01\n---\nLead.\n", encoding="utf-8")
+    reported: list[list[str]] = []
+    server = PreviewServer(PreviewSite(tmp_path / "issues"), on_change=reported.append, debounce_ms=100).start()
+    try:
+        time.sleep(0.5)  # the watches in place
+        scratch = ["sedFKbnDJ", ".x.md.swp", "x.md~", "#x.md#", ".#x.md", "x.md.bak", "4913", "x.md.orig", ".hidden.md"]
+        for name in scratch:
+            (issue.parent / name).write_text("scratch", encoding="utf-8")
+        subprocess.run(["sed", "-i", "s/Lead./Lead, edited./", str(issue)], check=True)
+        for name in scratch:
+            (issue.parent / name).unlink()
+        deadline = time.monotonic() + 10
+        while not any(str(issue) in batch for batch in reported):
+            assert time.monotonic() < deadline, reported
+            time.sleep(0.05)
+        time.sleep(0.5)  # anything else the watcher would report has arrived
+    finally:
+        server.stop()
+    assert {p for batch in reported for p in batch} == {str(issue)}, reported
+    assert "Lead, edited." in issue.read_text(encoding="utf-8")
+    assert all(scratch_file(issue.parent / name) for name in scratch)
+    assert not any(scratch_file(issue.parent / name) for name in ("x.md", "chart.png", "sedimentary.md", "4913.md"))
+
+
+@pytest.mark.parametrize("language, expected", [("en", "December 1, 2026"), ("en-NZ", "1 December 2026"),
+                                                ("de", "1. Dezember 2026")])
+def test_preview_dates_are_the_emails_dateline(tmp_path, language, expected):
+    """The preview's index and issue page show the date as the email's dateline does (the
+    language's CLDR long date, one function for both)."""
+    import lxml.html
+
+    from dispatch.render import render_in_memory
+
+    (tmp_path / "dispatch.toml").write_text(f'site_name = "D"\nbase_url = "https://d.example/"\nlanguage = "{language}"\n'
+                                            'timezone = "Pacific/Auckland"\n', encoding="utf-8")
+    (tmp_path / "issues").mkdir()
+    issue = tmp_path / "issues" / "d.md"
+    issue.write_text("---\ntitle: D\ndate: 2026-12-01 08:00\n---\nLead.\n", encoding="utf-8")
+    site = PreviewSite(tmp_path / "issues")
+    email = lxml.html.document_fromstring(render_in_memory(issue, site.settings()).files["email.html"].decode())
+    [dateline] = email.find_class("dateline")
+    assert dateline.text_content().split(" · ")[0].strip() == expected
+    server = PreviewServer(site).start()
+    try:
+        index = lxml.html.document_fromstring(get(server, "/")[1])
+        page = lxml.html.document_fromstring(get(server, "/issue/d.md")[1])
+    finally:
+        server.stop()
+    assert [td.text_content() for td in index.find_class("date")] == [expected]
+    [sub] = page.find_class("sub")
+    assert sub.text_content().split(" · ")[0].strip() == expected

@@ -108,8 +108,43 @@ def test_links_images_footnotes(features_text):
     assert "[image: A chart of funding by month] [2]" in features_text
     links = features_text.split("Links\n-----\n")[1]
     assert links.startswith("[1] https://example.com/report\n[2] https://example.com/chart.png\n")
-    assert "plus a footnote.[^1]" in features_text
-    assert "Notes\n-----\n[^1] Company filings, May 2026." in features_text
+    assert "plus a footnote.¹" in features_text
+    assert "Notes\n-----\n¹ Company filings, May 2026." in features_text
+    assert "[^" not in features_text
+
+
+ANGELS = """---
+title: Angels
+date: 2026-06-01 08:00
+---
+
+Moonshot raised money from [Meituan](https://meituan.com/) and several angels.[^1]
+
+## Bottom Line
+
+Moonshot raised from several angels.[^1] It worked for [them](https://example.org/them).
+
+[^1]: Names of the angels were not disclosed.
+"""
+
+
+def test_footnote_marks_cannot_be_read_as_link_references(tmp_path, settings):
+    """The text part numbers its links "[1]"; a footnote is "¹" in the prose and in the Notes
+    list. A thread holds no notes list, so its posts carry no footnote mark at all."""
+    from dispatch.channels.thread import render_threads
+
+    path = tmp_path / "angels.md"
+    path.write_text(ANGELS, encoding="utf-8")
+    issue = parse_issue(path, settings)
+    text = render_text(issue, settings).text
+    assert "from Meituan [1] and several angels.¹\n" in text
+    assert "\nNotes\n-----\n¹ Names of the angels were not disclosed.\n" in text
+    assert "\nLinks\n-----\n[1] https://meituan.com/\n[2] https://example.org/them\n" in text
+    assert "[^" not in text and "angels.[" not in text
+    threads = render_threads(issue, settings)
+    posts = [p.text for t in threads for p in t.posts]
+    assert any("Moonshot raised from several angels. It worked for them." in p for p in posts), posts
+    assert not any("¹" in p or "[1]" in p or "[^" in p for p in posts), posts
 
 
 def test_footer_placeholders(features_text, seed_text, issue):

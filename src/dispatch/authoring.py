@@ -186,7 +186,8 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     report = report if report is not None else CheckReport()
     now = now or datetime.now(settings.tz)
     done = render_in_memory(path, settings, collect=True)
-    report.diagnostics.extend(done.diagnostics)
+    told = set(report.diagnostics)  # a warning about the settings (base_url…) is told once a run
+    report.diagnostics.extend(d for d in done.diagnostics if d not in told)
     issue = done.issue
     summary: dict = {"path": str(path), "errors": len(done.errors), "warnings": len(done.warnings), "outputs": {}}
     report.issues.append(summary)
@@ -274,6 +275,29 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+#: Names editors and tools give their scratch copies, beyond watchfiles' own defaults
+#: (``DefaultFilter``: ``.swp``, ``~``, ``.#lock``, JetBrains' ``___jb_tmp___``…): hidden files,
+#: ``sed -i``'s ``sedXXXXXX``, Vim's ``4913`` probe, Emacs' ``#autosave#``, ``.bak``,
+#: ``.orig``, ``.rej``, ``.tmp``, ``.part``, ``.crdownload``, Kate's ``.kate-swp``.
+SCRATCH_NAMES = (r"^\.", r"^sed[A-Za-z0-9]{6}$", r"^4913$", r"^#.*#$",
+                 r"\.(?:bak|orig|rej|tmp|temp|part|crdownload|kate-swp)$")
+
+
+def scratch_file(path: Path | str) -> bool:
+    """Whether ``path`` names an editor's or tool's temporary, backup or hidden file (by its
+    name alone, in any folder under the watched ones): a save never means such a file, so
+    ``watch`` and ``preview`` neither react to it nor report it. Rules: watchfiles'
+    ``DefaultFilter`` patterns and folders (``.git``, ``__pycache__``…), plus
+    :data:`SCRATCH_NAMES`."""
+    from watchfiles import DefaultFilter
+
+    parts = Path(path).parts
+    name = parts[-1] if parts else ""
+    if any(part in DefaultFilter.ignore_dirs for part in parts[:-1]):
+        return True
+    return any(re.search(p, name) for p in (*DefaultFilter.ignore_entity_patterns, *SCRATCH_NAMES))
+
+
 def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
           stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
     """Run ``action`` now and again after every change of a file in ``paths`` (files, or
@@ -294,7 +318,7 @@ def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[
 
     def wanted(_change, raw: str) -> bool:
         p = Path(raw)
-        return p in files or any(p.is_relative_to(f) for f in folders)
+        return not scratch_file(p) and (p in files or any(p.is_relative_to(f) for f in folders))
 
     def run() -> None:
         try:

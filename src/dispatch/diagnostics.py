@@ -38,7 +38,7 @@ class Diagnostic:
             ``"warning"`` (it can, but a reader would see something wrong).
         code: a stable kebab-case name of the rule (``image-missing``, ``alt-text``, ``mention``,
             ``clip-size``, ``placeholder``, ``source-url``, ``unsubscribe``, ``duplicate-id``,
-            ``duplicate-slug``, ``schedule``, ``parse``, ``render``…), for filtering in CI.
+            ``duplicate-slug``, ``schedule``, ``parse``, ``render``, ``base-url``, ``repeat``…), for filtering in CI.
         message: what is wrong and how to fix it (one line).
         path: the file it is about, or ``""``.
         line: 1-based line in ``path``, or ``0`` when the whole file is meant.
@@ -151,12 +151,14 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
     from .channels.email import write_hint
 
     out: list[Diagnostic] = [Diagnostic.from_line(w, "parse") for w in issue.warnings]
+    out += settings_diagnostics(settings)
     if asset_warnings is None:
         asset_warnings = local_assets(issue, settings)[1]
     out += [Diagnostic.from_line(w, "image") for w in asset_warnings]
     out += _value_warnings(issue)
     out += placeholder_diagnostics(issue)
     out += _source_url_warnings(issue)
+    out += _repeat_warnings(issue)
     if email is not None:
         if not issue.bottom_line:
             out.append(Diagnostic("warning", "bottom-line",
@@ -177,6 +179,24 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
 
         out += [Diagnostic.from_line(w, "mention") for w in mention_warnings(list(threads), issue)]
     return list(dict.fromkeys(out))
+
+
+def settings_diagnostics(settings: "Settings") -> list[Diagnostic]:
+    """What the settings alone show, the same for every issue (so a run over a folder reports
+    it once: ``check`` and ``build`` drop repeats): ``base_url`` still the placeholder
+    ``https://example.com/`` that ``dispatch init`` writes and that applies without a
+    ``dispatch.toml`` (the email's images, View online link, canonical URL and feeds would
+    all point there)."""
+    from .config import CONFIG_NAME, DEFAULT_BASE_URL
+
+    if settings.base_url.rstrip("/") != DEFAULT_BASE_URL.rstrip("/"):
+        return []
+    where = str(settings.path) if settings.path else CONFIG_NAME
+    why = "" if settings.path else " (the built-in default: there is no settings file)"
+    return [Diagnostic("warning", "base-url",
+                       f"base_url is still the placeholder {DEFAULT_BASE_URL}{why}: the email's images, "
+                       "'View online' link, canonical URL and feeds point there; set it to your site's address",
+                       where, _config_line(settings, "base_url"))]
 
 
 def _config_line(settings: "Settings", key: str) -> int:
@@ -222,6 +242,28 @@ def _source_url_warnings(issue: "Issue") -> list[Diagnostic]:
                                   f"{noun} no URL, so readers cannot check them: {names}; "
                                   "write '- [Name](https://…)'", str(issue.path), missing[0][0]))
     return out
+
+
+#: Fewer words than this in common is not "repeating the opening paragraphs".
+_REPEAT_MIN_WORDS = 8
+
+
+def _repeat_warnings(issue: "Issue") -> list[Diagnostic]:
+    """A warning when the Answer-First Lead repeats the opening paragraphs (the lead) word for
+    word, or they repeat it: readers read the same text twice. Both are kept as written; the
+    writer decides which to delete. Compared as plain text, whitespace collapsed."""
+    from .components import paragraph_text
+
+    section = issue.component("answer_first")
+    if section is None:
+        return []
+    answer, lead = section.data.text, paragraph_text(issue.lead)
+    shorter, longer = sorted((answer, lead), key=len)
+    if len(shorter.split()) < _REPEAT_MIN_WORDS or shorter not in longer:
+        return []
+    return [Diagnostic("warning", "repeat",
+                       "the Answer-First Lead repeats the opening paragraphs; readers read it twice — delete one",
+                       str(issue.path), section.line)]
 
 
 def folder_diagnostics(issues: Sequence["Issue"], now) -> list[Diagnostic]:

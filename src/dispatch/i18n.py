@@ -76,6 +76,7 @@ LABEL_KEYS = {
     "faq_mark": "the marker before each FAQ question",
     "faq_answer": "the marker before each FAQ answer in the text part",
     "lens": "the Lens badge; {region} is replaced by the region",
+    "answer_first": "the Answer-First Lead's heading when the issue names it by the component's name",
     "links": "the heading of the text part's link list",
     "notes": "the heading of the footnotes",
     "all_issues": "the web pages' link to the archive index",

@@ -120,7 +120,9 @@ class FootnoteRef:
     number: int
 
     def plain(self) -> str:
-        return f"[{self.number}]"
+        """Nothing: plain text (a thread's posts, a summary, a preheader) holds no notes
+        list, so a mark there would point at nothing."""
+        return ""
 
 
 Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, RawHtml, FootnoteRef]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, tzinfo
 from typing import Iterable, Sequence
 
 import regex
@@ -110,17 +109,6 @@ def first_sentence(text: str) -> str:
 def has_front_matter(text: str) -> bool:
     """True when ``text`` opens with a YAML (``---``) or TOML (``+++``) front-matter line."""
     return text.split("\n", 1)[0].strip() in ("---", "+++")
-
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-
-
-def human_date(when: datetime, tz: tzinfo) -> str:
-    """``22 May 2026``: the day of ``when`` in time zone ``tz``, independent of the process's
-    locale (``%B`` is not). Used by every channel that shows a dateline."""
-    local = when.astimezone(tz)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
 
 
 def slugify(text: str) -> str:

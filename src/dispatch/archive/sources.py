@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..assets import local_assets, references
 from ..channels.entry import content_html, xml_safe
-from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders
+from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders, settings_diagnostics
 from ..channels.web import render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
@@ -256,9 +256,23 @@ class Sources:
             else:
                 (self.stage / stage).unlink(missing_ok=True)
         self.records = {key: self.records[key] for key in order if key in self.records}
+        # a warning about the settings (base_url…) comes with every issue: told once, first
+        settings_lines = [str(d) for d in settings_diagnostics(self.settings)]
+        told = set(self.report.warnings)
+        self.report.warnings.extend(w for w in settings_lines if not (w in told or told.add(w)))
+        drafts = held = 0
         for rec in self.records.values():
-            if rec.source not in self.kept:
-                self.report.warnings.extend(rec.warnings)
+            if rec.source in self.kept:
+                continue
+            if rec.draft:  # not built: its warnings are for 'check', one line here says so
+                own = [w for w in rec.warnings if w not in settings_lines]
+                drafts, held = drafts + bool(own), held + len(own)
+                continue
+            self.report.warnings.extend(w for w in rec.warnings if not (w in told or told.add(w)))
+        if drafts:
+            self.report.warnings.append(
+                f"{issues_dir}: {drafts} draft{'s' if drafts > 1 else ''} left out of the build, with "
+                f"{held} warning{'s' if held > 1 else ''}; 'dispatch check {issues_dir}' shows them")
 
     def _stage_name(self) -> str:
         self._n += 1

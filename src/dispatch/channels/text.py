@@ -173,7 +173,8 @@ class TextRenderer:
         if isinstance(block, Footnotes):
             out = []
             for n, (label, blocks) in enumerate(block.items, 1):
-                out.append(self._item(blocks, indent + f"[^{n}] ", indent + "      "))
+                mark = footnote_mark(n) + " "
+                out.append(self._item(blocks, indent + mark, indent + " " * len(mark)))
             return "\n".join(out)
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
@@ -238,7 +239,7 @@ class TextRenderer:
             elif isinstance(node, LineBreak):
                 out.append(_BREAK)
             elif isinstance(node, FootnoteRef):
-                out.append(f"[^{node.number}]")
+                out.append(footnote_mark(node.number))
             elif isinstance(node, RawHtml):
                 if node.html.lower().startswith("<br"):
                     out.append(_BREAK)
@@ -248,6 +249,16 @@ class TextRenderer:
 
     def _absolute(self, url: str) -> str:
         return absolute_url(url, self.base)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def footnote_mark(number: int) -> str:
+    """The text part's mark for footnote ``number``: the number in superscript digits
+    (``3`` → ``"³"``, ``12`` → ``"¹²"``), so it cannot be read as a link reference ``[3]``
+    (the text part numbers its links that way); the same mark starts the note in the Notes list."""
+    return str(number).translate(_SUPERSCRIPT)
 
 
 def render_text(issue: Issue, settings: Settings, *, unsubscribe: str = "", view_online: str = "") -> TextResult:

@@ -7,16 +7,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Block
-from . import ComponentError, SectionDraft, paragraph_text
+from . import ComponentError, SectionDraft, heading_key, paragraph_text
 
 
 @dataclass(frozen=True)
 class AnswerFirst:
     """Attributes: ``text`` — the answer as plain text (paragraphs joined by a space);
-    ``blocks`` — the section's body as written."""
+    ``blocks`` — the section's body as written; ``term_heading`` — the heading is the
+    component's own name ("Answer-First Lead", an author's term), so the layouts show their
+    reader-facing label ``answer_first`` ("In brief") in its place."""
 
     text: str
     blocks: tuple[Block, ...]
+    term_heading: bool = False
+
+
+#: Headings that name the component (the author's term) rather than speak to readers, as
+#: :func:`~dispatch.components.heading_key` gives them.
+TERM_HEADINGS = frozenset({"answer-first lead", "answer first lead", "answer-first", "answer first"})
 
 
 class AnswerFirstComponent:
@@ -38,4 +46,4 @@ class AnswerFirstComponent:
             raise ComponentError(
                 f"the '{draft.heading}' section has no text; write the answer as a paragraph under the heading"
             )
-        return AnswerFirst(text, draft.blocks)
+        return AnswerFirst(text, draft.blocks, heading_key(draft.heading) in TERM_HEADINGS)

@@ -166,9 +166,12 @@ class PreviewSite:
 
     def relevant(self, path: Path) -> bool:
         """Whether a change of ``path`` can change what the preview shows: an issue file, an
-        image or other file beside the issues, ``dispatch.toml``, or a file under ``layouts/``."""
+        image or other file beside the issues, ``dispatch.toml``, or a file under ``layouts/``;
+        never an editor's temporary, backup or hidden file (:func:`dispatch.authoring.scratch_file`)."""
+        from ..authoring import scratch_file
+
         name = path.name
-        if name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith("#"):
+        if scratch_file(path):
             return False
         root = self.root().resolve()
         if path.parent == root and name != CONFIG_NAME and not path.is_relative_to(self.folder.resolve()):

@@ -14,7 +14,8 @@ from urllib.parse import quote, urlsplit
 
 from ..diagnostics import Diagnostic
 from ..errors import DispatchError
-from ..textutil import human_date, slugify, width
+from ..i18n import long_date
+from ..textutil import slugify, width
 from .model import IssueView, PreviewSite
 
 #: Gmail clips a body over this many bytes (channels.email.GMAIL_CLIP_BYTES).
@@ -117,7 +118,7 @@ def index_page(site: PreviewSite, version: int) -> str:
     rows = []
     for v in views:
         issue = v.rendered.issue
-        date = human_date(issue.meta.date, settings.tz) if issue else "—"
+        date = long_date(issue.meta.date, settings.tz, issue.meta.lang) if issue else "—"  # the email's dateline
         size = f"{v.rendered.email.bytes / 1024:.1f} KB" if v.rendered.email else "—"
         rows.append(f"""<tr>
   <td class="date">{e(date)}</td>
@@ -163,7 +164,7 @@ def issue_page(site: PreviewSite, view: IssueView, version: int) -> str:
                                                else _count_badge(len(view.warnings), "warning"))
     out = [_head(view.title, version), _topbar(settings.site_name, view.title, right), '<main class="page">']
     if issue is not None:
-        date = human_date(issue.meta.date, settings.tz)
+        date = long_date(issue.meta.date, settings.tz, issue.meta.lang)  # the email's dateline
         out.append(f"""<section class="hero">
   <h1 id="issue-title">{e(issue.meta.title)}</h1>
   <p class="sub">{e(date)} · {e(issue.meta.date.strftime("%H:%M %Z"))} · <code>{e(view.key)}</code> ·
