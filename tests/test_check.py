@@ -9,7 +9,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dispatch.authoring import PLACEHOLDERS, new_issue
+from dispatch.authoring import new_issue
+from dispatch.scaffold import PLACEHOLDERS
 from dispatch.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,6 @@ languages (Babel dates, labels per language), branding and the byte budget."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 import textwrap
 from pathlib import Path

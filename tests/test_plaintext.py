@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -104,7 +103,7 @@ def test_seed_headings_and_words_reach_email_and_text(seed):
     headings = [line for line in source.splitlines()[1:] if line[:1] and not line[0].isascii()
                 and len(line) < 60] + ["In brief"]  # "Answer-First Lead" (the author's term) reads as the label
     assert len(headings) == 10  # the recap shares the Bottom Line's heading
-    text_words, email_words = " ".join(words(text)), " ".join(words(visible))
+    email_words = " ".join(words(visible))
     for heading in headings:
         assert heading in text, heading
         assert " ".join(words(heading)) in email_words, heading  # the Lens shows "NZ Lens" as a badge

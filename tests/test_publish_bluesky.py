@@ -10,7 +10,6 @@ import json
 import time
 
 import pytest
-import requests
 
 from dispatch.config import load_settings
 from dispatch.publish import publish_issue

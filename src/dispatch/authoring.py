@@ -15,7 +15,7 @@ from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
-from .scaffold import CONFIG_TEMPLATE, PLACEHOLDERS, SCAFFOLD  # noqa: F401 (PLACEHOLDERS: re-exported)
+from .scaffold import CONFIG_TEMPLATE, SCAFFOLD
 from .textutil import slugify
 
 def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None = None) -> Path:

@@ -44,12 +44,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import regex
 
-from .components import Registry, default_registry, heading_key
+from .components import Registry, default_registry
 from .dates import read_date
 from .textutil import find_urls, has_front_matter
 

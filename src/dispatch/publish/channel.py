@@ -28,7 +28,6 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from ..errors import DispatchError
 from .channel import Channel, Context, Item
-from .http import Http, HttpError, Request
+from .http import HttpError, Request
 from .state import DONE, FAILED, IN_FLIGHT, PENDING, ChannelState, Entry, PublishState, content_hash, now_iso
 
 

@@ -29,7 +29,6 @@ import dataclasses
 import fcntl
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
