@@ -22,7 +22,6 @@ from __future__ import annotations
 import mimetypes
 import threading
 import traceback
-from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,12 +47,10 @@ class Hub:
         self.version = 0
         self.closed = False
         self._cond = threading.Condition()
-        self.last_change: list[str] = []
 
-    def bump(self, changed: list[str]) -> int:
+    def bump(self) -> int:
         with self._cond:
             self.version += 1
-            self.last_change = changed
             self._cond.notify_all()
             return self.version
 
@@ -235,7 +232,7 @@ class PreviewServer:
                                             recursive=recursive, raise_interrupt=False, rust_timeout=1000):
                 changed = sorted({p for _c, p in changes})
                 site.changed([Path(p) for p in changed])
-                self.hub.bump(changed)
+                self.hub.bump()
                 if self.on_change:
                     self.on_change(changed)
         except Exception as exc:  # noqa: BLE001 - a watcher that dies must say so, not vanish
@@ -262,7 +259,3 @@ class PreviewServer:
         finally:
             self.stop()
 
-
-def utc_now() -> datetime:
-    """The current instant, aware (UTC)."""
-    return datetime.now(timezone.utc)
