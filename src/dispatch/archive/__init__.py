@@ -81,11 +81,11 @@ from .plan import Plan, stale_files
 from .replace import Replacement, discard_work, recover
 from .report import BuildReport, OutputError, describe_due
 from .schedule import check_unique_ids, check_unique_slugs, entry_dates, parse_now, schedule
-from .sources import Sources, issue_files
+from .sources import Sources
 from .tags import tag_key, tag_slug
 from .target import check_out_folder, check_targets, foreign_files, refuse_foreign
 
-__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due", "issue_files",
+__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due",
            "newsletter_root", "parse_now", "tag_key", "tag_slug", "with_base_url"]
 
 
