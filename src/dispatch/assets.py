@@ -100,12 +100,14 @@ def refusal(file: Path, root: Path) -> str | None:
     return None
 
 
-def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[str]]:
+def local_assets(issue: Issue, settings: Settings, refs: list[str] | None = None) -> tuple[list[Asset], list[str]]:
     """The issue's local files and ``path:line`` warnings for references that cannot be
     published: the file is missing, resolves outside ``base_url``, or is refused by
     :func:`refusal` (outside the newsletter folder ``settings.root``, hidden, dispatch's own
     or a source, not a regular file — ``img/../../../etc/passwd`` is never copied into a
     public site).
+
+    ``refs``: the issue's :func:`references`, when the caller has them already.
 
     Returns:
         ``(assets, warnings)``.
@@ -114,7 +116,7 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
     assets: list[Asset] = []
     warnings: list[str] = []
     attached = {a.src for a in issue.attachments}
-    for src in references(issue):
+    for src in references(issue) if refs is None else refs:
         line = issue.source_line(src, 1)
         path_part = unquote(urlsplit(src).path)
         file = (issue.path.parent / path_part).resolve()

@@ -338,7 +338,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     click.echo(f"{len(report.published)} published{kept}, {report.drafts} drafts, {report.parsed} parsed, "
                f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
     click.echo(describe_due(report))
-    if not no_ping and base_url is None:
+    if not no_ping and base_url is None and settings.feed.hubs:  # no hub: nothing to send, requests not imported
         from .publish.websub import ping_hubs
 
         for ping in ping_hubs(settings, report.changed):

@@ -119,7 +119,8 @@ def new_markdown() -> markdown.Markdown:
 
 
 def parse_issue(path: Path | str, settings: Settings, registry: Registry | None = None, *,
-                data: bytes | None = None, md: markdown.Markdown | None = None) -> Issue:
+                data: bytes | None = None, md: markdown.Markdown | None = None,
+                source: SourceFile | None = None) -> Issue:
     """Parse one issue file into the document model.
 
     Args:
@@ -129,6 +130,8 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         data: the file's bytes, when already read (the archive build reads each source once).
         md: a Markdown instance from :func:`new_markdown` to reuse (it is reset first); by
             default a new one.
+        source: the file as :func:`~dispatch.source.read_source` split it with these
+            settings and ``registry`` (the archive build reads it once), else it is read.
 
     Raises:
         SourceError: unreadable file or front matter, bad key types or dates, an empty body, or
@@ -138,8 +141,8 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     limits = settings.limits
     registry = registry or default_registry(settings.components.aliases)
     raw = data if data is not None else read_issue_bytes(path, settings.root, limits.issue_bytes)
-    src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
-                      registry=registry, data=raw)
+    src = source or read_source(path, root=settings.root, max_bytes=limits.issue_bytes,
+                                source_format=settings.source.format, registry=registry, data=raw)
     meta = build_front_matter(src, settings)
 
     body_lines = src.body.split("\n")
@@ -292,6 +295,9 @@ def _unique(anchor: str, seen: set[str]) -> str:
     return candidate
 
 
+_BLOCK_TAGS = frozenset({"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"})
+
+
 class _TooDeep(Exception):
     pass
 
@@ -361,7 +367,7 @@ class _Walker:
         return HtmlBlock(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
 
     def item(self, li: ET.Element) -> list[Block]:
-        block_tags = {"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"}
+        block_tags = _BLOCK_TAGS
         if not any(child.tag in block_tags for child in li):
             children = tuple(self.inlines(li))
             return [Paragraph(children)] if children else []

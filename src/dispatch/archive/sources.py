@@ -15,13 +15,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jinja2
+
 from ..assets import local_assets, references
 from ..channels.entry import content_html, xml_safe
+from ..components import Registry, default_registry
 from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders, settings_diagnostics
 from ..channels.web import render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
+from ..layout import environment
 from ..limits import read_issue_bytes
 from ..output import write_file
 from ..parse import new_markdown, parse_issue
@@ -64,6 +68,29 @@ def _markdown():
     if md is None:
         md = _worker["md"] = new_markdown()
     return md
+
+
+def _registry(settings: Settings) -> Registry:
+    """This process's component registry for ``settings`` (made once per worker; parsing
+    only reads it)."""
+    key = tuple(sorted((name, tuple(aliases)) for name, aliases in settings.components.aliases.items()))
+    cached = _worker.get("registry")
+    if cached is None or cached[0] != key:
+        cached = _worker["registry"] = (key, default_registry(settings.components.aliases))
+    return cached[1]
+
+
+def _warm(settings: Settings) -> None:
+    """Make in this process what every worker needs (the Markdown instance, the component
+    registry, the layout's page templates), before the pool forks."""
+    _markdown()
+    _registry(settings)
+    env = environment(settings.root, settings.layout)
+    for name in ("html/content.html", "web/page.html"):
+        try:
+            env.get_template(name)
+        except (jinja2.TemplateError, OSError):  # a broken layout: the render that needs it says so
+            pass
 
 
 def _init_worker(ctx: Context) -> None:
@@ -277,9 +304,11 @@ class Sources:
                 return
             from concurrent.futures import ProcessPoolExecutor
 
+            _warm(self.settings)  # forked workers inherit it: made once, not once per worker
             with ProcessPoolExecutor(self.jobs, initializer=_init_pool_worker,
                                      initargs=(self.ctx, os.getpid())) as pool:
-                for result in pool.map(_job, jobs, chunksize=max(1, min(16, len(jobs) // (8 * self.jobs)))):
+                # small chunks: issues differ in size, and the last chunk of a worker ends the step
+                for result in pool.map(_job, jobs, chunksize=max(1, min(4, len(jobs) // (8 * self.jobs)))):
                     bar.update()
                     yield result
                     if result[0] == "error" and self.strict:
@@ -366,7 +395,10 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
         SourceError: the issue cannot be read or parsed.
     """
     settings = ctx.settings
-    issue = parse_issue(path, settings, data=raw, md=_markdown())
+    registry = _registry(settings)
+    src = read_source(path, root=settings.root, max_bytes=settings.limits.issue_bytes,
+                      source_format=settings.source.format, registry=registry, data=raw)
+    issue = parse_issue(path, settings, registry, data=raw, md=_markdown(), source=src)
     content = content_html(issue, settings)
     meta = issue.meta
     updated_given = ""
@@ -379,16 +411,19 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
     summary = xml_safe(issue.summary)
     title = xml_safe(meta.title)
     content_sha = digest(content)
-    text_sha = digest(title, summary, read_source(path, data=raw).body)
+    if settings.source.format != "auto" or settings.components.aliases:  # the body as read with the defaults
+        src = read_source(path, data=raw)
+    text_sha = digest(title, summary, src.body)
     tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
     page = None
     if not meta.draft and meta.date <= ctx.now:
         feeds = feed_links(settings, tag_pairs(tags))
         page = render_page(issue, settings, content, feeds, ctx.css_url).encode("utf-8")
-    assets, asset_warnings = local_assets(issue, settings)
+    refs = references(issue)
+    assets, asset_warnings = local_assets(issue, settings, refs)
     found = {a.file for a in assets}
     watch = []
-    for src in references(issue):
+    for src in refs:
         file = (path.parent / unquote(urlsplit(src).path)).resolve()
         if file not in found and not file.is_file() and file.is_relative_to(ctx.root):
             watch.append(str(file))

@@ -61,7 +61,9 @@ def absolute(url: str, base: str) -> str:
     return absolute_url(url, base, in_page=False)
 
 
-_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+#: The start tags (``<`` letter, up to the first ``>``) that hold a URL attribute's name and
+#: ``=``: the only ones :data:`_URL_ATTR` can match in.
+_TAG_WITH_URL = re.compile(r"<[A-Za-z][^<>]*?(?:href|src|srcset|poster|cite)\s*=[^<>]*>", re.I)
 _URL_ATTR = re.compile(
     r"""(?P<pre>\s)(?P<name>href|src|srcset|poster|cite)(?P<eq>\s*=\s*)"""
     r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""",
@@ -95,7 +97,7 @@ def absolutize_html(html: str, base: str) -> str:
         quote = "'" if m.group("sq") is not None else '"'
         return f"{m.group('pre')}{name}{m.group('eq')}{quote}{new}{quote}"
 
-    return _TAG.sub(lambda t: _URL_ATTR.sub(attr_, t.group(0)), html)
+    return _TAG_WITH_URL.sub(lambda t: _URL_ATTR.sub(attr_, t.group(0)), html)
 
 
 def content_html(issue: Issue, settings: Settings) -> str:

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from ..attachments import canonical_url
 from ..config import Settings
 from ..layout import environment, render, section_templates
-from ..model import Image, Issue
+from ..model import Emph, Heading, Image, Issue, Link, ListBlock, Paragraph, Quote, Strong
 from ..i18n import labels as layout_labels, long_date, text_direction
 from .entry import AbsoluteHtmlRenderer, absolute, xml_safe
 
@@ -91,25 +91,31 @@ def first_image(issue: Issue) -> str:
         value = issue.meta.extra.get(key)
         if isinstance(value, str) and value.strip():
             return absolute(value.strip(), issue.permalink)
-
-    def walk(node: Any) -> str:
-        if isinstance(node, Image):
-            return node.src
-        for name in ("children", "items", "blocks", "lead"):
-            for child in getattr(node, name, ()) or ():
-                for sub in (child if isinstance(child, tuple) else (child,)):
-                    found = walk(sub)
-                    if found:
-                        return found
-        return ""
-
-    for node in (*issue.lead, *(b for s in issue.sections for b in s.blocks)):
-        found = walk(node)
-        if found:
-            return absolute(found, issue.permalink)
+    found = _first_image_src((*issue.lead, *(b for s in issue.sections for b in s.blocks)))
+    if found:
+        return absolute(found, issue.permalink)
     m = re.search(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)", "".join(
         getattr(b, "html", "") for b in issue.lead))
     return absolute(m.group(1), issue.permalink) if m else ""
+
+
+def _first_image_src(nodes) -> str:
+    """The ``src`` of the first image with one among ``nodes`` and what they hold (paragraphs,
+    headings, quotes, list items, emphasis and links; not tables or footnotes), else ``""``."""
+    for node in nodes:
+        if isinstance(node, Image):
+            if node.src:
+                return node.src
+            continue
+        if isinstance(node, (Paragraph, Heading, Quote, Emph, Strong, Link)):
+            found = _first_image_src(node.children)
+        elif isinstance(node, ListBlock):
+            found = next((src for item in node.items if (src := _first_image_src(item))), "")
+        else:
+            continue
+        if found:
+            return found
+    return ""
 
 
 def brand_url(value: str, settings: Settings, issue: Issue | None = None) -> tuple[str, "Size | None"]:
