@@ -296,18 +296,18 @@ def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(t
     """A pattern from the cache is the one ``re``'s own compiler builds (Pattern ``==``
     compares flags, pattern and compiled program), matches the same, and a second process
     takes every pattern from the file instead of compiling it."""
-    check = ("import re, sys\nfrom dispatch import regexcache\nassert regexcache.install()\n"
+    check = ("import re, sys\nfrom dispatch import compilecache\nassert compilecache.install()\n"
              f"PATTERNS = {_PATTERNS}\n"
              "for text, flags in PATTERNS:\n"
-             "    mine, stdlib = re.compile(text, flags), regexcache._stdlib_compile(text, flags)\n"
+             "    mine, stdlib = re.compile(text, flags), compilecache._stdlib_compile(text, flags)\n"
              "    assert mine == stdlib and mine.groupindex == stdlib.groupindex and mine.groups == stdlib.groups\n"
              "    sample = b'x\\xe9=1' if isinstance(text, bytes) else 'ab12 STRASSE ǆ 中文字'\n"
              "    assert [m.span() for m in mine.finditer(sample)] == [m.span() for m in stdlib.finditer(sample)]\n"
              "    re.purge()\n"
-             "print(len(regexcache._recorded))\nregexcache.save()\n")
+             "print(len(compilecache._new_patterns))\ncompilecache.save()\n")
     cache = tmp_path / "cache"
     assert int(_in_python(check, cache)) >= 8  # first process: compiled and recorded
-    files = list(cache.glob("regex-*.marshal"))
+    files = list(cache.glob("compiled-*.marshal"))
     assert len(files) == 1
     assert int(_in_python(check, cache)) == 0  # second: every pattern from the file, nothing new
     # a damaged file is ignored (CRC), and the patterns are compiled as without a cache
@@ -315,30 +315,66 @@ def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(t
     assert int(_in_python(check, cache)) >= 8
 
 
+def test_dataclass_methods_from_the_cache_are_the_ones_dataclasses_compiles(tmp_path):
+    """A dataclass made with the cache in place has the methods ``@dataclass`` makes without
+    it (code objects compare equal) and behaves the same (init, defaults, repr, eq, hash,
+    frozen); a second process takes every method's code from the file."""
+    check = ("import dataclasses, sys\nfrom dispatch import compilecache\ncompilecache.install()\n"
+             "def make():\n"
+             "    @dataclasses.dataclass(frozen=True, order=True)\n"
+             "    class Point:\n"
+             "        x: int\n"
+             "        y: int = 0\n"
+             "        tags: tuple = dataclasses.field(default_factory=tuple)\n"
+             "    @dataclasses.dataclass\n"
+             "    class Box:\n"
+             "        items: list = dataclasses.field(default_factory=list)\n"
+             "    return Point, Box\n"
+             "Point, Box = make()\n"
+             "new = len(compilecache._new_codes)\n"
+             "del dataclasses.exec\n"  # the builtin again: what dataclasses makes without the cache
+             "Point0, Box0 = make()\n"
+             "for a, b in ((Point, Point0), (Box, Box0)):\n"
+             "    for name in ('__init__', '__repr__', '__eq__', '__setattr__', '__delattr__', '__hash__', '__lt__'):\n"
+             "        fa, fb = a.__dict__.get(name), b.__dict__.get(name)\n"
+             "        assert (fa is None) == (fb is None), name\n"
+             "        if fa is not None and hasattr(fa, '__code__'):\n"
+             "            assert fa.__code__ == fb.__code__, name\n"
+             "p = Point(1, tags=('a',))\n"
+             "assert repr(p) == 'make.<locals>.Point(x=1, y=0, tags=(\\'a\\',))' and p == Point(1, 0, ('a',))\n"
+             "assert hash(p) == hash(Point(1, 0, ('a',))) and Point(0) < p and Box().items == [] and Box() == Box()\n"
+             "try:\n    p.x = 2\nexcept dataclasses.FrozenInstanceError:\n    pass\nelse:\n    raise AssertionError\n"
+             "print(new)\ncompilecache.save()\n")
+    cache = tmp_path / "cache"
+    assert int(_in_python(check, cache)) >= 8  # first process: compiled and kept
+    assert int(_in_python(check, cache)) == 0  # second: every method from the file
+
+
 def test_regex_cache_falls_back_on_a_program_sre_rejects(tmp_path):
-    code = ("import re\nfrom dispatch import regexcache\nregexcache.install()\n"
+    code = ("import re\nfrom dispatch import compilecache\ncompilecache.install()\n"
             "key = ('(?P<x>a+)b', 0)\n"
-            "regexcache._known[key] = ('(?P<x>a+)b', 32, [1, 2, 3], 1, {'x': 1}, (None, 'x'))\n"
+            "compilecache._patterns[key] = ('(?P<x>a+)b', 32, [1, 2, 3], 1, {'x': 1}, (None, 'x'))\n"
             "p = re.compile(*key)\n"
-            "assert p == regexcache._stdlib_compile(*key) and p.match('aab').group('x') == 'aa'\nprint('ok')")
+            "assert p == compilecache._stdlib_compile(*key) and p.match('aab').group('x') == 'aa'\nprint('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
 
 
 def test_library_import_leaves_re_and_the_collector_alone(tmp_path):
     """Only the command line (``python -m dispatch``, the ``dispatch`` script) installs the
-    regex cache and turns the collector off; importing and using the library does neither."""
-    code = ("import gc, re\nstdlib = re._compiler.compile\n"
+    compiled-code cache and turns the collector off; importing and using the library does neither."""
+    code = ("import dataclasses, gc, re\nstdlib = re._compiler.compile\n"
             "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
-            "assert re._compiler.compile is stdlib and gc.isenabled()\nprint('ok')")
+            "assert re._compiler.compile is stdlib and gc.isenabled() and 'exec' not in vars(dataclasses)\n"
+            "print('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
 
 
-def test_command_line_render_writes_the_regex_cache_and_the_same_outputs(tmp_path):
+def test_command_line_render_writes_the_compiled_code_cache_and_the_same_outputs(tmp_path):
     cache = tmp_path / "cache"
     first = _render_in_process(EXAMPLE, tmp_path / "one", cache)
     assert first.returncode == 0, first.stderr
-    assert len(list(cache.glob("regex-*.marshal"))) == 1
+    assert len(list(cache.glob("compiled-*.marshal"))) == 1
     second = _render_in_process(EXAMPLE, tmp_path / "two", cache)
     assert second.returncode == 0, second.stderr
     for name in ("email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"):
@@ -381,3 +417,25 @@ def test_feedgen_without_its_date_string_parser_until_one_is_needed(tmp_path):
             "assert sys.modules['dateutil.parser'] is dateutil.parser and dateutil.parser.parse('2026-05-22').day == 22\n"
             "print('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
+
+
+_HIGHLIGHT = ("import markdown\n"
+              "text = '```python hl_lines=\"2\"\\nimport os\\nprint(os.sep)\\n```\\n\\n~~~{.python hl_lines=\"1\"}\\nx = 1\\n~~~\\n'\n"
+              "print(markdown.markdown(text, extensions=['fenced_code', 'codehilite']))\n"
+              "print(markdown.markdown(text, extensions=['fenced_code']))\n")
+
+
+def test_fenced_code_without_pygments_and_codehilite_still_highlights(tmp_path):
+    """dispatch imports fenced_code with codehilite (and Pygments under it) left out: a
+    render imports neither; afterwards the same process highlights a fenced block with
+    codehilite exactly as a process that never saw dispatch (``hl_lines`` included)."""
+    plain = _in_python(_HIGHLIGHT, tmp_path / "cache")
+    code = ("import sys\nfrom dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
+            "assert not [m for m in sys.modules if m.startswith(('pygments', 'markdown.extensions.codehilite'))]\n"
+            "import markdown.extensions.fenced_code as fc\n"
+            "assert not isinstance(object(), fc.CodeHiliteExtension) and fc.parse_hl_lines('1 3') == [1, 3]\n"
+            + _HIGHLIGHT)
+    after = _in_python(code, tmp_path / "cache")
+    assert after == plain
+    assert "hll" in plain or "codehilite" in plain  # codehilite did its work (Pygments or its plain fallback)
