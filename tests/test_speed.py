@@ -439,3 +439,37 @@ def test_fenced_code_without_pygments_and_codehilite_still_highlights(tmp_path):
     after = _in_python(code, tmp_path / "cache")
     assert after == plain
     assert "hll" in plain or "codehilite" in plain  # codehilite did its work (Pygments or its plain fallback)
+
+
+_BABEL = ("from datetime import datetime, timezone\nfrom dispatch.i18n import long_date\n"
+          "when = datetime(2026, 5, 22, 7, tzinfo=timezone.utc)\n"
+          "LANGS = ('en-NZ', 'en', 'zh', 'he', 'th', 'de', 'ar')\n"
+          "dates = [long_date(when, timezone.utc, lang) for lang in LANGS]\n")
+_BABEL_AFTER = ("from babel import Locale, localedata\nfrom babel.numbers import format_decimal\n"
+                "from babel.dates import format_datetime\n"
+                "nz = Locale.parse('en_NZ')\n"
+                "rest = [nz.territories['NZ'], nz.number_symbols['latn']['decimal'], format_decimal(1234.5, locale=nz),\n"
+                "        format_datetime(when, 'full', tzinfo=timezone.utc, locale=nz), len(localedata.load('en_NZ')),\n"
+                "        sorted(localedata.load('th'))[:5], Locale.parse('he').character_order]\n"
+                "print(repr((dates, rest)))\n")
+
+
+def test_locale_date_part_is_used_and_the_rest_of_babel_is_unchanged(tmp_path):
+    """The dateline's Babel data comes from the cache folder in a later process (the
+    whole locale data is not loaded for it), dates are those Babel formats from its whole
+    data, and anything else read afterwards (names, numbers, other formats, the data's
+    length and keys) is what Babel gives without the cache."""
+    cache = tmp_path / "cache"
+    plain = subprocess.run([sys.executable, "-c", "from datetime import datetime, timezone\n"
+                            "from babel.dates import format_date\nfrom babel import Locale\n"
+                            "when = datetime(2026, 5, 22, 7, tzinfo=timezone.utc)\n"
+                            "dates = [format_date(when.date(), 'long', locale=Locale.parse(l, sep='-')) "
+                            "for l in ('en-NZ', 'en', 'zh', 'he', 'th', 'de', 'ar')]\n" + _BABEL_AFTER],
+                           capture_output=True, text=True, check=True).stdout
+    first = _in_python(_BABEL + _BABEL_AFTER, cache)
+    assert len(list(cache.glob("locale-dates-*/*.pickle"))) >= 6  # 'en' may come in whole, as en-NZ's parent
+    probe = ("from babel import localedata\n"
+             "assert all(not localedata._cache[n]._whole for n in ('en_NZ', 'th', 'ar')), 'whole data loaded'\n")
+    second = _in_python(_BABEL + probe + _BABEL_AFTER, cache)
+    assert first == second == plain
+    assert "22 May 2026" in plain and "2026年5月22日" in plain
