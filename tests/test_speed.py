@@ -350,6 +350,26 @@ def test_dataclass_methods_from_the_cache_are_the_ones_dataclasses_compiles(tmp_
     assert int(_in_python(check, cache)) == 0  # second: every method from the file
 
 
+def test_regex_module_patterns_from_the_cache_are_the_ones_it_compiles(tmp_path):
+    """``regex`` patterns (hooked once ``regex`` is imported, after the cache is installed)
+    are rebuilt from the compiled program its own pickling keeps: the same program as a
+    fresh compile, the same matches; a second process compiles none of them again."""
+    check = ("import sys\nfrom dispatch import compilecache\ncompilecache.install()\n"
+             "assert 'regex' not in sys.modules\nimport regex\n"
+             "PATTERNS = [(r'\\X', 0), (r'[\\p{Han}\\p{Hiragana}]+', 0), (r'(?<=[.!?])\\s+(?=\\p{Lu})', 0),\n"
+             "            (r'(?P<tag>#\\w+)', regex.I), (r'\\p{Extended_Pictographic}', regex.V1)]\n"
+             "sample = 'Hi. Über 人工智能 ひらがな #Tag 👩\u200d💻 e\u0301!'\n"
+             "for text, flags in PATTERNS:\n"
+             "    mine, fresh = regex.compile(text, flags), regex.compile(text, flags, cache_pattern=False)\n"
+             "    assert mine is not fresh and mine._pickled_data == fresh._pickled_data\n"
+             "    assert mine.findall(sample) == fresh.findall(sample) and mine.groupindex == fresh.groupindex\n"
+             "    assert regex.compile(text, flags) is mine and bool(regex.search(text, sample, flags)) == bool(fresh.search(sample))\n"
+             "print(len(compilecache._new_rx))\ncompilecache.save()\n")
+    cache = tmp_path / "cache"
+    assert int(_in_python(check, cache)) >= 5
+    assert int(_in_python(check, cache)) == 0
+
+
 def test_regex_cache_falls_back_on_a_program_sre_rejects(tmp_path):
     code = ("import re\nfrom dispatch import compilecache\ncompilecache.install()\n"
             "key = ('(?P<x>a+)b', 0)\n"
@@ -365,7 +385,9 @@ def test_library_import_leaves_re_and_the_collector_alone(tmp_path):
     code = ("import dataclasses, gc, re\nstdlib = re._compiler.compile\n"
             "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
+            "import regex._main\n"
             "assert re._compiler.compile is stdlib and gc.isenabled() and 'exec' not in vars(dataclasses)\n"
+            "assert regex._main._compile.__name__ == '_compile'\n"
             "print('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
 

@@ -10,7 +10,9 @@ every run:
   patterns in memory only (``re._cache``), so each new process compiles them again;
 * **dataclass methods**: ``@dataclass`` writes the source of each class's ``__init__``,
   ``__repr__``, ``__eq__`` (and ``__setattr__``, ``__hash__``… of a frozen one) and compiles
-  it with ``exec``: 70 classes, about 400 small compilations, ≈ 30 ms.
+  it with ``exec``: 70 classes, about 400 small compilations, ≈ 30 ms;
+* **patterns of the ``regex`` module** (graphemes, scripts, emoji in dispatch's counters
+  and thread packing): about 40, compiled by its parser in Python, ≈ 19 ms.
 
 :func:`install` puts a cache in front of each, and :func:`save` writes what was compiled
 for the first time to the user cache folder (:func:`dispatch.usercache.cache_dir`,
@@ -20,6 +22,12 @@ for the first time to the user cache folder (:func:`dispatch.usercache.cache_dir
   (``re._compiler.compile``: parse, then code generation, both in Python) hands to
   ``_sre.compile`` are recorded; a later process hands a known pattern's recorded program
   straight to ``_sre.compile``;
+* ``regex``: a pattern's compiled program is what the module's own pickling keeps
+  (``Pattern._pickled_data``, rebuilt by ``_regex.compile`` on unpickling); the first time
+  a plain pattern is compiled (no named lists, not ``LOCALE``, not ``DEBUG``) that is
+  recorded, and a later process rebuilds the pattern from it as unpickling does, keeping it
+  as ``regex`` would in its own cache. The hook goes on ``regex._main._compile`` when
+  ``regex`` is first imported (a command that never imports it never pays for it);
 * dataclasses: ``exec`` as the ``dataclasses`` module sees it (a module global, ahead of the
   builtin) compiles a source text once (``compile(text, "<string>", "exec",
   dont_inherit=True)``, what ``exec`` of a string does there) and keeps the code object; a
@@ -30,10 +38,12 @@ user's code), which get what the stdlib gives them:
 
 * a pattern from the cache is built by ``_sre.compile`` from the same arguments as the
   stdlib's (equal to it by ``==``, which compares flags, pattern and program); a dataclass
-  method runs the code object compiling its source gives (code objects compare equal);
+  method runs the code object compiling its source gives (code objects compare equal); a
+  ``regex`` pattern is the one unpickling it gives;
 * ``<key>`` covers what both depend on: the Python build (``sys.version``,
   ``sys.hexversion``, the cache tag), ``_sre.MAGIC`` and ``_sre.CODESIZE`` (the program
-  format), the marshal version and ``-O``; another Python uses another file;
+  format), the marshal version and ``-O``; another Python uses another file; ``regex``
+  entries are keyed by its version, ``_regex.MAGIC`` and ``DEFAULT_VERSION``;
 * a file that is absent, unreadable, damaged (CRC-32 over its content) or written by
   another build is ignored; a recorded program ``_sre`` rejects (it validates every program
   it is given) is compiled by the stdlib instead; a cache folder that cannot be written only
@@ -46,7 +56,8 @@ user's code), which get what the stdlib gives them:
   again in later processes.
 
 Only the command line installs it (:mod:`dispatch.__main__`), before anything else is
-imported; ``import dispatch`` as a library changes nothing in ``re`` or ``dataclasses``.
+imported; ``import dispatch`` as a library changes nothing in ``re``, ``regex`` or
+``dataclasses``.
 The cache file is the user's own, like Python's ``__pycache__`` (marshal data, read only
 from the user's cache folder, made ``0700``).
 """
@@ -81,6 +92,11 @@ _new_patterns: dict[tuple, tuple] = {}
 #: source text → code object, for dataclasses.
 _codes: dict[str, object] = {}
 _new_codes: dict[str, object] = {}
+#: (regex version, MAGIC, DEFAULT_VERSION, pattern, flags) → ``_pickled_data``; and the
+#: pattern objects made in this process.
+_rx: dict[tuple, tuple] = {}
+_new_rx: dict[tuple, tuple] = {}
+_rx_made: dict[tuple, object] = {}
 _installed = False
 
 
@@ -143,32 +159,103 @@ def _exec(source, globals=None, locals=None, /, **kwargs):
     return builtins.exec(source, globals, locals, **kwargs)
 
 
+def _hook_regex(main) -> None:
+    """Put the cache in front of ``regex._main._compile`` (``main``), if it has the
+    signature this was written against."""
+    real = getattr(main, "_compile", None)
+    code = getattr(real, "__code__", None)
+    if code is None or code.co_varnames[:5] != ("pattern", "flags", "ignore_unused", "kwargs", "cache_it"):
+        return
+    import regex
+    from regex import _regex
+
+    stamp = (getattr(regex, "__version__", None), getattr(_regex, "MAGIC", None))
+    skip = main.DEBUG | main.LOCALE
+
+    def compile_(pattern, flags, ignore_unused, kwargs, cache_it):
+        if kwargs or not cache_it or type(pattern) not in (str, bytes) or flags & skip:
+            return real(pattern, flags, ignore_unused, kwargs, cache_it)
+        key = (*stamp, int(regex.DEFAULT_VERSION), pattern, int(flags))
+        made = _rx_made.get(key)
+        if made is not None:
+            return made
+        data = _rx.get(key)
+        if data is not None:
+            try:
+                made = _regex.compile(*data)
+            except Exception:  # data _regex rejects: compile it as regex does
+                del _rx[key]
+        if made is None:
+            made = real(pattern, flags, ignore_unused, kwargs, cache_it)
+            if not made.flags & main.LOCALE:
+                try:
+                    data = tuple(made._pickled_data)
+                    marshal.dumps(data)
+                    _rx[key] = _new_rx[key] = data
+                except (AttributeError, ValueError):
+                    pass
+        if len(_rx_made) >= 500:
+            _rx_made.clear()
+        _rx_made[key] = made
+        return made
+
+    main._compile = compile_
+
+
+class _WhenImported:
+    """A ``sys.meta_path`` entry that finds nothing itself: when ``regex._main`` is found by
+    the other finders, its loader is wrapped so :func:`_hook_regex` runs once it is loaded;
+    then this entry leaves ``sys.meta_path``."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "regex._main":
+            return None
+        sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path, target)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        real_exec = loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            try:
+                _hook_regex(module)
+            except Exception:  # an unexpected regex: run without the cache
+                pass
+
+        loader.exec_module = exec_module
+        return spec
+
+
 def _path():
     from .usercache import cache_dir
 
     return cache_dir() / _FILE
 
 
-def _read() -> tuple[dict, dict]:
+def _read() -> tuple[dict, dict, dict]:
     try:
         data = _path().read_bytes()
         if len(data) < 4 or zlib.crc32(data[4:]) != int.from_bytes(data[:4], "big"):
-            return {}, {}
-        key, patterns, codes = marshal.loads(data[4:])
-        if key == _KEY and isinstance(patterns, dict) and isinstance(codes, dict):
-            return patterns, codes
+            return {}, {}, {}
+        key, patterns, codes, rx = marshal.loads(data[4:])
+        if key == _KEY and isinstance(patterns, dict) and isinstance(codes, dict) and isinstance(rx, dict):
+            return patterns, codes, rx
     except Exception:  # absent, unreadable or damaged: compile as without a cache
         pass
-    return {}, {}
+    return {}, {}, {}
 
 
 def install() -> bool:
-    """Put the caches in front of ``re``'s compiler and of the ``exec`` of ``dataclasses``
-    for this process (once; later calls do nothing), with what earlier runs saved.
+    """Put the caches in front of ``re``'s compiler, of the ``exec`` of ``dataclasses`` and
+    (once it is imported) of ``regex``'s compiler for this process (once; later calls do nothing), with what earlier runs saved.
 
     Returns:
-        whether the regex cache is in place (``False`` where ``re`` is not CPython's 3.11+
-        layout; the dataclass cache is in place either way).
+        whether the ``re`` cache is in place (``False`` where ``re`` is not CPython's 3.11+
+        layout; the other two are in place either way).
     """
     global _installed, _stdlib_compile, _recorder
     if _installed:
@@ -176,9 +263,14 @@ def install() -> bool:
     _installed = True
     import dataclasses
 
-    patterns, codes = _read()
+    patterns, codes, rx = _read()
     _codes.update(codes)
     dataclasses.exec = _exec
+    _rx.update(rx)
+    if "regex._main" in sys.modules:
+        _hook_regex(sys.modules["regex._main"])
+    else:
+        sys.meta_path.insert(0, _WhenImported())
     if _compiler is None or not callable(getattr(_compiler, "compile", None)):
         return False
     _patterns.update(patterns)
@@ -193,15 +285,16 @@ def save() -> None:
     """Write the patterns and sources compiled for the first time in this process to the
     cache file (atomically: a temporary file renamed over it). Does nothing when nothing is
     new; never raises for a cache folder that cannot be written."""
-    if not _new_patterns and not _new_codes:
+    if not _new_patterns and not _new_codes and not _new_rx:
         return
-    patterns, codes = _read()
+    patterns, codes, rx = _read()
     patterns.update(_new_patterns)
     codes.update(_new_codes)
-    if len(patterns) + len(codes) > MAX_ENTRIES:
-        patterns, codes = dict(_new_patterns), dict(_new_codes)
+    rx.update(_new_rx)
+    if len(patterns) + len(codes) + len(rx) > MAX_ENTRIES:
+        patterns, codes, rx = dict(_new_patterns), dict(_new_codes), dict(_new_rx)
     try:
-        payload = marshal.dumps((_KEY, patterns, codes))
+        payload = marshal.dumps((_KEY, patterns, codes, rx))
         path = _path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -209,5 +302,6 @@ def save() -> None:
         os.replace(tmp, path)
         _new_patterns.clear()
         _new_codes.clear()
+        _new_rx.clear()
     except (OSError, ValueError):  # a full or read-only cache folder; something marshal cannot write
         pass
