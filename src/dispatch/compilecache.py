@@ -80,6 +80,11 @@ except ImportError:  # not CPython's re (or a future layout of it): no regex cac
 #: Most entries kept in the file (patterns and sources together); a run that would pass it
 #: writes only its own.
 MAX_ENTRIES = 6000
+#: A run rewrites the file only when at least this many entries are new to it: a handful
+#: new to every run (Babel builds a pattern from a set, whose order changes with each
+#: process's hash seed; patterns built from an issue's text) are compiled again instead of
+#: rewriting the whole file every run.
+SAVE_AT_LEAST = 8
 
 _KEY = repr((sys.version, sys.hexversion, sys.implementation.cache_tag, getattr(_sre, "MAGIC", None),
              getattr(_sre, "CODESIZE", None), marshal.version, sys.flags.optimize))
@@ -283,9 +288,9 @@ def install() -> bool:
 
 def save() -> None:
     """Write the patterns and sources compiled for the first time in this process to the
-    cache file (atomically: a temporary file renamed over it). Does nothing when nothing is
-    new; never raises for a cache folder that cannot be written."""
-    if not _new_patterns and not _new_codes and not _new_rx:
+    cache file (atomically: a temporary file renamed over it). Does nothing when fewer than
+    :data:`SAVE_AT_LEAST` are new; never raises for a cache folder that cannot be written."""
+    if len(_new_patterns) + len(_new_codes) + len(_new_rx) < SAVE_AT_LEAST:
         return
     patterns, codes, rx = _read()
     patterns.update(_new_patterns)
