@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import lxml.etree as etree
 
 from ..config import Settings
 from ..deferred import import_deferring
 from ..layout import environment, render, section_templates
-from ..model import Attachment, Issue, RawHtml
+from ..model import Attachment, Issue
 from .html import HtmlRenderer, absolute_url
 
 #: feedgen imports ``dateutil.parser`` at the top to read date strings; dispatch gives it
@@ -44,15 +45,14 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
     tags) included."""
 
     def __init__(self, base: str, **kw):
-        super().__init__(url=lambda u: absolute(u, base), **kw)
+        super().__init__(url=partial(absolute_url, base=base, in_page=False), **kw)  # = absolute(u, base)
         self.base = base
 
     def raw_block(self, html: str) -> str:
         return absolutize_html(html, self.base)
 
-    def inline(self, node):
-        out = super().inline(node)
-        return absolutize_html(out, self.base) if isinstance(node, RawHtml) else out
+    def raw_inline(self, html: str) -> str:
+        return absolutize_html(html, self.base)
 
 
 def absolute(url: str, base: str) -> str:

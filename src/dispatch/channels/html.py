@@ -127,11 +127,11 @@ class HtmlRenderer:
         """Render blocks; HTML comments are not published. Raw HTML the author wrote is
         balanced (unclosed tags closed, stray end tags, doctypes, CDATA and processing
         instructions dropped) so it cannot break the layout around it or MRML's parser."""
-        return Markup(self._balanced("".join(self.block(b) for b in blocks)))
+        return Markup(self._balanced("".join([self.block(b) for b in blocks])))
 
     def inlines(self, inlines: Iterable[Inline]) -> Markup:
         """Render inlines (no surrounding element); raw HTML balanced as in :meth:`blocks`."""
-        return Markup(self._balanced("".join(self.inline(n) for n in inlines)))
+        return Markup(self._balanced("".join([self.inline(n) for n in inlines])))
 
     def _balanced(self, html: str) -> str:
         if not self._raw:
@@ -171,6 +171,10 @@ class HtmlRenderer:
 
     def raw_block(self, html: str) -> str:
         """A raw HTML block, as written (subclasses may rewrite URLs in it)."""
+        return html
+
+    def raw_inline(self, html: str) -> str:
+        """An inline raw HTML tag, as written (subclasses may rewrite URLs in it)."""
         return html
 
     def _item(self, item: tuple[Block, ...]) -> str:
@@ -220,7 +224,7 @@ class HtmlRenderer:
             if node.html.startswith("<!--"):
                 return ""
             self._raw = True
-            return node.html
+            return self.raw_inline(node.html)
         if isinstance(node, FootnoteRef):
             return f'<sup><a href="#{self.footnote_prefix}-{attr(node.label)}">{node.number}</a></sup>'
         raise TypeError(f"unknown inline {node!r}")  # pragma: no cover
