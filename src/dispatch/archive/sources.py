@@ -28,7 +28,6 @@ from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
 from ..layout import environment
 from ..limits import read_issue_bytes
-from ..output import write_file
 from ..parse import new_markdown, parse_issue
 from ..progress import progress
 from ..source import draft_line, find_issue_files, read_source
@@ -128,11 +127,19 @@ def _cache_body(folder: Path, sha: str, content: str) -> bool:
             return True
     except OSError:
         pass
+    tmp = folder / f".{sha}.{os.getpid()}.tmp"  # one writer per process: no name to draw at random
     try:
         if os.path.lexists(path):
             path.unlink()
-        write_file(path, content.encode("utf-8"))
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(content.encode("utf-8"))
+        os.replace(tmp, path)
     except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         return False
     return True
 
