@@ -553,3 +553,27 @@ def test_a_floating_image_is_aligned_with_the_declarations_cached(tmp_path):
     assert first == second
     assert '<img src="a.png" style="border:0; float:right; width:10px" align="right">' in first
     assert '<img src="b.png" style="border:0; width:5px">' in first
+
+
+def test_render_ends_without_teardown_and_every_other_ending_is_pythons(tmp_path):
+    """``render`` ends with everything printed and written, then without the interpreter's
+    teardown (an ``atexit`` handler does not run); a failed render still says why and exits
+    2; ``check`` exits as Python does (the handler runs)."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        code = ("import atexit, sys\natexit.register(lambda: print('atexit ran', flush=True))\n"
+                f"sys.argv = ['dispatch', *{list(args)!r}]\nfrom dispatch.__main__ import main\nmain()\n")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "DISPATCH_CACHE_DIR": str(tmp_path / "cache")})
+
+    done = run("render", str(EXAMPLE), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "atexit ran" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert [line.split()[0].rsplit("/", 1)[1] for line in lines] == \
+        ["email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"]
+    assert "warning:" in done.stderr  # the example's sources without URLs
+    assert (tmp_path / "out" / "moonshot-moment" / "thread.txt").stat().st_size > 0
+    failed = run("render", str(tmp_path / "missing.md"))
+    assert failed.returncode == 2 and "no such file" in failed.stderr
+    checked = run("check", str(EXAMPLE))
+    assert checked.returncode == 0 and "atexit ran" in checked.stdout
