@@ -35,6 +35,7 @@ from .frontmatter import build_front_matter
 from .inlinehtml import KeptAsText, settle
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
+from .mdlists import ListSyntaxExtension
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
@@ -96,13 +97,13 @@ class _BareUrlExtension(Extension):
 
 def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
-    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions and bare-URL
-    links (:class:`_BareUrl`), given
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, lists read by
+    CommonMark's rules (:mod:`dispatch.mdlists`) and bare-URL links (:class:`_BareUrl`), given
     as instances so Python-Markdown does not scan every installed package's entry points
     for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
     md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
-                    SaneListExtension(), _BareUrlExtension(), _CaptureExtension()],
+                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
     return md

@@ -296,12 +296,13 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             last_kind = "table"
             continue
         if line.kind == "item":
-            if last_kind != "item":
-                blank(line.number)
             m = _LIST.match(line.text)
+            kind = "ordered" if m.group("num") else "item"
+            if last_kind != kind:  # bullets after numbered points are a list of their own
+                blank(line.number)
             marker = f"{m.group('num')}." if m.group("num") else "-"
             out.append((f"{marker} {_escape_text(m.group('text').strip())}", line.number))
-            last_kind = "item"
+            last_kind = kind
             i += 1
             continue
         if line.kind == "quote":
@@ -321,7 +322,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             continue
         # a paragraph line (text or Q:/A:)
         joins = wrapped and last_kind == "text" and line.kind == "text"
-        if wrapped and last_kind == "item" and line.text[:1].isspace():
+        if wrapped and last_kind in ("item", "ordered") and line.text[:1].isspace():
             # the continuation of a wrapped list item
             out.append(("  " + _escape_text(line.text.strip()), line.number))
             i += 1
