@@ -97,7 +97,8 @@ def new(title: str, folder: Path) -> None:
               help="Folder to write YYYY-MM-DD-<slug>.md into, a .md file, or - for standard output.")
 def import_cmd(briefing: Path, out: str) -> None:
     """Write the Markdown source of the plain-text BRIEFING (front matter, '##' headings,
-    tables, lists); it renders to the same outputs. Lines it was unsure of are listed."""
+    tables, lists) as a draft with a permanent id, as 'new' does; it renders to the same
+    outputs. Lines it was unsure of are listed."""
     from .config import load_settings
     from .structure import import_briefing
 
@@ -110,6 +111,8 @@ def import_cmd(briefing: Path, out: str) -> None:
         click.echo(f"note: {note}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    click.echo(f"note: {result.path or '-'}: written as a draft (draft: true) with the permanent id {result.id}; "
+               "remove the 'draft: true' line when it is ready to publish", err=True)
     if result.path is None:
         click.echo(result.markdown, nl=False)
     else:

@@ -202,7 +202,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
 
     # -- title, date, byline ------------------------------------------------------------
     body_start = 0
-    title = ""
+    given_title, title = title, ""
     nonblank = [i for i, line in enumerate(lines) if line.kind != "blank"]
     if nonblank:
         first = lines[nonblank[0]]
@@ -231,8 +231,8 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             break
         lines[nxt].heading = ""
         body_start = nxt + 1
-    if title and not any(t.startswith("title:") for t, _ in front):
-        front.insert(0, (f"title: {_yaml_str(title)}", 1))
+    if not title and given_title:  # the title the caller's fallbacks found (the file name)
+        front.insert(0, (f"title: {_yaml_str(given_title)}", 1))
     if date and not found_date:
         front.append((f"date: {date}", front[0][1] if front else 1))
 
