@@ -27,11 +27,12 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
+from .activehtml import Removed, clean_html, clean_inlines, unsafe_url
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
-from .errors import SourceError
+from .errors import SourceError, SourceErrors
 from .attachments import feature_key_warnings, read_attachments
-from .frontmatter import build_front_matter
+from .frontmatter import read_front_matter
 from .inlinehtml import KeptAsText, settle
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
@@ -124,6 +125,9 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     Raises:
         SourceError: unreadable file or front matter, bad key types or dates, an empty body, or
             a component section that cannot be parsed (naming the section's heading line).
+            Every problem of the file is found in one pass: several raise one
+            :class:`~dispatch.errors.SourceErrors` holding each, in line order (a bad ``draft``
+            does not hide a bad date, nor front matter a component's problem).
     """
     path = Path(path)
     limits = settings.limits
@@ -131,8 +135,22 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     raw = data if data is not None else read_issue_bytes(path, settings.root, limits.issue_bytes)
     src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
                       registry=registry, data=raw)
-    meta = build_front_matter(src, settings)
+    meta, errors = read_front_matter(src, settings)
+    try:
+        issue = _parse_body(path, src, meta, raw, registry, settings, md)
+    except SourceErrors as exc:
+        errors = [*errors, *exc.errors]
+    except SourceError as exc:
+        errors = [*errors, exc]
+    if errors:
+        raise errors[0] if len(errors) == 1 else SourceErrors(errors)
+    return issue
 
+
+def _parse_body(path: Path, src: SourceFile, meta: FrontMatter, raw: bytes, registry: Registry,
+                settings: Settings, md: markdown.Markdown | None) -> Issue:
+    """The body of :func:`parse_issue`: Markdown, then the sections and components."""
+    limits = settings.limits
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
     try:
@@ -192,7 +210,8 @@ def _protect_merge_tags(body: str) -> str:
 
 def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
               settings: Settings) -> Issue:
-    """Cut the finished tree into lead and sections and type the components."""
+    """Cut the finished tree into lead and sections and type the components; every component
+    that cannot be parsed is one error, all raised together."""
     root: ET.Element = md.captured_root  # type: ignore[attr-defined]
     walker = _Walker(md, settings.limits.nesting)
     lead: list[Block] = []
@@ -215,18 +234,23 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
 
     sections: list[Section] = []
     anchors: set[str] = set()
+    found: list[SourceError] = []
     for raw, heading, body in drafts:
         heading_text = plain_text(heading)
         draft = SectionDraft(heading_text, raw.level, raw.line, tuple(body), raw.component, dict(raw.attrs))
         try:
             kind, data = registry.parse(draft)
         except ComponentError as exc:
-            raise SourceError(exc.message, path, exc.line or raw.line) from None
+            found.append(SourceError(exc.message, path, exc.line or raw.line))
+            continue
         anchor = _unique(slugify(heading_text) or f"section-{raw.index + 1}", anchors)
         sections.append(Section(kind, heading, heading_text, raw.level, raw.line, tuple(body), data, anchor))
 
-    if not lead and not sections:
-        raise SourceError("the issue has no body; write the briefing below the front matter", path, src.body_line)
+    if not lead and not drafts:
+        found.append(SourceError("the issue has no body; write the briefing below the front matter", path,
+                                 src.body_line))
+    if found:
+        raise found[0] if len(found) == 1 else SourceErrors(found)
 
     attachments, attachment_warnings = read_attachments(meta, path, settings.permalink(meta.slug), settings.root)
     return Issue(
@@ -238,24 +262,29 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept))
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
+        + tuple(_located_warnings(src, [(k.html, k.warning()) for k in walker.kept]))
+        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in walker.removed]))
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
     )
 
 
-def _kept_text_warnings(src: SourceFile, kept: list[KeptAsText]) -> list[str]:
-    """One ``path:line`` warning per ``<…>`` kept as text, at the first line (outside code, not
-    before the previous one's) that holds it."""
+def _located_warnings(src: SourceFile, found_in_order: list[tuple[str, str]]) -> list[str]:
+    """One ``path:line`` warning per ``(needle, message)`` (a ``<…>`` kept as text, active HTML
+    removed…), at the first line (outside code, not before the previous one's) that holds the
+    needle; the body's first line when none does."""
+    if not found_in_order:
+        return []
     lines = src.body.split("\n")
     code = [in_code for _, _, in_code in scan_lines(lines)]
     out, cursor = [], 0
-    for item in kept:
-        found = next((i for i in range(cursor, len(lines)) if not code[i] and item.html in lines[i]), None)
+    for needle, message in found_in_order:
+        found = next((i for i in range(cursor, len(lines)) if not code[i] and needle in lines[i]), None)
         if found is None:
-            found = next((i for i in range(len(lines)) if not code[i] and item.html in lines[i]), 0)
+            found = next((i for i in range(len(lines)) if not code[i] and needle in lines[i]), 0)
         else:
             cursor = found
-        out.append(f"{src.path}:{src.file_line(src.body_line + found)}: {item.warning()}")
+        out.append(f"{src.path}:{src.file_line(src.body_line + found)}: {message}")
     return list(dict.fromkeys(out))
 
 
@@ -291,6 +320,7 @@ class _Walker:
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
+        self.removed: list[Removed] = []  # active HTML removed (activehtml), in order
         self.depth = 0
 
     # -- blocks --------------------------------------------------------------------
@@ -318,7 +348,7 @@ class _Walker:
                 if verdict and verdict[0].reason == "not an element":  # '<angle>' alone on a line
                     self.kept.append(verdict[0])
                     return Paragraph((Text(_strip_marks(only).strip()),))
-                return HtmlBlock(_strip_marks(only).strip("\n"))
+                return self._html_block(_strip_marks(only).strip("\n"))
             children = tuple(self.inlines(elem))
             return Paragraph(children) if children else None
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -345,7 +375,14 @@ class _Walker:
             return Rule()
         if tag == "div" and "footnote" in (elem.get("class") or "").split():
             return self.footnotes(elem)
-        return HtmlBlock(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
+        return self._html_block(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
+
+    def _html_block(self, raw: str) -> HtmlBlock | None:
+        """A raw HTML block without its active content (:mod:`dispatch.activehtml`); ``None``
+        when nothing is left."""
+        clean, removed = clean_html(raw)
+        self.removed.extend(removed)
+        return HtmlBlock(clean) if clean.strip() else None
 
     def item(self, li: ET.Element) -> list[Block]:
         block_tags = {"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"}
@@ -418,6 +455,8 @@ class _Walker:
         for k, kept in sorted(settle([n.html for _, n in raws]).items()):
             nodes[raws[k][0]] = Text(raws[k][1].html)
             self.kept.append(kept)
+        nodes, removed = clean_inlines(nodes)  # active HTML (activehtml): removed, each one said
+        self.removed.extend(removed)
         return nodes
 
     def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
@@ -430,8 +469,16 @@ class _Walker:
             return Code(html.unescape(self._unstash_text(elem.text or "")))
         if tag == "a":
             href = _amp(self._unstash_text(elem.get("href", "")))
+            if unsafe_url(href):
+                self.removed.append(Removed(f"the link to {href[:40]!r} (its text is kept)",
+                                            "it runs code when clicked, and email clients drop it", href))
+                return self.inlines(elem)
             return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
         if tag == "img":
+            if unsafe_url(elem.get("src", ""), "src"):
+                self.removed.append(Removed(f"the image {elem.get('src', '')[:40]!r}", "a script or document URL is "
+                                            "not a picture; email clients drop it", elem.get("src", "")))
+                return Text(elem.get("alt") or "")
             return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
         if tag == "br":
             return LineBreak()
