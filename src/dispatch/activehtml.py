@@ -19,7 +19,7 @@ What is removed:
 * event-handler attributes (every ``on…`` attribute: HTML Living Standard §8.1.8.2) and
   ``srcdoc``;
 * URLs with the ``javascript:``, ``vbscript:`` or ``data:`` scheme in a URL attribute (``href``,
-  ``src``, ``action``…; a ``data:image/…`` picture other than SVG is kept in ``src``), and
+  ``src``, ``action``…; a ``data:image/…`` picture is kept in ``src``), and
   ``style`` attributes holding ``javascript:`` or ``expression(`` (old IE's script in CSS).
 
 Everything else is kept byte for byte; a tag loses only the attribute that had to go.
@@ -80,13 +80,13 @@ class Removed:
 def unsafe_url(url: str, attribute: str = "href") -> bool:
     """Whether ``url`` (as written, entities allowed) would run code or embed a document:
     the ``javascript:``, ``vbscript:`` or ``data:`` scheme, spaces and control characters inside
-    the scheme ignored as browsers ignore them (WHATWG URL §4.4). A ``data:image/…`` URL other
-    than SVG is safe as an image ``src``."""
+    the scheme ignored as browsers ignore them (WHATWG URL §4.4). A ``data:image/…`` URL is
+    safe as a ``src`` (an image, SVG too, runs no script)."""
     plain = _SPACE.sub("", htmllib.unescape(url)).lower()
     if plain.startswith(("javascript:", "vbscript:")):
         return True
     if plain.startswith("data:"):
-        return not (attribute == "src" and plain.startswith("data:image/") and not plain.startswith("data:image/svg"))
+        return not (attribute == "src" and plain.startswith("data:image/"))
     return False
 
 
