@@ -16,6 +16,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urljoin
 
 import markdown
 from markdown.extensions import Extension
@@ -31,6 +32,7 @@ from .activehtml import Removed, clean_html, clean_inlines, unsafe_url
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .errors import SourceError, SourceErrors
+from .assets import site_path, unpublishable
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import read_front_matter
 from .inlinehtml import KeptAsText, settle
@@ -50,6 +52,9 @@ _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
 _FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
 _ONE_TAG = re.compile(r"<[^<>\n]*>")
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
+_IMG_TAG = re.compile(r"""<img\b(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.I)
+_IMG_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
+_IMG_ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
 
 
 class _Capture(Treeprocessor):
@@ -213,7 +218,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     """Cut the finished tree into lead and sections and type the components; every component
     that cannot be parsed is one error, all raised together."""
     root: ET.Element = md.captured_root  # type: ignore[attr-defined]
-    walker = _Walker(md, settings.limits.nesting)
+    walker = _Walker(md, settings.limits.nesting, folder=path.parent, root=settings.root, base_url=settings.base_url)
     lead: list[Block] = []
     drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
     footnotes: Footnotes | None = None
@@ -266,6 +271,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         + tuple(_located_warnings(src, [(k.html, k.warning()) for k in walker.kept]))
         + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in walker.removed]))
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
+        image_warnings=tuple(_located_warnings(src, walker.images)),
     )
 
 
@@ -315,8 +321,11 @@ class _TooDeep(Exception):
 class _Walker:
     """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
 
-    def __init__(self, md: markdown.Markdown, max_depth: int = 40):
+    def __init__(self, md: markdown.Markdown, max_depth: int = 40, *, folder: Path | None = None,
+                 root: Path | None = None, base_url: str = ""):
         self.max_depth = max_depth
+        self.folder, self.root, self.base_url = folder, root, base_url
+        self.images: list[tuple[str, str]] = []  # (src, message): images left out, or on a path of the site
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
@@ -378,11 +387,45 @@ class _Walker:
         return self._html_block(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
 
     def _html_block(self, raw: str) -> HtmlBlock | None:
-        """A raw HTML block without its active content (:mod:`dispatch.activehtml`); ``None``
-        when nothing is left."""
+        """A raw HTML block without its active content (:mod:`dispatch.activehtml`) and its
+        images that can never be shown (:meth:`_publishable`); ``None`` when nothing is left."""
         clean, removed = clean_html(raw)
         self.removed.extend(removed)
+        clean = self._raw_images(clean)
         return HtmlBlock(clean) if clean.strip() else None
+
+    def _publishable(self, src: str) -> bool:
+        """Whether the image ``src`` can be shown to readers (:func:`dispatch.assets.unpublishable`);
+        when not, the removal is recorded (a ``path:line`` warning) and the caller leaves the
+        image out, so no channel links a URL that cannot exist. An image on a path of the site
+        (``/logo.png``) is kept, with a warning that dispatch does not publish it."""
+        if self.folder is None or self.root is None:
+            return True
+        refused = unpublishable(src, self.folder, self.root)
+        if refused is not None:
+            why, fix = refused
+            self.images.append((src, f"{src!r} {why}; it is not published, and no reader could see it, so it is left "
+                                     f"out of every channel (its alt text stands in); {fix}"))
+            return False
+        if site_path(src):
+            self.images.append((src, f"image {src!r} is a path on the site ({urljoin(self.base_url, src)}); dispatch "
+                                    "publishes only the files an issue links relative to itself, so make sure the "
+                                    "site serves it, or put it next to the issue and write img/…"))
+        return True
+
+    def _raw_images(self, raw: str) -> str:
+        """``raw`` HTML without the ``<img>`` tags whose ``src`` cannot be shown."""
+        if "<img" not in raw.lower():
+            return raw
+
+        def keep(m: re.Match[str]) -> str:
+            found = _IMG_SRC.search(m.group(0))
+            src = next((g for g in found.groups() if g is not None), "") if found else ""
+            if not src or self._publishable(src):
+                return m.group(0)
+            alt = _IMG_ALT.search(m.group(0))
+            return html.escape(html.unescape(next(g for g in alt.groups() if g is not None))) if alt else ""
+        return _IMG_TAG.sub(keep, raw)
 
     def item(self, li: ET.Element) -> list[Block]:
         block_tags = {"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"}
@@ -457,7 +500,7 @@ class _Walker:
             self.kept.append(kept)
         nodes, removed = clean_inlines(nodes)  # active HTML (activehtml): removed, each one said
         self.removed.extend(removed)
-        return nodes
+        return [n for n in nodes if not isinstance(n, RawHtml) or self._raw_images(n.html) == n.html]
 
     def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
         tag = elem.tag
@@ -475,6 +518,8 @@ class _Walker:
                 return self.inlines(elem)
             return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
         if tag == "img":
+            if not self._publishable(elem.get("src", "")):
+                return Text(elem.get("alt") or "")
             if unsafe_url(elem.get("src", ""), "src"):
                 self.removed.append(Removed(f"the image {elem.get('src', '')[:40]!r}", "a script or document URL is "
                                             "not a picture; email clients drop it", elem.get("src", "")))
