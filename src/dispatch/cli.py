@@ -258,6 +258,11 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
         told.clear()
         told.update(report.warnings)
 
+    if not issue.is_file():  # nothing to watch: say so and stop, as preview does
+        from .errors import SourceError
+
+        _fail(SourceError("is a folder; watch takes one issue file (dispatch preview serves a whole folder)"
+                          if issue.is_dir() else "no such issue file; check the path (issues live in issues/)", issue))
     found = config or find_config(issue.parent)
     root = found.parent if found else Path.cwd()
     paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])
