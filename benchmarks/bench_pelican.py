@@ -168,7 +168,7 @@ def timed(owner, name, label):
 timed(markdown.core.Markdown, "convert", "parse: Python-Markdown's conversion")
 timed(parse, "_assemble", "parse: Markdown's tree -> document model")
 timed(sources, "read_source", "parse: reading and splitting the source")
-timed(parse, "build_front_matter", "parse: front matter")
+timed(parse, "read_front_matter", "parse: front matter")
 timed(parse, "check_body", "parse: input limits")
 timed(sources, "content_html", "body HTML: model -> HTML (layout html/)")
 timed(sources, "render_page", "web page (layout web/page.html)")
