@@ -145,16 +145,10 @@ def median(values):
     return statistics.median(values)
 
 
-#: Run in a new dispatch process: a cold one-worker build of ``argv[1]`` with every step of an
-#: issue's render timed around its call (CPU seconds); prints ``step<TAB>seconds`` lines and
-#: ``issues<TAB>N``.
-DISPATCH_STEPS = r"""
-import sys, time, collections, shutil
-from pathlib import Path
-import markdown.core
-import dispatch.parse as parse
-import dispatch.archive as archive
-import dispatch.archive.sources as sources
+#: The start of both step scripts below: ``timed(owner, name, label)`` replaces a function by
+#: one that adds the CPU seconds of each call to ``spent[label]``.
+TIMED = r"""
+import collections, time
 spent = collections.Counter()
 def timed(owner, name, label):
     original = getattr(owner, name)
@@ -165,6 +159,18 @@ def timed(owner, name, label):
         finally:
             spent[label] += time.process_time() - start
     setattr(owner, name, wrapper)
+"""
+
+#: Run in a new dispatch process: a cold one-worker build of ``argv[1]`` with every step of an
+#: issue's render timed around its call (CPU seconds); prints ``step<TAB>seconds`` lines and
+#: ``issues<TAB>N``.
+DISPATCH_STEPS = TIMED + r"""
+import sys, time, collections, shutil
+from pathlib import Path
+import markdown.core
+import dispatch.parse as parse
+import dispatch.archive as archive
+import dispatch.archive.sources as sources
 timed(markdown.core.Markdown, "convert", "parse: Python-Markdown's conversion")
 timed(parse, "_assemble", "parse: Markdown's tree -> document model")
 timed(sources, "read_source", "parse: reading and splitting the source")
@@ -193,21 +199,11 @@ print(f"issues\t{report.parsed}")
 
 #: Run in Pelican's Python: a cold Pelican build of ``argv[1]`` with its stages timed around
 #: their calls (CPU seconds), as for dispatch.
-PELICAN_STEPS = r"""
+PELICAN_STEPS = TIMED + r"""
 import sys, os, shutil, time, collections
 import markdown.core
 import pelican
 import pelican.generators as generators
-spent = collections.Counter()
-def timed(owner, name, label):
-    original = getattr(owner, name)
-    def wrapper(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[label] += time.process_time() - start
-    setattr(owner, name, wrapper)
 timed(markdown.core.Markdown, "convert", "read: Python-Markdown's conversion")
 timed(generators.ArticlesGenerator, "generate_context", "read: every article (Markdown included)")
 timed(generators.ArticlesGenerator, "generate_output", "write: articles, tags, categories, archives, feeds")
