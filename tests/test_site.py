@@ -426,3 +426,11 @@ def test_every_page_is_valid_html(tmp_path):
     problems = [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m.get('type')}/{m.get('subType', '')}: "
                 f"{m.get('message')}" for m in messages]
     assert problems == []
+
+
+def test_the_slug_tags_is_the_archives_own(tmp_path):
+    folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1), slug="tags")})
+    with pytest.raises(Exception) as info:
+        _build(folder, tmp_path / "o")
+    assert str(info.value) == (f"{folder / 'a.md'}:5: slug 'tags' is already used by the archive's tag pages "
+                               "(tags/index.html, tags/<tag>/); give this issue its own slug")
