@@ -21,7 +21,9 @@ class Record:
     ``updated``; ``page_size`` (bytes) and ``page_sha`` (SHA-256) describe its web page;
     ``assets`` lists its local images as ``[src, file, url_path, "path:line"]``; ``watch``
     the files it refers to that were missing (when one appears, the issue is read again);
-    ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``.
+    ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``;
+    ``retina`` the retina copies its email may link to (``retina_images``) as ``[url_path of
+    the copy, file of the original, "path:line"]``.
     """
 
     source: str
@@ -45,6 +47,7 @@ class Record:
     assets: list[list[str]] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
     attachments: list[list[str]] = field(default_factory=list)
+    retina: list[list[str]] = field(default_factory=list)
 
     @property
     def when(self) -> datetime:
@@ -87,6 +90,8 @@ def record_from_json(data: object) -> Record | None:
     if not (_str_list(rec.tags) and _str_list(rec.warnings) and _str_list(rec.watch)):
         return None
     if not (isinstance(rec.assets, list) and all(_str_list(a) and len(a) == 4 for a in rec.assets)):
+        return None
+    if not (isinstance(rec.retina, list) and all(_str_list(a) and len(a) == 3 for a in rec.retina)):
         return None
     if not (isinstance(rec.attachments, list) and all(_str_list(a) and len(a) == 6 and a[2].isdigit()
                                                       and a[5].isdigit() for a in rec.attachments)):
