@@ -122,7 +122,7 @@ class EmailHtmlRenderer(HtmlRenderer):
 
     def inline(self, node):
         if isinstance(node, Image):
-            size = self.size(node.src)
+            size = self.size(node.src, str(node.width) if node.width else None)  # {width=…}: Outlook's width
             title = f' title="{attr(node.title)}"' if node.title else ""
             height = f' height="{size.height}"' if size.height else ""
             return (f'<img src="{attr(self.url(self._src(node.src)))}" alt="{attr(node.alt or "")}"{title}'
