@@ -312,6 +312,25 @@ def scratch_file(path: Path | str) -> bool:
     return any(re.search(p, name) for p in (*DefaultFilter.ignore_entity_patterns, *SCRATCH_NAMES))
 
 
+def stop_on_sigterm() -> None:
+    """Make ``SIGTERM`` stop this process the way Ctrl-C does (a ``KeyboardInterrupt`` in the
+    main thread), for the long-running ``watch`` and ``preview``: a render in progress then
+    removes what it staged and the file watcher closes, where the default action would end
+    the process on the spot. ``SIGTERM`` is what ``kill``, service managers and test runners
+    send; ``SIGINT`` cannot serve them, because a process started in the background by a
+    non-interactive shell (``sh -c 'dispatch watch … &'``, CI scripts) inherits it ignored
+    and Python then never turns it into ``KeyboardInterrupt`` (POSIX: an ignored signal stays
+    ignored across ``exec``). A ``SIGTERM`` handler someone else set is left alone. Call it
+    from the main thread."""
+    import signal
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
           stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
     """Run ``action`` now and again after every change of a file in ``paths`` (files, or

@@ -210,7 +210,7 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
     result in a browser.)"""
     import time as _time
 
-    from .authoring import watch as watch_loop
+    from .authoring import stop_on_sigterm, watch as watch_loop
     from .config import find_config, load_settings
     from .render import render_issue
 
@@ -249,6 +249,7 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
     root = found.parent if found else Path.cwd()
     paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])
     click.echo(f"watching {', '.join(_shorten(p) for p in paths)}; writing {_shorten(out)}/<slug>/ (Ctrl-C stops)")
+    stop_on_sigterm()
     try:
         watch_loop(paths, action, lambda exc: click.echo(f"{stamp()}  {exc}", err=True))
     except KeyboardInterrupt:
@@ -465,6 +466,9 @@ def preview(target: Path, port: int, open_browser: bool, config: Path | None, ve
         import webbrowser
 
         webbrowser.open(server.url)
+    from .authoring import stop_on_sigterm
+
+    stop_on_sigterm()
     server.serve_forever()
 
 
