@@ -357,8 +357,9 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 @click.option("--dry-run", is_flag=True, help="Print each channel's requests (method, URL, body summary); send nothing.")
 @click.option("--schedule", default=None, metavar="ISO8601",
               help="Schedule the send for this time (email drafts become scheduled; channels that cannot schedule skip).")
-@click.option("--force", is_flag=True, help="Publish an issue edited after it went out, as new posts/drafts "
-              "(what is out stays as it is; the run says exactly what it does).")
+@click.option("--force", is_flag=True, help="Publish an issue edited after it went out: what changed goes out as "
+              "new posts/drafts, a thread going on from its last unchanged post (what is out stays as it is; the run "
+              "says exactly what it does).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Render output root; the state file is OUT/<slug>.publish.json.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
