@@ -23,7 +23,11 @@ class Record:
     the files it refers to that were missing (when one appears, the issue is read again);
     ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``;
     ``retina`` the retina copies its email may link to (``retina_images``) as ``[url_path of
-    the copy, file of the original, "path:line"]``.
+    the copy, file of the original, "path:line"]``;
+    ``canonical`` its page's canonical URL (RFC 6596; the permalink unless front matter names
+    another); ``page_parts`` the sizes in bytes of the page's pieces around its previous/next
+    links (``[]``: the layout shows none) and ``nav_sha`` the SHA-256 of the links it holds
+    now (``""``: not filled in yet), see :mod:`.nav`.
     """
 
     source: str
@@ -48,6 +52,9 @@ class Record:
     watch: list[str] = field(default_factory=list)
     attachments: list[list[str]] = field(default_factory=list)
     retina: list[list[str]] = field(default_factory=list)
+    canonical: str = ""
+    page_parts: list[int] = field(default_factory=list)
+    nav_sha: str = ""
 
     @property
     def when(self) -> datetime:
@@ -56,7 +63,7 @@ class Record:
 
 
 _RECORD_STR = ("source", "source_sha", "id", "title", "slug", "permalink", "date", "author", "lang", "summary",
-               "content_sha", "text_sha", "page_sha", "updated_given")
+               "content_sha", "text_sha", "page_sha", "updated_given", "canonical", "nav_sha")
 
 
 def aware(value: object) -> datetime | None:
@@ -95,6 +102,8 @@ def record_from_json(data: object) -> Record | None:
         return None
     if not (isinstance(rec.attachments, list) and all(_str_list(a) and len(a) == 6 and a[2].isdigit()
                                                       and a[5].isdigit() for a in rec.attachments)):
+        return None
+    if not (isinstance(rec.page_parts, list) and all(type(n) is int and n >= 0 for n in rec.page_parts)):
         return None
     if aware(rec.date) is None or (rec.updated_given and aware(rec.updated_given) is None):
         return None
