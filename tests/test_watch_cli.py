@@ -79,3 +79,14 @@ def test_sigterm_stops_watch_like_ctrl_c_even_with_sigint_ignored(tmp_path):
             proc.kill()
             proc.wait()
     assert [p.name for p in (tmp_path / "dist").iterdir()] == ["w"]  # nothing half-written left
+
+
+def test_watch_a_missing_file_or_a_folder_exits_2_at_once(tmp_path):
+    (tmp_path / "issues").mkdir()
+    for target, message in [("issues/nope.md", "issues/nope.md: no such issue file; check the path (issues live in "
+                                               "issues/)"),
+                            ("issues", "issues: is a folder; watch takes one issue file (dispatch preview serves a "
+                                       "whole folder)")]:
+        proc = subprocess.run([sys.executable, "-m", "dispatch", "watch", target], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+        assert (proc.returncode, proc.stderr, proc.stdout) == (2, message + "\n", "")

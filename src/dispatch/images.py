@@ -211,7 +211,7 @@ def retina_assets(issue: "Issue", settings: "Settings", assets: "list[Asset]") -
     Whether a copy is made is the file's to decide when it is published
     (:func:`retina_wanted`), so an image replaced by a larger or smaller one is judged by its
     bytes then. Empty unless ``settings.retina_images``."""
-    from .assets import site_path
+    from .assets import published_path
     from .model import Image
 
     if not settings.retina_images:
@@ -220,7 +220,7 @@ def retina_assets(issue: "Issue", settings: "Settings", assets: "list[Asset]") -
     found = []
     for asset in assets:
         name = retina_candidate(asset.src) if asset.src in shown else None
-        rel = site_path(issue, name, settings) if name else None
+        rel = published_path(issue, name, settings) if name else None
         if rel:
             found.append((rel, asset))
     return found
