@@ -125,8 +125,9 @@ def import_cmd(briefing: Path, out: str) -> None:
 @click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default="generic", show_default=True,
               help="The sending platform the email is prepared for.")
 def init(folder: Path, site_name: str, base_url: str, timezone: str, language: str, platform: str) -> None:
-    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml and issues/
-    with a first draft. Nothing existing is overwritten."""
+    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml, issues/
+    with a first draft, and a .gitignore for the cache (your drafts), dist/ and public/ (an
+    existing .gitignore only gets the lines it lacks). Nothing existing is overwritten."""
     from .authoring import init_newsletter
 
     try:
@@ -138,6 +139,13 @@ def init(folder: Path, site_name: str, base_url: str, timezone: str, language: s
     click.echo(f"created {_shorten(done.config)}  (time zone {done.timezone}, language {done.language}, "
                f"platform {platform})")
     click.echo(f"created {_shorten(done.draft)}  (your first draft)")
+    ignored = done.gitignore
+    if ignored is None:
+        click.echo(f"warning: could not write {_shorten(folder / '.gitignore')}; keep .dispatch-cache/ (drafts), "
+                   "dist/ and public/ out of git yourself", err=True)
+    elif ignored.created or ignored.added:
+        click.echo(f"{'created' if ignored.created else 'updated'} {_shorten(ignored.path)}  "
+                   f"(git leaves out {', '.join(ignored.added)}: the cache holds your drafts)")
     draft = done.draft.relative_to(folder).as_posix()
     here = _shorten(folder)
     click.echo("\nNext:\n"
@@ -146,7 +154,8 @@ def init(folder: Path, site_name: str, base_url: str, timezone: str, language: s
                f"  2. dispatch preview                  # live preview in your browser while you write {draft}\n"
                "  3. dispatch check issues --strict    # every warning, for you or CI\n"
                f"  4. dispatch render {draft}\n"
-               "  5. set 'draft: false', then: dispatch build issues --out public")
+               "  5. set 'draft: false', then: dispatch build issues --out public\n"
+               "  (.gitignore keeps dist/, public/ and .dispatch-cache/, which holds your drafts, out of git)")
 
 
 @main.command()
@@ -316,8 +325,14 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
         _fail(exc)
         return
     _defaults_notice(settings, issues_dir)
+    from .gitignore import cache_git_warning, settings_cache
+
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    cache_folder = settings_cache(settings, cache)
+    git_warning = cache_git_warning(cache_folder)
+    if git_warning:
+        click.echo(f"warning: {cache_folder}: {git_warning}", err=True)
     for rel in report.changed:
         click.echo(f"changed  {out / rel}")
     for rel in report.removed:
