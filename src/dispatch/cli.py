@@ -411,40 +411,25 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to read (default: the nearest one above the current folder).")
 @click.option("--brief", is_flag=True, help="Values only, without each setting's meaning.")
-@click.option("--list", "as_list", is_flag=True, help="List every setting with its default and meaning instead.")
+@click.option("--list", "as_list", is_flag=True,
+              help="List every setting, its meaning and value (TOML, one dotted key a line, the default where it differs).")
 def config_cmd(config: Path | None, brief: bool, as_list: bool) -> None:
     """Print the settings in effect as TOML you can paste back into dispatch.toml (values the
     file does not set are marked '# default'), saying which file was read."""
-    from .config import describe, load_settings
-    from .settings_toml import settings_toml
+    from .config import load_settings
+    from .settings_toml import settings_reference, settings_toml
 
-    if as_list:
-        for name, default, doc in describe():
-            click.echo(f"{name} = {default}\n    {doc}")
-        _channel_secrets()
-        return
     try:
         settings = load_settings(Path.cwd(), config_path=config)
     except DispatchError as exc:
         _fail(exc)
         return
+    if as_list:
+        click.echo(settings_reference(settings), nl=False)
+        return
     click.echo(settings_toml(settings, docs=not brief), nl=False)
     click.echo(f"dispatch: read {settings.path}" if settings.path else
                "dispatch: no dispatch.toml here or above; these are the defaults ('dispatch init' writes one)", err=True)
-
-
-def _channel_secrets() -> None:
-    """The environment variables this newsletter's [publish.*] channels read: set or not."""
-    import os
-
-    from .config import channel_secrets, load_settings
-
-    try:
-        rows = channel_secrets(load_settings(Path.cwd()))
-    except DispatchError:
-        return
-    for var, channel, doc in rows:
-        click.echo(f"${var} ({'set' if os.environ.get(var) else 'not set'})\n    [publish.{channel}]: {doc}")
 
 
 @main.command()

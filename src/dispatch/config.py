@@ -533,8 +533,11 @@ def channel_secrets(settings: Settings) -> list[tuple[str, str, str]]:
             for secret, doc in KINDS[channel.kind].secrets.items()]
 
 
-def describe() -> list[tuple[str, str, str]]:
-    """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config``."""
+def describe() -> list[tuple[str, Any, str]]:
+    """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config --list``:
+    ``default`` is the Python default value (a tuple, a mapping…; written as TOML by
+    :func:`dispatch.settings_toml.settings_reference`), or ``None`` for the rows naming an
+    environment variable a publish kind reads its secret from (``$DISPATCH_<NAME>_TOKEN``)."""
     rows: list[tuple[str, str, str]] = []
 
     def walk(cls: type, prefix: str) -> None:
@@ -548,13 +551,12 @@ def describe() -> list[tuple[str, str, str]]:
                 walk(f.metadata["table_of"], prefix + f.name + ".<name>.")
                 continue
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            rows.append((prefix + f.name, repr(default), f.metadata.get("doc", "")))
+            rows.append((prefix + f.name, default, f.metadata.get("doc", "")))
 
     walk(Settings, "")
     from .publish.kinds import KINDS
 
     for kind, spec in KINDS.items():
         for secret, doc in spec.secrets.items():
-            rows.append((f"$DISPATCH_<NAME>_{secret}", "(environment variable)",
-                         f"for a [publish.<name>] of kind {kind}: {doc}"))
+            rows.append((f"$DISPATCH_<NAME>_{secret}", None, f"for a [publish.<name>] of kind {kind}: {doc}"))
     return rows
