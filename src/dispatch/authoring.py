@@ -293,7 +293,7 @@ def check_folder(folder: Path, settings: Settings, now: datetime | None = None) 
     report.diagnostics.extend(folder_diagnostics(parsed, now))
     states = [s.get("status") for s in report.issues]
     report.lines.append(f"{folder}: {_count(len(paths), 'issue')}: {states.count('published')} published, "
-                        f"{states.count('scheduled')} scheduled, {states.count('draft')} drafts")
+                        f"{states.count('scheduled')} scheduled, {_count(states.count('draft'), 'draft')}")
     return report
 
 

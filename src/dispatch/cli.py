@@ -322,7 +322,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
-    from .archive import build_archive, describe_due, parse_now
+    from .archive import build_archive, build_summary, describe_due, parse_now
     from .config import load_settings
 
     try:
@@ -347,11 +347,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
         click.echo(f"changed  {out / rel}")
     for rel in report.removed:
         click.echo(f"removed  {out / rel}")
-    broken = f", {len(report.errors)} unreadable ({len(report.kept)} kept as last published" + \
-        (f", {len(report.withdrawn)} withdrawn as drafts)" if report.withdrawn else ")") if report.errors else ""
-    kept = f" ({len(report.kept)} of them as last published: their files do not read)" if report.kept else ""
-    click.echo(f"{len(report.published)} published{kept}, {report.drafts} drafts, {report.parsed} parsed, "
-               f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
+    click.echo(build_summary(report))
     click.echo(describe_due(report))
     if not no_ping and base_url is None:
         from .publish.websub import ping_hubs

@@ -116,14 +116,14 @@ def refuse_placeholders(issue: "Issue") -> None:
     ``dispatch new``'s placeholder text (a subscriber would read "The lead: what happened…").
 
     Raises:
-        SourceError: at the first placeholder line, saying how many lines hold one.
+        RefusedError: at the first placeholder line, saying how many lines hold one.
     """
-    from .errors import SourceError
+    from .errors import RefusedError
 
     found = placeholder_lines(issue)
     if found:
         more = f" (and {len(found) - 1} more line(s))" if len(found) > 1 else ""
-        raise SourceError(f"still holds the placeholder text {found[0][1]!r} {PLACEHOLDER_NOTE}{more}; "
+        raise RefusedError(f"still holds the placeholder text {found[0][1]!r} {PLACEHOLDER_NOTE}{more}; "
                           "write the issue, or mark it 'draft: true' to keep it out of the archive",
                           issue.path, found[0][0])
 
@@ -237,9 +237,9 @@ def _source_url_warnings(issue: "Issue") -> list[Diagnostic]:
                    for item in section.data.items if not item.url]
         if missing:
             names = ", ".join(f"{name!r} (line {line})" for line, name in missing)
-            noun = "source has" if len(missing) == 1 else f"{len(missing)} sources have"
+            noun, them = ("a source has", "it") if len(missing) == 1 else (f"{len(missing)} sources have", "them")
             out.append(Diagnostic("warning", "source-url",
-                                  f"{noun} no URL, so readers cannot check them: {names}; "
+                                  f"{noun} no URL, so readers cannot check {them}: {names}; "
                                   "write '- [Name](https://…)'", str(issue.path), missing[0][0]))
     return out
 
