@@ -33,6 +33,7 @@ from .errors import SourceError
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import build_front_matter
 from .inlinehtml import KeptAsText, settle
+from .markdown_inline import install as install_prefiltered_inline
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
 from .model import (
@@ -50,9 +51,15 @@ _ONE_TAG = re.compile(r"<[^<>\n]*>")
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
 
 
+class _Captured(Exception):
+    """Raised by :class:`_Capture` once the tree is finished: what ``Markdown.convert`` does
+    after it (serialising the tree to HTML, the postprocessors) is never used."""
+
+
 class _Capture(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         self.md.captured_root = root  # type: ignore[attr-defined]
+        raise _Captured
 
 
 class _CaptureExtension(Extension):
@@ -67,6 +74,7 @@ class _BareUrl(InlineProcessor):
     80), so a URL inside a tag's attribute is left alone; never inside a link or code."""
 
     ANCESTOR_EXCLUDES = ("a",)
+    NEEDS = ("://",)  # every match holds it: dispatch.markdown_inline skips a text without
 
     def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 - Python-Markdown's name
         opened = False  # inside raw <a …>…</a> HTML, the author made the link already
@@ -94,6 +102,7 @@ class _BareUrlExtension(Extension):
         md.inlinePatterns.register(_BareUrl(pattern, md), "dispatch-bare-url", 75)
 
 
+
 def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
     ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions and bare-URL
@@ -105,6 +114,7 @@ def new_markdown() -> markdown.Markdown:
                     SaneListExtension(), _BareUrlExtension(), _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
+    install_prefiltered_inline(md)  # the same tree, a third faster (dispatch.markdown_inline)
     return md
 
 
@@ -140,9 +150,13 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         exc.line = src.file_line(exc.line or 1)
         raise
     md = md.reset() if md is not None else new_markdown()
+    md.captured_root = ET.Element("div")  # type: ignore[attr-defined]  # what an empty body converts to
     try:
         with markdown_budget(md, limits.markdown_seconds):
-            md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
+            try:
+                md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
+            except _Captured:
+                pass
         issue = _assemble(path, src, meta, registry, md, settings)
         issue.__dict__["_source_lines"] = raw.decode("utf-8", "replace").splitlines()  # not read again
         return issue
