@@ -25,7 +25,8 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def site(tmp_path: Path) -> Path:
     (tmp_path / "dispatch.toml").write_text('site_name = "T"\nbase_url = "https://t.example/"\n'
-                                            'unsubscribe_url = "https://t.example/unsubscribe"\n', encoding="utf-8")
+                                            'unsubscribe_url = "https://t.example/unsubscribe"\n'
+                                            'postal_address = "PO Box 1, Wellington"\n', encoding="utf-8")
     (tmp_path / "issues").mkdir()
     return tmp_path / "issues"
 
