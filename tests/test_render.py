@@ -69,7 +69,9 @@ def test_email_components(rendered):
                        "Latest Model", "Strategy"]
     assert [e.text_content() for e in doc.find_class("lens-region")] == ["NZ"]
     sources = doc.xpath("//ul[contains(@class, 'sources')]/li")
-    assert [li.text_content() for li in sources] == ["TechCrunch", "Bloomberg", "CNTechPost", "SiliconCircle"]
+    assert [li.text_content() for li in sources] == ["TechCrunch", "Bloomberg", "CnTechPost"]
+    assert [a.get("href") for li in sources for a in li.iter("a")][:3] == [
+        "https://techcrunch.com/", "https://www.bloomberg.com/", "https://cntechpost.com/"]
     # preheader = Bottom Line (cut to 90 characters at a word)
     preview = doc.xpath("//body//div[contains(@style, 'display:none')]")[0].text_content()
     assert preview.strip().startswith("Moonshot AI's $2B raise at a $20B valuation")
@@ -100,7 +102,7 @@ def test_entry_is_valid_atom(rendered):
     assert doc.findtext("a:summary", namespaces=ns).startswith("Moonshot AI's $2B raise")
     content = doc.find("a:content", namespaces=ns)
     assert content.get("type") == "html"
-    assert "Frequently Asked Questions" in content.text and "SiliconCircle" in content.text
+    assert "Frequently Asked Questions" in content.text and 'href="https://cntechpost.com/"' in content.text
     assert doc.find("a:link", namespaces=ns).get("href") == "https://briefing.example.nz/moonshot-moment/"
 
 
