@@ -19,7 +19,6 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
@@ -29,6 +28,7 @@ from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
+from .deferred import fenced_code_extension
 from .errors import SourceError
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import build_front_matter
@@ -43,6 +43,8 @@ from .model import (
 from .source import MARK_RE, RawSection, SourceFile, scan_lines, read_source
 from .textutil import URL_RE, plain_text, slugify
 
+#: fenced_code without codehilite's Pygments import (:func:`dispatch.deferred.fenced_code_extension`)
+FencedCodeExtension = fenced_code_extension()
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _NODE_PLACEHOLDER = re.compile("\x02klzzwxh:(\\d+)\x03")
 _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
