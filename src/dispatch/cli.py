@@ -107,7 +107,8 @@ def new(title: str, folder: Path) -> None:
               help="Folder to write YYYY-MM-DD-<slug>.md into, a .md file, or - for standard output.")
 def import_cmd(briefing: Path, out: str) -> None:
     """Write the Markdown source of the plain-text BRIEFING (front matter, '##' headings,
-    tables, lists); it renders to the same outputs. Lines it was unsure of are listed."""
+    tables, lists) as a draft with a permanent id, as 'new' does; it renders to the same
+    outputs. Lines it was unsure of are listed."""
     from .config import load_settings
     from .structure import import_briefing
 
@@ -120,6 +121,8 @@ def import_cmd(briefing: Path, out: str) -> None:
         click.echo(f"note: {note}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    click.echo(f"note: {result.path or '-'}: written as a draft (draft: true) with the permanent id {result.id}; "
+               "remove the 'draft: true' line when it is ready to publish", err=True)
     if result.path is None:
         click.echo(result.markdown, nl=False)
     else:
@@ -264,6 +267,11 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
         told.clear()
         told.update(report.warnings)
 
+    if not issue.is_file():  # nothing to watch: say so and stop, as preview does
+        from .errors import SourceError
+
+        _fail(SourceError("is a folder; watch takes one issue file (dispatch preview serves a whole folder)"
+                          if issue.is_dir() else "no such issue file; check the path (issues live in issues/)", issue))
     found = config or find_config(issue.parent)
     root = found.parent if found else Path.cwd()
     paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])

@@ -403,29 +403,32 @@ def clean_content(issue: Issue, settings: Settings, params: dict[str, str], cont
 
 
 def missing_alt_warnings(issue: Issue) -> list[str]:
-    """One warning per image whose source has no ``alt`` at all (``Image.alt is None``, or a
-    raw ``<img>`` without ``alt``), naming the file and the line that holds the image. Such
-    images are rendered with ``alt=""`` (decorative), which is rarely what the author meant."""
+    """One warning per image without alt text, naming the file and the line that holds the
+    image: a Markdown image with nothing between its brackets (``![](img/x.png)``: Markdown
+    has no other way to leave it out) and a raw ``<img>`` without ``alt``. Such images are sent
+    with ``alt=""`` (decorative) and the text part shows ``[image: no description]``, which is
+    rarely what the writer meant; a raw ``<img alt="">`` says "decorative" and is not warned."""
     out: list[str] = []
 
-    def warn(src: str) -> None:
+    def warn(src: str, markdown: bool) -> None:
         line = issue.source_line(src, 0) if src else 0
         where = f"{issue.path}:{line}" if line else str(issue.path)
-        out.append(f"{where}: image {src!r} has no alt text; it is sent with alt=\"\" (decorative). "
-                   "Describe it, or write alt=\"\" to mark it decorative")
+        how = (f"Describe it between the brackets (![what it shows]({src})), or write <img src=\"{src}\" alt=\"\"> "
+               "to mark it decorative") if markdown else "Describe it, or write alt=\"\" to mark it decorative"
+        out.append(f"{where}: image {src!r} has no alt text; it is sent with alt=\"\" (decorative). {how}")
 
     for node in issue.walk():
-        if isinstance(node, Image) and node.alt is None:
-            warn(node.src)
+        if isinstance(node, Image) and not (node.alt or "").strip():
+            warn(node.src, True)
         elif isinstance(node, (RawHtml, HtmlBlock)) and not (isinstance(node, HtmlBlock) and node.is_comment):
             for tag in _IMG_TAG.findall(node.html):
                 if not _HAS_ALT.search(tag):
                     src = re.search(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", tag, re.I)
-                    warn(src.group(1) if src else "")
+                    warn(src.group(1) if src else "", False)
     for section in issue.sections:  # headings are not walked as blocks
         for node in section.heading:
-            if isinstance(node, Image) and node.alt is None:
-                warn(node.src)
+            if isinstance(node, Image) and not (node.alt or "").strip():
+                warn(node.src, True)
     return list(dict.fromkeys(out))  # one warning per image and line
 
 
