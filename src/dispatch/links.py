@@ -380,9 +380,10 @@ def check_report_links(report, settings, *, timeout: float = TIMEOUT, cache: Lin
     results = check_links([r.url for r in refs], timeout=timeout, cache=cache)
     unreached = [r for r in results.values() if r.offline]
     if unreached:
+        first = next(results[ref.url] for ref in refs if results[ref.url].offline)  # in source order
         report.diagnostics.append(Diagnostic(
             "warning", "network-unreachable",
-            f"could not reach the network (e.g. {urlsplit(unreached[0].url).hostname}: {unreached[0].error}): "
+            f"could not reach the network (e.g. {urlsplit(first.url).hostname}: {first.error}): "
             f"{_plural(len(unreached), 'link')} not checked, reported as unknown; run 'dispatch check --links' "
             "again when online"))
     report.diagnostics.extend(link_diagnostics(refs, results))
