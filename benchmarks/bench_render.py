@@ -12,7 +12,8 @@ the machine may be shared) and wall time, medians:
 
 * ``edit``: before each render one word of the issue is changed, a different place each
   time (the lead, the Bottom Line, a FAQ answer, the Numbers table, a list item, a section
-  paragraph, My Take), as a writer saving after a small edit;
+  paragraph, My Take), as a writer saving after a small edit; the new word is one no
+  earlier save had (:func:`word`), so every save's text is new;
 * ``no edit``: the file is saved again unchanged.
 
 Each step's warm median is printed too, and every ratio against the cold run of the same
@@ -78,6 +79,17 @@ def newsletter_copy(issue: Path, folder: Path) -> Path:
     return where / issue.name
 
 
+def word(n: int) -> str:
+    """A letter suffix of its own for save ``n`` (``a``, ``b``, … ``ba``…): no save's text
+    is ever one an earlier save had, so nothing is reused from a text seen before."""
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = chr(97 + r) + out
+        if not n:
+            return out
+
+
 class Saves:
     """``watch``'s per-save work on ``issue``, timed."""
 
@@ -96,7 +108,7 @@ class Saves:
             if not self.edits:
                 raise SystemExit(f"none of the edits applies to {self.issue.name}")
             old, new = self.edits[self.count % len(self.edits)]
-            text = text.replace(old, new, 1)
+            text = text.replace(old, new + word(self.count), 1)
         self.count += 1
         self.issue.write_text(text, encoding="utf-8")
         cpu, wall = time.process_time(), time.perf_counter()
@@ -118,12 +130,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="cold runs")
     parser.add_argument("--saves", type=int, default=60, help="saves per warm loop")
     parser.add_argument("--profile", action="store_true", help="cProfile the edit loop")
+    parser.add_argument("--warm-only", action="store_true", help="no cold runs (ratios then against nothing)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cold"
-        colds = [cold_run(args.issue, out) for _ in range(args.runs)]
-        imports = [import_time() for _ in range(args.runs)]
+        colds = [cold_run(args.issue, out) for _ in range(0 if args.warm_only else args.runs)] or [float("nan")]
+        imports = [import_time() for _ in range(0 if args.warm_only else args.runs)] or [float("nan")]
         (Path(tmp) / "news").mkdir()
         saves = Saves(newsletter_copy(args.issue.resolve(), Path(tmp) / "news"), Path(tmp) / "dist")
         warm_loop(saves, True, 2 * len(EDITS))  # first-call costs out of the way

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
@@ -35,11 +37,12 @@ from .frontmatter import build_front_matter
 from .inlinehtml import KeptAsText, settle
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
+from .memo import LRU
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
 )
-from .source import MARK_RE, RawSection, SourceFile, scan_lines, read_source
+from .source import MARK_CLOSE, MARK_OPEN, MARK_RE, RawSection, SourceFile, scan_lines, read_source
 from .textutil import URL_RE, plain_text, slugify
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -139,11 +142,12 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     except SourceError as exc:  # a plain-text briefing's Markdown has lines of its own
         exc.line = src.file_line(exc.line or 1)
         raise
-    md = md.reset() if md is not None else new_markdown()
+    md = md.reset() if md is not None else _thread_markdown()
     try:
         with markdown_budget(md, limits.markdown_seconds):
-            md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
-        issue = _assemble(path, src, meta, registry, md, settings)
+            body = _read_body(md, escape_unmatched_brackets(_protect_merge_tags(src.body)), len(src.sections),
+                              limits.nesting)
+        issue = _assemble(path, src, meta, registry, body, settings)
         issue.__dict__["_source_lines"] = raw.decode("utf-8", "replace").splitlines()  # not read again
         return issue
     except MarkdownTooSlow as exc:
@@ -189,28 +193,137 @@ def _protect_merge_tags(body: str) -> str:
     return _MAILCHIMP_TAG.sub(r"\\*|\1|\\*", body)
 
 
-def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
-              settings: Settings) -> Issue:
-    """Cut the finished tree into lead and sections and type the components."""
-    root: ET.Element = md.captured_root  # type: ignore[attr-defined]
-    walker = _Walker(md, settings.limits.nesting)
-    lead: list[Block] = []
-    drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
+_local = threading.local()
+
+
+def _thread_markdown() -> markdown.Markdown:
+    """This thread's Markdown instance (:func:`new_markdown`, made once per thread and reset
+    before each use): the preview server renders in several threads."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = new_markdown()
+        return md
+    return md.reset()
+
+
+@dataclass
+class _Body:
+    """An issue body read into model blocks: ``lead``, ``drafts`` (section index, heading
+    inlines, body blocks), ``footnotes``, and ``kept`` (``<…>`` kept as text, in order)."""
+
+    lead: list[Block] = field(default_factory=list)
+    drafts: list[tuple[int, tuple[Inline, ...], list[Block]]] = field(default_factory=list)
     footnotes: Footnotes | None = None
-    current = lead
+    kept: list[KeptAsText] = field(default_factory=list)
+
+
+#: What makes a part of a body read differently alone than inside the whole body: a
+#: footnote (numbered across the issue, its notes collected at the end), a link reference
+#: definition (``[id]: url``, usable from any section), or a line opening with ``<`` (a raw
+#: HTML block may run on over a heading).
+_NOT_ALONE = re.compile(r"\[\^|^[ \t]*\[[^\]\n]*\]:|^[ \t]*<", re.M)
+#: Section-sized parts of bodies, read (Python-Markdown, then the walk into the model):
+#: (text, nesting limit) → (heading inlines or None, blocks, kept-as-text). Whole sections
+#: are model values, so a re-render after an edit reads only the section the edit is in.
+_PIECES = LRU(1024, "parse: body parts")
+
+
+def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int) -> _Body:
+    """Read ``body`` (headings marked, :mod:`dispatch.source`) into model blocks.
+
+    The body is cut before each section heading and each part is read on its own (and kept,
+    by its text, in :data:`_PIECES`) when that reads exactly as the whole body does: no part
+    uses what another defines (:data:`_NOT_ALONE`), every heading opens a block (a blank
+    line before it), and every part turns out to be its heading and its blocks. Otherwise
+    the whole body is read at once."""
+    parts = _parts(body, sections)
+    if parts is not None:
+        out = _Body()
+        for index, text in enumerate(parts):
+            key = (MARK_RE.sub(f"{MARK_OPEN}0{MARK_CLOSE}", text, 1) if index else text, nesting)
+            found = _PIECES.get(key)
+            if found is None:
+                found = _read_part(md, key[0], index > 0, nesting)
+                if found is None:
+                    break
+                _PIECES.put(key, found)
+            heading, blocks, kept = found
+            if index:
+                out.drafts.append((index - 1, heading, list(blocks)))
+            else:
+                out.lead = list(blocks)
+            out.kept.extend(kept)
+        else:
+            return out
+        md.reset()
+    md.convert(body)
+    root: ET.Element = md.captured_root  # type: ignore[attr-defined]
+    walker = _Walker(md, nesting)
+    out = _Body(kept=walker.kept)
+    current = out.lead
     for elem in root:
         index = _section_index(elem)
-        if index is not None and index < len(src.sections):
-            raw = src.sections[index]
+        if index is not None and index < sections:
             heading = tuple(walker.inlines(elem))
-            body: list[Block] = []
-            drafts.append((raw, heading, body))
-            current = body
+            current = []
+            out.drafts.append((index, heading, current))
             continue
         if elem.tag == "div" and "footnote" in (elem.get("class") or "").split():
-            footnotes = walker.footnotes(elem)
+            out.footnotes = walker.footnotes(elem)
             continue
         current.extend(walker.blocks([elem]))
+    return out
+
+
+def _parts(body: str, sections: int) -> list[str] | None:
+    """``body`` cut before each of its ``sections`` marked headings (the text before the first
+    one first), or ``None`` when its parts may not be read alone (see :func:`_read_body`)."""
+    if not sections or _NOT_ALONE.search(body):
+        return None
+    lines = body.split("\n")
+    cuts = []
+    for i, line in enumerate(lines):
+        if MARK_OPEN in line:
+            m = MARK_RE.search(line)
+            if (not m or int(m.group(1)) != len(cuts) or not line.startswith("#")
+                    or (i and lines[i - 1].strip())):
+                return None
+            cuts.append(i)
+    if len(cuts) != sections:
+        return None
+    bounds = [0, *cuts, len(lines)]
+    return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int):
+    """One part of a body read alone: ``(heading inlines or None, blocks, kept)``, or ``None``
+    when it is not what a part must be (a section part: its heading, then blocks)."""
+    md.reset()
+    if not text.strip():
+        return None if section else (None, (), ())
+    md.convert(text)
+    root: ET.Element = md.captured_root  # type: ignore[attr-defined]
+    walker = _Walker(md, nesting)
+    elems = list(root)
+    heading = None
+    if section:
+        if not elems or _section_index(elems[0]) != 0:
+            return None
+        heading = tuple(walker.inlines(elems.pop(0)))
+    blocks: list[Block] = []
+    for elem in elems:
+        if _section_index(elem) is not None or (elem.tag == "div" and "footnote" in (elem.get("class") or "").split()):
+            return None
+        blocks.extend(walker.blocks([elem]))
+    return heading, tuple(blocks), tuple(walker.kept)
+
+
+def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, read: _Body,
+              settings: Settings) -> Issue:
+    """Type the components of the sections read and put the issue together."""
+    lead = read.lead
+    footnotes = read.footnotes
+    drafts = [(src.sections[index], heading, body) for index, heading, body in read.drafts]
 
     sections: list[Section] = []
     anchors: set[str] = set()
@@ -237,7 +350,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, walker.kept))
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, read.kept))
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
     )
 

@@ -87,21 +87,27 @@ class EmailHtmlRenderer(HtmlRenderer):
     """
 
     def __init__(self, url, *, folder: Path, remote_width: int = COLUMN_PX, retina: bool = False,
-                 column: int = COLUMN_PX, _shared: dict | None = None):
-        super().__init__(url=url, classes={"table": "md-table"})
+                 column: int = COLUMN_PX, url_key=None, _shared: dict | None = None):
+        super().__init__(url=url, classes={"table": "md-table"}, url_key=url_key)
         self.folder = folder
         self.remote_width = remote_width
         self.retina = retina
         self.column = column
         self.retina_files: dict[str, Path] = {} if _shared is None else _shared
+        base = super().cache_key()
+        self._email_key = None if base is None else (base, str(folder), remote_width, retina, column)
         if column == COLUMN_PX:
             self.boxed = EmailHtmlRenderer(url, folder=folder, remote_width=remote_width, retina=retina,
-                                           column=BOX_PX, _shared=self.retina_files)
+                                           column=BOX_PX, url_key=url_key, _shared=self.retina_files)
+
+    def cache_key(self):
+        return self._email_key
 
     def size(self, src: str, width: str | None = None, height: str | None = None) -> Size:
         """The size to write for image ``src``, fitted to the column: the written
         ``width``/``height`` attributes (a missing height in the real image's proportion),
         else the real size of a local or ``data:`` image, else the remote default width."""
+        self.uncached()  # read from the image file
         real = natural_size(src, self.folder)
         written = attr_size(width, height)
         if written:
@@ -114,6 +120,7 @@ class EmailHtmlRenderer(HtmlRenderer):
 
     def _src(self, src: str) -> str:
         if self.retina:
+            self.uncached()
             real = natural_size(src, self.folder)
             path = local_file(src, self.folder)
             if real and path is not None and real.width > RETINA_PX and ".." not in src.split("/"):
@@ -234,7 +241,7 @@ def render_email(
     preset = PLATFORMS[name]
     env = environment(settings.root, settings.layout)
     base = issue.permalink
-    h = EmailHtmlRenderer(lambda u: absolute_url(u, base), folder=issue.path.parent,
+    h = EmailHtmlRenderer(lambda u: absolute_url(u, base), url_key=("absolute_url", base), folder=issue.path.parent,
                           remote_width=settings.remote_image_width, retina=settings.retina_images)
     unsubscribe = preset.unsubscribe or (settings.unsubscribe_url if preset.name == "generic" else "")
     view_online = preset.view_online or issue.permalink

@@ -37,6 +37,7 @@ from ..config import Settings
 from ..counters import PLATFORMS, Platform, Tally, find_urls, linkedin_escape, unique_links, utf8_bytes
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
+from ..memo import LRU
 from ..model import Issue
 from ..textutil import grapheme_end, graphemes, plain_text
 
@@ -482,37 +483,56 @@ def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
         RenderError: a word cannot fit in one post even alone (naming its source line), or a
             layout template is broken.
     """
-    units = thread_units(issue, settings)
+    units = tuple(thread_units(issue, settings))
     link = f"{issue.meta.title} {issue.permalink}"
     threads = []
     for name in settings.thread.platforms:
         platform = PLATFORMS[name]
         limit = settings.thread.limits.get(name, platform.limit)
-        display = bluesky_text if name == "bluesky" else None
-        texts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=issue.path,
-                             display=display)
-        posts = []
-        for i, text in enumerate(texts, 1):
-            facets: tuple[dict, ...] = ()
-            embed = None
-            commentary = ""
-            if name == "bluesky":
-                text, facets = bluesky_display(text)
-                if i == len(texts):
-                    embed = {
-                        "$type": "app.bsky.embed.external",
-                        "external": {
-                            "uri": issue.permalink,
-                            "title": issue.meta.title,
-                            "description": _clip(issue.summary, 300),
-                        },
-                    }
-            if name == "linkedin":
-                commentary = linkedin_escape(text)
-            posts.append(Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed,
-                              commentary))
-        threads.append(Thread(name, platform.label, limit, platform.unit, tuple(posts)))
+        # a thread is a function of these alone: an edit elsewhere in the issue (the lead,
+        # the email's layout) reuses it
+        key = (platform, limit, settings.thread.counter, units, link, str(issue.path), issue.permalink,
+               issue.meta.title, issue.summary if name == "bluesky" else "")
+        thread = _THREADS.get(key)
+        if thread is None:
+            thread = _THREADS.put(key, _thread(units, link, platform, limit, settings.thread.counter, issue))
+        threads.append(thread)
     return threads
+
+
+#: Threads cut, by everything they are cut from (see :func:`render_threads`).
+_THREADS = LRU(64, "threads")
+
+
+def _thread(units: tuple[Unit, ...], link: str, platform: Platform, limit: int, counter: bool,
+            issue: Issue) -> Thread:
+    """``units`` cut into one platform's :class:`Thread` (:func:`split_thread`), each post
+    measured and, for Bluesky, given its facets and (the last) the link card."""
+    name = platform.name
+    display = bluesky_text if name == "bluesky" else None
+    texts = split_thread(list(units), link, platform, limit, counter=counter, path=issue.path,
+                         display=display)
+    posts = []
+    for i, text in enumerate(texts, 1):
+        facets: tuple[dict, ...] = ()
+        embed = None
+        commentary = ""
+        if name == "bluesky":
+            text, facets = bluesky_display(text)
+            if i == len(texts):
+                embed = {
+                    "$type": "app.bsky.embed.external",
+                    "external": {
+                        "uri": issue.permalink,
+                        "title": issue.meta.title,
+                        "description": _clip(issue.summary, 300),
+                    },
+                }
+        if name == "linkedin":
+            commentary = linkedin_escape(text)
+        posts.append(Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed,
+                          commentary))
+    return Thread(name, platform.label, limit, platform.unit, tuple(posts))
 
 
 def _clip(text: str, graphemes_max: int) -> str:
