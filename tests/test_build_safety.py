@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dispatch.archive import MANIFEST, WORK_DIR, OutputError, build_archive, parse_now
+from dispatch.archive import MANIFEST, WORK_DIR, OutputError, build_archive, parse_now, work_folder
 from dispatch.archive import replace as replace_mod
 from dispatch.archive.lock import OutputLock
 from dispatch.cli import main
@@ -43,7 +43,9 @@ def _snapshot(out: Path) -> dict[str, bytes]:
 
 
 def _temporaries(out: Path) -> list[str]:
-    return [p.relative_to(out).as_posix() for p in out.rglob("*") if WORK_DIR in p.parts or p.name.endswith(".tmp")]
+    beside = [work_folder(out).name] if out.is_dir() and work_folder(out).exists() else []
+    return beside + [p.relative_to(out).as_posix() for p in out.rglob("*")
+                     if WORK_DIR in p.parts or p.name.endswith(".tmp")]
 
 
 def _cli(*args: str):
@@ -282,7 +284,7 @@ def test_a_second_build_stops_naming_the_holder(tmp_path):
             f"{out}: another build is writing this folder (pid {os.getpid()}, started "
             f"{result.output.split('started ')[1].split(')')[0]}); wait for it to finish, or pass --wait SECONDS "
             "to queue behind it"]
-        shutil.rmtree(out / WORK_DIR)
+        shutil.rmtree(work_folder(out))
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
@@ -294,7 +296,7 @@ def test_a_second_build_waits_for_the_first(tmp_path):
 
     def release():
         time.sleep(0.5)
-        shutil.rmtree(out / WORK_DIR)
+        shutil.rmtree(work_folder(out))
         lock.__exit__(None, None, None)
 
     waited = []
@@ -346,9 +348,14 @@ def _scenario(tmp_path: Path):
     return folder, out, old, new, reset, labels
 
 
-def _killed_build(folder: Path, out: Path, at: int) -> None:
-    """In a forked child: build, and SIGKILL itself at checkpoint number ``at``."""
+def _killed_build(folder: Path, out: Path, at: int, legacy: bool = False) -> None:
+    """In a forked child: build, and SIGKILL itself at checkpoint number ``at``; ``legacy``:
+    staging inside ``out`` as dispatch ≤ 0.3 did (``OUT/.dispatch-work``)."""
     calls = []
+    if legacy:
+        import dispatch.archive
+
+        dispatch.archive.work_folder = lambda out: out / WORK_DIR
 
     def die(label):
         calls.append(label)
@@ -393,10 +400,10 @@ def test_the_next_build_repairs_a_killed_one_by_itself(tmp_path):
     child = multiprocessing.get_context("fork").Process(target=_killed_build, args=(folder, out, at))
     child.start()
     child.join(60)
-    assert (out / WORK_DIR / "journal").is_file()
+    assert (work_folder(out) / "journal").is_file() and not (out / WORK_DIR).exists()
     result = _cli(str(folder), "--out", str(out), "--now", NOW)
     assert result.exit_code == 0, result.output
-    assert f"warning: {out / WORK_DIR}: finished the replacement of an interrupted build" in result.output
+    assert f"warning: {work_folder(out)}: finished the replacement of an interrupted build" in result.output
     assert _snapshot(out) == new and _temporaries(out) == []
 
 
@@ -490,3 +497,49 @@ def test_one_and_two_workers_give_byte_identical_output(tmp_path):
         with pytest.raises(Exception) as info:
             _build(folder, tmp_path / f"strict{jobs}", jobs=jobs)
         assert str(info.value).startswith(f"{folder / 'bad.md'}:3:")
+
+
+def test_the_build_stages_beside_out_never_inside(tmp_path):
+    folder, out, old, new, reset, labels = _scenario(tmp_path)
+    seen = []
+
+    def look(label):  # at every step of the replacement: nothing of dispatch's work under out
+        seen.append((label, sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                                   if WORK_DIR in p.name or p.name.endswith(".tmp"))))
+
+    replace_mod.checkpoint = look
+    try:
+        _build(folder, out)
+    finally:
+        replace_mod.checkpoint = lambda label: None
+    assert len(seen) == len(labels) and all(found == [] for _, found in seen), [s for s in seen if s[1]]
+    assert work_folder(out) == out.parent / ".public.dispatch-work"
+    assert _snapshot(out) == new and not work_folder(out).exists()
+
+
+def test_a_build_killed_under_the_old_layout_is_finished(tmp_path):
+    folder, out, old, new, reset, labels = _scenario(tmp_path)
+    at = next(n for n, label in enumerate(labels, 1) if label.startswith("replaced")) + 2  # mid-replacement
+    child = multiprocessing.get_context("fork").Process(target=_killed_build, args=(folder, out, at, True))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    assert (out / WORK_DIR / "journal").is_file() and not work_folder(out).exists()
+    assert _snapshot(out) not in (old, new)  # half replaced
+    result = _cli(str(folder), "--out", str(out), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {out / WORK_DIR}: finished the replacement of an interrupted build" in result.output
+    assert _snapshot(out) == new and _temporaries(out) == []
+
+
+def test_an_old_layout_build_killed_before_its_journal_is_discarded(tmp_path):
+    folder, out, old, new, reset, labels = _scenario(tmp_path)
+    at = labels.index("journal written")  # the last step before the commit point
+    child = multiprocessing.get_context("fork").Process(target=_killed_build, args=(folder, out, at, True))
+    child.start()
+    child.join(60)
+    assert (out / WORK_DIR / "stage").is_dir() and not (out / WORK_DIR / "journal").exists()
+    with OutputLock(out):
+        note = replace_mod.recover(out)
+    assert note == f"{out / WORK_DIR}: removed what an interrupted build had staged; the folder held the previous build"
+    assert _snapshot(out) == old and _temporaries(out) == []

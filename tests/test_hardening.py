@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from dispatch.archive import MANIFEST, WORK_DIR
+from dispatch.archive import MANIFEST, WORK_DIR, work_folder
 
 from test_build_support import issue_text, write_archive
 
@@ -54,7 +54,8 @@ def test_kill_9_of_a_build_with_two_jobs_leaves_no_worker_and_no_lock(tmp_path):
         for n in range(400)})
     out = tmp_path / "out"
     build = _dispatch("build", str(folder), "--out", str(out), "--now", NOW, "--jobs", "2")
-    stage = out / WORK_DIR / "stage"
+    out.mkdir()
+    stage = work_folder(out) / "stage"
     deadline = time.monotonic() + 120
     workers: set[int] = set()
     while time.monotonic() < deadline and build.poll() is None:
@@ -81,16 +82,17 @@ def test_kill_9_of_a_build_with_two_jobs_leaves_no_worker_and_no_lock(tmp_path):
     files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in out.rglob("*") if p.is_file() and p.name != MANIFEST}
     assert files == manifest and len(files) > 400
-    assert not (out / WORK_DIR).exists() and not [p for p in out.rglob("*.tmp")]
+    assert not (out / WORK_DIR).exists() and not work_folder(out).exists() and not [p for p in out.rglob("*.tmp")]
 
 
 def test_a_lock_left_with_a_process_whose_build_ended_names_that_process(tmp_path):
     folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1))})
     out = tmp_path / "out"
-    (out / WORK_DIR).mkdir(parents=True)
+    out.mkdir()
+    work_folder(out).mkdir()
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    (out / WORK_DIR / "holder").write_text(f"pid {gone.pid}, started 2026-06-01T00:00:00Z\n")
+    (work_folder(out) / "holder").write_text(f"pid {gone.pid}, started 2026-06-01T00:00:00Z\n")
     keeper = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY);"
                                " fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(out)],
                               stdout=subprocess.PIPE)

@@ -169,10 +169,12 @@ class CheckReport:
 
 
 def check_issue(path: Path, settings: Settings, report: CheckReport | None = None,
-                now: datetime | None = None) -> CheckReport:
+                now: datetime | None = None, *, single: bool = True) -> CheckReport:
     """Render ``path`` in memory through every channel (nothing written), summarise each
     output and collect every error and warning of the issue in one run (a broken channel does
-    not hide the others' findings).
+    not hide the others' findings). A file named alone (``single``) that a folder's build
+    would skip (:func:`dispatch.source.not_an_issue`) is checked, with a ``not-an-issue``
+    warning saying so.
 
     Returns:
         ``report`` (or a new :class:`CheckReport`) with this issue's lines and diagnostics
@@ -186,6 +188,14 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     report = report if report is not None else CheckReport()
     now = now or datetime.now(settings.tz)
     done = render_in_memory(path, settings, collect=True)
+    if single:
+        from .diagnostics import Diagnostic
+        from .source import not_an_issue
+
+        reason = not_an_issue(path, source_format=settings.source.format, max_bytes=settings.limits.issue_bytes)
+        if reason:
+            report.diagnostics.append(Diagnostic("warning", "not-an-issue",
+                                                 f"build and publish leave this file out: {reason}", str(path)))
     told = set(report.diagnostics)  # a warning about the settings (base_url…) is told once a run
     report.diagnostics.extend(d for d in done.diagnostics if d not in told)
     issue = done.issue
@@ -243,20 +253,24 @@ def check_folder(folder: Path, settings: Settings, now: datetime | None = None) 
     Raises:
         SourceError: ``folder`` is not a folder or holds no issue file.
     """
-    from .archive import issue_files
-    from .diagnostics import folder_diagnostics
+    from .diagnostics import Diagnostic, folder_diagnostics
+    from .source import find_issue_files
 
     if not folder.is_dir():
         raise SourceError("is not a folder of issues", folder)
-    paths = issue_files(folder)
+    found = find_issue_files(folder, settings.source.format, settings.limits.issue_bytes)
+    paths = found.files
     if not paths:
-        raise SourceError("holds no issue files (*.md); start one with 'dispatch new \"Title\" --dir "
+        skipped = f" ({len(found.skipped)} .txt skipped: {found.skipped_lines()[0]})" if found.skipped else ""
+        raise SourceError(f"holds no issue files (*.md){skipped}; start one with 'dispatch new \"Title\" --dir "
                           f"{folder}'", folder)
     now = now or datetime.now(settings.tz)
     report = CheckReport()
+    report.diagnostics.extend(Diagnostic("warning", "not-an-issue", f"skipped: {reason}", str(path))
+                              for path, reason in found.skipped)
     parsed = []
     for path in paths:
-        check_issue(path, settings, report, now)
+        check_issue(path, settings, report, now, single=False)
     from .parse import parse_issue
 
     for path in paths:

@@ -160,8 +160,15 @@ def is_plain_text(text: str, suffix: str, registry: Registry | None = None) -> b
         return False
     if suffix.lower() == ".txt":
         return True
-    registry = registry or default_registry()
-    lines = _classify(text.split("\n"), registry)
+    return is_briefing(text, registry)
+
+
+def is_briefing(text: str, registry: Registry | None = None) -> bool:
+    """Whether ``text`` (no Markdown structure) reads as a plain-text briefing by its shape
+    alone: at least two *strong* heading lines (a component's name, an emoji-led heading, a
+    ``LABEL: sentence`` line). Decides which ``.txt`` files of an issues folder are issues
+    (:func:`dispatch.source.not_an_issue`) and which other files are read as briefings."""
+    lines = _classify(text.split("\n"), registry or default_registry())
     return sum(1 for line in lines if line.heading in ("strong", "emoji", "label-text")) >= 2
 
 

@@ -18,7 +18,9 @@ sections and keys then carry the lines of the plain-text file.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +147,108 @@ def draft_line(raw: bytes) -> int | None:
         if _DRAFT_LINE.fullmatch(line.rstrip()):
             return number
     return None
+
+
+#: Names never read as issues in a folder (case-insensitive stems).
+_NOT_ISSUE_STEMS = ("readme",)
+
+
+@dataclass(frozen=True)
+class IssueFiles:
+    """The files of an issues folder, sorted by path.
+
+    Attributes:
+        files: the issue files (what ``build``, ``check``, ``preview`` and ``publish`` read).
+        skipped: ``(path, reason)`` for each file with an issue suffix that is not read as an
+            issue (a ``.txt`` that is not a briefing, see :func:`not_an_issue`); hidden files and
+            folders, ``_``-prefixed names and ``README`` are left out silently, as documented.
+    """
+
+    files: list[Path]
+    skipped: list[tuple[Path, str]]
+
+    def skipped_lines(self) -> list[str]:
+        """One ``path: skipped: reason`` line per skipped file."""
+        return [f"{path}: skipped: {reason}" for path, reason in self.skipped]
+
+
+def not_an_issue(path: Path, data: bytes | None = None, *, source_format: str = "auto",
+                 max_bytes: int = 1_048_576) -> str | None:
+    """Why ``path`` is not an issue file, or ``None`` when it is one: the one rule that
+    ``build``, ``check FOLDER``, ``preview``'s index and ``publish`` share.
+
+    A ``.md``/``.markdown`` file is an issue. A ``.txt`` file is one only when it is a briefing:
+    it has front matter (YAML ``---``, TOML ``+++``, Pelican ``Title:``/``Date:`` lines) or a
+    Markdown heading, or the plain-text rules (:func:`dispatch.plaintext.is_briefing`) find at
+    least two heading lines naming a component or led by an emoji, the same test a file of any
+    other name passes to be read as a briefing. ``[source] format = "plain"`` makes every
+    ``.txt`` an issue; ``"markdown"`` only one with front matter or a heading. A writer's
+    ``notes.txt`` or ``todo.txt`` is therefore never built or published.
+
+    Args:
+        path: the file; its bytes are read (up to ``max_bytes``) only for a ``.txt``.
+        data: its bytes when already read.
+        source_format: ``[source] format``.
+
+    Returns:
+        ``None`` (an issue), or a reason in words, ending with how to make it one. A file that
+        cannot be read or decoded counts as an issue, so its error is reported, not dropped.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in ISSUE_SUFFIXES:
+        return f"not an issue file (issues end in {', '.join(ISSUE_SUFFIXES)})"
+    if suffix != ".txt" or source_format == "plain":
+        return None
+    try:
+        raw = data if data is not None else read_issue_bytes(path, None, max_bytes)
+        text = raw.decode("utf-8-sig")
+    except (SourceError, UnicodeDecodeError):
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if has_front_matter(text) or _pelican(text.split("\n")).dialect == "pelican":
+        return None
+    from .plaintext import has_markdown_structure, is_briefing
+
+    if has_markdown_structure(text) or (source_format != "markdown" and is_briefing(text)):
+        return None
+    return ("a .txt file that is not a briefing (no front matter, no heading, not two heading lines naming a "
+            "component or led by an emoji), so it is not built or published; add front matter "
+            "('---', 'title: …', '---') to make it an issue, or start its name with '_' to keep it here unread")
+
+
+def find_issue_files(folder: Path, source_format: str = "auto", max_bytes: int = 1_048_576) -> IssueFiles:
+    """Every issue file under ``folder`` (recursively), by :func:`not_an_issue`: ``*.md``,
+    ``*.markdown``, and ``*.txt`` briefings; hidden files and folders, names starting with
+    ``_`` and ``README.*`` are never read. Not only regular files are listed: a FIFO or
+    device named like an issue is refused when it is read, not skipped.
+
+    Raises:
+        SourceError: ``folder`` is not a folder.
+    """
+    if not folder.is_dir():
+        raise SourceError("is not a folder of issues; pass the folder holding your .md files", folder)
+    files, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if (any(part.startswith((".", "_")) for part in rel.parts) or path.suffix.lower() not in ISSUE_SUFFIXES
+                or path.stem.lower() in _NOT_ISSUE_STEMS or path.is_dir()):
+            continue
+        reason = not_an_issue(path, source_format=source_format, max_bytes=max_bytes) \
+            if path.suffix.lower() == ".txt" and _regular(path) else None
+        if reason:
+            skipped.append((path, reason))
+        else:
+            files.append(path)
+    return IssueFiles(files, skipped)
+
+
+def _regular(path: Path) -> bool:
+    """A regular file (following symlinks): only those are opened to be judged, so a FIFO
+    named ``x.txt`` is never blocked on here (reading refuses it with its own error)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def read_source(path: Path, *, root: Path | None = None, max_bytes: int = 1_048_576, source_format: str = "auto",

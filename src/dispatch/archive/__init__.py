@@ -74,19 +74,19 @@ from ..output import same_bytes
 from .cache import Cache, cache_folder, environment_key, remove_legacy_cache
 from .feeds import render_feeds
 from .images import select_images
-from .lock import WORK_DIR, OutputLock
+from .lock import WORK_DIR, OutputLock, staged_inside, work_folder
 from .manifest import MANIFEST, manifest_bytes, read_manifest
 from .pages import render_pages
 from .plan import Plan, stale_files
 from .replace import Replacement, discard_work, recover
 from .report import BuildReport, OutputError, describe_due
 from .schedule import check_unique_ids, check_unique_slugs, entry_dates, parse_now, schedule
-from .sources import Sources, issue_files
+from .sources import Sources
 from .tags import tag_key, tag_slug
 from .target import check_out_folder, check_targets, foreign_files, refuse_foreign
 
-__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due", "issue_files",
-           "newsletter_root", "parse_now", "tag_key", "tag_slug", "with_base_url"]
+__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due",
+           "newsletter_root", "parse_now", "tag_key", "tag_slug", "with_base_url", "work_folder"]
 
 
 def with_base_url(settings: Settings, base_url: str | None) -> Settings:
@@ -168,32 +168,33 @@ def build_archive(
     check_out_folder(out, issues_dir, root, cache_path)
 
     with OutputLock(out, wait, on_wait) as lock:
+        work = work_folder(out)  # beside out: the served folder never holds a half-written tree
         try:
             # 0. repair what a killed build left; the old in-folder cache goes.
-            for note in (recover(out), remove_legacy_cache(out)):
+            for note in (recover(out, work), remove_legacy_cache(out), staged_inside(out, work)):
                 if note:
                     report.warnings.append(note)
-            lock.write_holder()
-            _build_locked(issues_dir, out, settings, now, report, cache_path, force, strict, jobs)
+            lock.write_holder(work)
+            _build_locked(issues_dir, out, settings, now, report, cache_path, force, strict, jobs, work)
         except BaseException:
-            discard_work(out)
+            discard_work(out, work)
             if lock.created:  # a first build that failed leaves no empty folder behind
                 try:
                     out.rmdir()
                 except OSError:
                     pass
             raise
-        discard_work(out)
+        discard_work(out, work)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _build_locked(issues_dir: Path, out: Path, settings: Settings, now: datetime, report: BuildReport,
-                  cache_path: Path, force: bool, strict: bool, jobs: int) -> None:
-    """The build, with ``out``'s lock held (see :func:`build_archive`)."""
+                  cache_path: Path, force: bool, strict: bool, jobs: int, work: Path) -> None:
+    """The build, with ``out``'s lock held (see :func:`build_archive`), staging in ``work``."""
     cache = Cache(cache_path, environment_key(settings), settings, settings.root)
     old_manifest = read_manifest(out)
-    replacement = Replacement(out)
+    replacement = Replacement(out, work)
     replacement.open()
     try:
         _steps(issues_dir, out, settings, now, report, cache, old_manifest, replacement, force, strict, jobs)

@@ -3,8 +3,9 @@ for the whole build and released by the kernel when the process ends (a ``kill -
 so a lock is never left stale). The descriptor is close-on-exec, and a worker process the
 build forks closes its copy first thing (:func:`close_inherited`) and dies with the build
 (see :mod:`dispatch.archive.sources`), so no other process keeps it: the lock dies with the
-build that took it. While it is held, ``OUT/.dispatch-work/holder`` names the
-process (``pid``, start time in UTC) so that a second build can say who it waits for.
+build that took it. While it is held, ``holder`` in the build's work folder
+(:func:`work_folder`, beside ``OUT``) names the process (``pid``, start time in UTC) so that a
+second build can say who it waits for.
 
 A second build waits up to ``wait`` seconds for the first to finish, then stops with one line
 naming the holder (:class:`LockError`). Once it holds the lock it repairs what a killed build
@@ -22,9 +23,37 @@ from pathlib import Path
 
 from .report import OutputError
 
-#: Dispatch's own working folder inside the output folder: present only while a build runs
-#: (the holder, the staged files and the replacement journal), or after one was killed.
+#: Dispatch's own working folder (the holder, the staged files and the replacement journal),
+#: present only while a build runs or after one was killed: ``.<out name>.dispatch-work`` beside
+#: the output folder (:func:`work_folder`); ``OUT/.dispatch-work`` is where dispatch ≤ 0.3 kept
+#: it, and where it still goes when the folder beside cannot hold it.
 WORK_DIR = ".dispatch-work"
+
+
+def work_folder(out: Path) -> Path:
+    """The work folder of builds of ``out`` (an existing folder): ``.<name>.dispatch-work``
+    beside it (``public/`` → ``.public.dispatch-work/``), so the served folder never holds a
+    half-written tree, even while a deploy copies it mid-build. Beside the folder's real path
+    (a symlinked ``out`` stages beside its target), and only when that parent is on the same
+    file system (every staged file then reaches its target by ``rename(2)``) and writable;
+    else inside, at ``OUT/.dispatch-work`` (the build says so: :func:`staged_inside`).
+    Every build of ``out`` finds the same folder."""
+    real = Path(os.path.realpath(out))
+    try:
+        if (real.parent != real and os.stat(real.parent).st_dev == os.stat(real).st_dev
+                and os.access(real.parent, os.W_OK | os.X_OK)):
+            return real.parent / f".{real.name}{WORK_DIR}"
+    except OSError:
+        pass
+    return out / WORK_DIR
+
+
+def staged_inside(out: Path, work: Path) -> str | None:
+    """A warning when ``work`` (from :func:`work_folder`) is inside ``out``, else ``None``."""
+    if work != out / WORK_DIR:
+        return None
+    return (f"{work}: staging inside the output folder (its parent is on another file system or not writable), "
+            f"so a deploy that copies {out} while a build runs must leave {WORK_DIR}/ out")
 #: How often a waiting build tries the lock again (seconds).
 POLL = 0.1
 
@@ -81,11 +110,14 @@ def holder(out: Path) -> str:
     2026-06-01T07:00:00Z"``), or ``"another build"`` when it cannot be read. When the pid
     written there has ended (a build that is just starting, or a process an old dispatch
     left holding the lock), the processes holding the folder open are named instead."""
-    try:
-        with open(out / WORK_DIR / "holder", "rb") as fh:
-            text = fh.read(200).decode("utf-8", "replace").strip()
-    except OSError:
-        text = ""
+    text = ""
+    for work in dict.fromkeys((work_folder(out), out / WORK_DIR)):  # an older dispatch writes inside
+        try:
+            with open(work / "holder", "rb") as fh:
+                text = fh.read(200).decode("utf-8", "replace").strip()
+            break
+        except OSError:
+            continue
     line = text.splitlines()[0] if text else ""
     m = re.match(r"pid (\d+)", line)
     if m and _alive(int(m.group(1))):
@@ -117,9 +149,11 @@ class OutputLock:
 
     def __enter__(self) -> "OutputLock":
         try:
-            if not self.out.exists():
+            try:
                 self.out.mkdir(parents=True)
                 self.created = True
+            except FileExistsError:  # there already, or made by a build starting at the same instant
+                pass
             self.fd = os.open(self.out, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             raise OutputError(f"cannot open the output folder: {exc.strerror}", self.out) from None
@@ -143,19 +177,20 @@ class OutputLock:
                 told = True
             time.sleep(POLL)
 
-    def write_holder(self) -> None:
-        """Create the work folder and write the holder file in it (call once a killed
-        build's work folder has been dealt with).
+    def write_holder(self, work: Path | None = None) -> None:
+        """Create the work folder ``work`` (default :func:`work_folder`) and write the holder
+        file in it (call once a killed build's work folder has been dealt with).
 
         Raises:
             OutputError: the folder cannot be written.
         """
+        work = work or work_folder(self.out)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            (self.out / WORK_DIR).mkdir()
-            (self.out / WORK_DIR / "holder").write_text(f"pid {os.getpid()}, started {stamp}\n", encoding="utf-8")
+            work.mkdir()
+            (work / "holder").write_text(f"pid {os.getpid()}, started {stamp}\n", encoding="utf-8")
         except OSError as exc:
-            raise OutputError(f"cannot write to the output folder: {exc.strerror}", self.out / WORK_DIR) from None
+            raise OutputError(f"cannot write dispatch's work folder: {exc.strerror}", work) from None
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:

@@ -1,7 +1,8 @@
 """Step 9: replace the output folder's files, crash-safe and all or nothing.
 
-Everything happens inside ``OUT/.dispatch-work/`` (:data:`~dispatch.archive.lock.WORK_DIR`,
-on the folder's own file system, so every rename is atomic):
+Everything happens in the build's work folder, ``.<out name>.dispatch-work/`` beside ``OUT``
+(:func:`~dispatch.archive.lock.work_folder`; on the folder's own file system, so every rename is
+atomic, and outside the served folder, so a deploy copying ``OUT`` mid-build never sees it):
 
 1. *stage*: every changed output is written to ``stage/<n>``; the manifest is staged last;
 2. *back up*: every target about to be replaced is hard-linked (copied where links are not
@@ -23,7 +24,8 @@ folder is as it was. A build killed at any instant (``kill -9``, a power cut of 
 is repaired by the next one, under the lock, before it reads the folder
 (:func:`recover`): with no journal the work folder is discarded (the old build stays); with
 a journal the replacement is finished (the new build). Either way no file of dispatch's is
-left behind.
+left behind. A work folder an older dispatch left inside ``OUT`` (``OUT/.dispatch-work/``) is
+repaired the same way.
 
 :data:`checkpoint` is called between every two steps (each file staged, backed up, renamed
 or removed): the fault-injection tests kill the process there.
@@ -39,7 +41,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from .lock import WORK_DIR
+from .lock import WORK_DIR, work_folder
 from .manifest import MANIFEST, safe_relative
 from .record import file_sha
 from .report import BuildReport, OutputError
@@ -64,9 +66,9 @@ class Replacement:
     :meth:`commit`; :meth:`discard` when the build stops before committing.
     """
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, work: Path | None = None):
         self.out = out
-        self.work = out / WORK_DIR
+        self.work = work or work_folder(out)
         self.ops: list[tuple[str, str]] = []  # (stage name, target rel), in apply order
         self._n = 0
 
@@ -288,26 +290,36 @@ def _finish(work: Path) -> None:
     checkpoint("journal removed")
 
 
-def discard_work(out: Path) -> None:
-    """Remove ``out``'s work folder unless it holds a committed journal (which the next
-    build finishes)."""
-    work = out / WORK_DIR
+def discard_work(out: Path, work: Path | None = None) -> None:
+    """Remove ``out``'s work folder (``work``, default :func:`work_folder`) unless it holds a
+    committed journal (which the next build finishes)."""
+    work = work or work_folder(out)
     if work.is_dir() and not work.is_symlink() and not (work / JOURNAL).exists():
         _rmtree(work)
 
 
-def recover(out: Path) -> str | None:
+def recover(out: Path, work: Path | None = None) -> str | None:
     """Repair what a killed build left in ``out`` (call with the lock held): finish a
-    committed replacement, else discard the work folder; remove the temporary files older
-    versions of dispatch left beside their targets.
+    committed replacement, else discard the work folder; first one an older dispatch left
+    inside ``out`` (``OUT/.dispatch-work``), then the current one (``work``, default
+    :func:`work_folder`); remove the temporary files older versions of dispatch left beside
+    their targets.
 
     Returns:
-        one line for the report when something was repaired, else ``None``.
+        one line for the report when something was repaired (two joined by ``; `` when both
+        work folders held something), else ``None``.
 
     Raises:
         OutputError: a committed replacement cannot be finished (the next run tries again).
     """
-    work = out / WORK_DIR
+    notes = [note for folder in dict.fromkeys((out / WORK_DIR, work or work_folder(out)))
+             if (note := _recover_work(out, folder))]
+    _remove_legacy_temps(out)
+    return "; ".join(notes) or None
+
+
+def _recover_work(out: Path, work: Path) -> str | None:
+    """:func:`recover` for one work folder."""
     note = None
     if os.path.lexists(work):
         if work.is_symlink() or not work.is_dir():
@@ -333,7 +345,6 @@ def recover(out: Path) -> str | None:
             note = f"{work}: finished the replacement of an interrupted build"
         _finish(work)
         _rmtree(work)
-    _remove_legacy_temps(out)
     return note
 
 

@@ -26,7 +26,7 @@ from ..limits import read_issue_bytes
 from ..output import write_file
 from ..parse import new_markdown, parse_issue
 from ..progress import progress
-from ..source import ISSUE_SUFFIXES, draft_line, read_source
+from ..source import draft_line, find_issue_files, read_source
 from .cache import Cache
 from .feeds import feed_links
 from .lock import close_inherited
@@ -34,26 +34,6 @@ from .record import Record, digest, file_sha
 from .report import BuildReport
 from .tags import tag_pairs
 
-
-
-def issue_files(folder: Path) -> list[Path]:
-    """Every issue file under ``folder`` (``*.md``, ``*.markdown``, plain-text ``*.txt``; hidden files and folders,
-    names starting with ``_`` and ``README.md`` skipped), sorted by path.
-
-    Raises:
-        DispatchError: ``folder`` is not a folder.
-    """
-    if not folder.is_dir():
-        raise DispatchError("is not a folder of issues; pass the folder holding your .md files", folder)
-    found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith((".", "_")) for part in rel.parts):
-            continue
-        # not only regular files: a FIFO or device named like an issue is refused when read
-        if path.suffix.lower() in ISSUE_SUFFIXES and path.stem.lower() != "readme" and not path.is_dir():
-            found.append(path)
-    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -213,7 +193,9 @@ class Sources:
         todo: list[tuple[str, str, bytes | None, str | None]] = []
         order: list[str] = []
         unreadable: dict[str, SourceError] = {}
-        for path in progress(issue_files(issues_dir), desc="Reading issues", unit="issue"):
+        found = find_issue_files(issues_dir, self.settings.source.format, self.settings.limits.issue_bytes)
+        self.report.warnings.extend(found.skipped_lines())
+        for path in progress(found.files, desc="Reading issues", unit="issue"):
             key = path.relative_to(issues_dir).as_posix()
             self.paths[key] = path
             order.append(key)

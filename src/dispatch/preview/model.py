@@ -22,6 +22,7 @@ from ..config import CONFIG_NAME, Settings, find_config, load_settings
 from ..diagnostics import Diagnostic, status
 from ..errors import DispatchError, SourceError
 from ..render import Rendered, render_in_memory
+from ..source import IssueFiles, find_issue_files
 
 _DARK = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
 _LIGHT = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*light\s*\)", re.I)
@@ -139,13 +140,24 @@ class PreviewSite:
         config = self.config_file()
         return config.parent if config else self.folder
 
+    def scan(self) -> IssueFiles:
+        """The folder's issue files and the files skipped, by the rule ``build`` and ``check``
+        use (:func:`dispatch.source.find_issue_files`; with the defaults while
+        ``dispatch.toml`` is broken)."""
+
+        if self.target.is_file():
+            return IssueFiles([self.target], [])
+        try:
+            settings = self.settings()
+        except DispatchError:
+            settings = Settings()
+        return find_issue_files(self.folder, settings.source.format, settings.limits.issue_bytes)
+
     def keys(self) -> list[str]:
         """Every previewed issue's key, in path order."""
         if self.target.is_file():
             return [self.target.name]
-        from ..archive import issue_files
-
-        return [p.relative_to(self.folder).as_posix() for p in issue_files(self.folder)]
+        return [p.relative_to(self.folder).as_posix() for p in self.scan().files]
 
     def single_key(self) -> str | None:
         """The key of the one issue previewed, or ``None`` for a folder."""

@@ -132,6 +132,9 @@ def index_page(site: PreviewSite, version: int) -> str:
     config = site.config_file()
     source = f"settings from {config}" if config else "no dispatch.toml: defaults in use (dispatch init creates one)"
     body = "\n".join(rows) or '<tr><td colspan="6" class="empty">No issues yet. Start one with <code>dispatch new "Title"</code>.</td></tr>'
+    skipped = "".join(f'<li><code>{e(path.relative_to(site.folder).as_posix())}</code>: {e(reason)}</li>'
+                      for path, reason in site.scan().skipped)
+    skipped = f'<section class="skipped"><h2>Not issues</h2><ul>{skipped}</ul></section>\n' if skipped else ""
     return _head("Issues", version) + _topbar(settings.site_name) + f"""<main class="page">
 <section class="hero">
   <h1>Issues</h1>
@@ -145,7 +148,7 @@ def index_page(site: PreviewSite, version: int) -> str:
 {body}
 </tbody>
 </table>
-</main>
+{skipped}</main>
 </body>
 </html>
 """

@@ -91,7 +91,8 @@ def publish_issue(path: Path | str, settings=None, *, out: Path | str = "dist", 
         http_factory: ``(name, config) -> Http`` (tests use it for fast retries).
 
     Raises:
-        DispatchError: bad input or configuration (no channels, an unknown ``--to`` name),
+        DispatchError: bad input or configuration (no channels, an unknown ``--to`` name, a
+            file ``build`` would not read as an issue: :func:`dispatch.source.not_an_issue`),
             or the state file cannot be written.
     """
     import os
@@ -116,6 +117,11 @@ def publish_issue(path: Path | str, settings=None, *, out: Path | str = "dist", 
             raise DispatchError(f"--to {', '.join(unknown)}: no such channel; configured: {', '.join(configured)}",
                                 settings.path)
         names = [n for n in names if n in to]
+    from ..source import not_an_issue
+
+    reason = not_an_issue(path, source_format=settings.source.format, max_bytes=settings.limits.issue_bytes)
+    if reason:  # what build leaves out of the archive is not posted either (the thread links to its page)
+        raise DispatchError(reason, path)
     issue = parse_issue(path, settings)
     if issue.meta.draft and not dry_run:
         raise DispatchError("is a draft (draft: true); remove the draft key to publish it", path)
