@@ -18,6 +18,7 @@ sections and keys then carry the lines of the plain-text file.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import stat
@@ -30,6 +31,7 @@ import yaml
 
 from .errors import SourceError
 from .limits import FRONT_MATTER_VALUES, read_issue_bytes
+from .memo import LRU
 from .textutil import has_front_matter
 
 if TYPE_CHECKING:
@@ -390,6 +392,16 @@ def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
 
 
 def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    data, key_lines = _YAML.compute((block, str(path)), lambda: _read_yaml(block, path))
+    return copy.deepcopy(data), dict(key_lines)
+
+
+#: YAML front matter read (PyYAML's composer is pure Python), by its text; the caller gets
+#: copies (the values are cleaned in place).
+_YAML = LRU(64, "front matter")
+
+
+def _read_yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

@@ -544,6 +544,21 @@ def threads_json(threads: list[Thread], issue: Issue) -> str:
     """``thread.json``: for each platform its limit and unit, and each post's text, length,
     UTF-8 bytes and links; Bluesky posts add ``langs``, ``facets`` (and ``embed`` on the last
     post) in the shape of ``app.bsky.feed.post`` records; LinkedIn posts add ``commentary``."""
+    # threads are kept (render_threads) and never changed: the same objects, the same JSON
+    key = (tuple(map(id, threads)), issue.meta.id, issue.meta.title, issue.permalink, issue.meta.lang)
+    found = _JSON.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], threads)):
+        return found[1]
+    text = _threads_json(threads, issue)
+    _JSON.put(key, (tuple(threads), text))
+    return text
+
+
+#: ``thread.json`` texts, by the very thread objects they were made from (kept with them).
+_JSON = LRU(16, "thread.json")
+
+
+def _threads_json(threads: list[Thread], issue: Issue) -> str:
     def post(p: Post, platform: str) -> dict:
         data: dict = {"text": p.text, "length": p.length, "bytes": p.bytes, "links": p.links}
         if platform == "bluesky":
