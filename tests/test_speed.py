@@ -274,3 +274,110 @@ def test_thread_packing_measures_linearly(name):
     text_chars = 40 * (len("Moonshot raised $2B at a $20B valuation, see https://example.com/kimi-k2 for the "
                            "numbers and 人工智能 for the rest. ") * 7 + 14)
     assert large < 8 * text_chars, (large, text_chars)
+
+
+# --- start-up of the command line: compiled-regex cache, garbage collector -----------------------
+
+_PATTERNS = r'''[
+    ("[a-z]+(?P<num>\\d+)", 0), ("(?i)straße|ǅ", 0), ("-?(?:[_a-z]|[^\\0-\\177])*", 2),
+    ("[\x00\ud800-\udfff]", 0), (b"(?P<k>[\\x80-\\xff]+)=(.*)$", 8), ("^\\s*#.*coding[:=]", 256 | 8),
+    ("(a)(b)?(?(2)c|d)", 64), ("\\w?[\u4e00-\u9fff]{2,}", 32),
+]'''
+
+
+def _in_python(code: str, cache: Path) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "DISPATCH_CACHE_DIR": str(cache)})
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(tmp_path):
+    """A pattern from the cache is the one ``re``'s own compiler builds (Pattern ``==``
+    compares flags, pattern and compiled program), matches the same, and a second process
+    takes every pattern from the file instead of compiling it."""
+    check = ("import re, sys\nfrom dispatch import regexcache\nassert regexcache.install()\n"
+             f"PATTERNS = {_PATTERNS}\n"
+             "for text, flags in PATTERNS:\n"
+             "    mine, stdlib = re.compile(text, flags), regexcache._stdlib_compile(text, flags)\n"
+             "    assert mine == stdlib and mine.groupindex == stdlib.groupindex and mine.groups == stdlib.groups\n"
+             "    sample = b'x\\xe9=1' if isinstance(text, bytes) else 'ab12 STRASSE ǆ 中文字'\n"
+             "    assert [m.span() for m in mine.finditer(sample)] == [m.span() for m in stdlib.finditer(sample)]\n"
+             "    re.purge()\n"
+             "print(len(regexcache._recorded))\nregexcache.save()\n")
+    cache = tmp_path / "cache"
+    assert int(_in_python(check, cache)) >= 8  # first process: compiled and recorded
+    files = list(cache.glob("regex-*.marshal"))
+    assert len(files) == 1
+    assert int(_in_python(check, cache)) == 0  # second: every pattern from the file, nothing new
+    # a damaged file is ignored (CRC), and the patterns are compiled as without a cache
+    files[0].write_bytes(files[0].read_bytes()[:60] + b"\x00garbage")
+    assert int(_in_python(check, cache)) >= 8
+
+
+def test_regex_cache_falls_back_on_a_program_sre_rejects(tmp_path):
+    code = ("import re\nfrom dispatch import regexcache\nregexcache.install()\n"
+            "key = ('(?P<x>a+)b', 0)\n"
+            "regexcache._known[key] = ('(?P<x>a+)b', 32, [1, 2, 3], 1, {'x': 1}, (None, 'x'))\n"
+            "p = re.compile(*key)\n"
+            "assert p == regexcache._stdlib_compile(*key) and p.match('aab').group('x') == 'aa'\nprint('ok')")
+    assert _in_python(code, tmp_path / "cache").strip() == "ok"
+
+
+def test_library_import_leaves_re_and_the_collector_alone(tmp_path):
+    """Only the command line (``python -m dispatch``, the ``dispatch`` script) installs the
+    regex cache and turns the collector off; importing and using the library does neither."""
+    code = ("import gc, re\nstdlib = re._compiler.compile\n"
+            "from dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
+            "assert re._compiler.compile is stdlib and gc.isenabled()\nprint('ok')")
+    assert _in_python(code, tmp_path / "cache").strip() == "ok"
+
+
+def test_command_line_render_writes_the_regex_cache_and_the_same_outputs(tmp_path):
+    cache = tmp_path / "cache"
+    first = _render_in_process(EXAMPLE, tmp_path / "one", cache)
+    assert first.returncode == 0, first.stderr
+    assert len(list(cache.glob("regex-*.marshal"))) == 1
+    second = _render_in_process(EXAMPLE, tmp_path / "two", cache)
+    assert second.returncode == 0, second.stderr
+    for name in ("email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"):
+        assert (tmp_path / "one" / "moonshot-moment" / name).read_bytes() == \
+            (tmp_path / "two" / "moonshot-moment" / name).read_bytes(), name
+
+
+def test_only_one_shot_commands_run_without_the_collector(tmp_path):
+    """``python -m dispatch`` starts with the cyclic collector off; ``render`` keeps it off,
+    every other command (here ``check`` and ``config``) turns it back on before its work."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from dispatch.cli import ONE_SHOT, main
+
+    assert ONE_SHOT == {"render"}
+    runner = CliRunner()
+    try:
+        for args, on in ((["check", str(EXAMPLE)], True), (["config"], True),
+                         (["render", str(EXAMPLE), "--out", str(tmp_path)], False)):
+            gc.disable()
+            result = runner.invoke(main, args)
+            assert result.exit_code == 0, result.output
+            assert gc.isenabled() is on, args
+    finally:
+        gc.enable()
+
+
+def test_feedgen_without_its_date_string_parser_until_one_is_needed(tmp_path):
+    """feedgen is imported with ``dateutil.parser`` deferred: a render never imports it;
+    feedgen reading a date string afterwards imports it then, and gets the real parser."""
+    code = ("import sys\nfrom dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
+            "assert 'dateutil.parser' not in sys.modules\n"
+            "from feedgen.feed import FeedGenerator\n"
+            "fg = FeedGenerator(); fg.updated('2026-05-22T07:00:00+12:00')\n"
+            "assert fg.updated().isoformat() == '2026-05-22T07:00:00+12:00'\n"
+            "import dateutil.parser, dateutil\n"
+            "assert sys.modules['dateutil.parser'] is dateutil.parser and dateutil.parser.parse('2026-05-22').day == 22\n"
+            "print('ok')")
+    assert _in_python(code, tmp_path / "cache").strip() == "ok"

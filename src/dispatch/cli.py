@@ -39,10 +39,20 @@ def _size(n: int) -> str:
     return f"{n:,} bytes" if n < 10_240 else f"{n / 1024:.1f} KB"
 
 
+#: Commands that do one bounded piece of work and end: the command line (:mod:`dispatch.__main__`)
+#: runs them with the cyclic garbage collector off; every other command turns it back on.
+ONE_SHOT = frozenset({"render"})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dispatch")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Compile a Markdown briefing into email, plain text, feeds and social threads."""
+    if ctx.invoked_subcommand not in ONE_SHOT:
+        import gc
+
+        gc.enable()  # watch, preview, build, check of a folder… run long or over many issues
 
 
 @main.command()

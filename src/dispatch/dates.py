@@ -13,11 +13,8 @@ Accepted, besides ISO 8601 (``2026-05-22``, ``2026-05-22T07:00:00+12:00``):
 
 from __future__ import annotations
 
-import email.utils
 import re
 from datetime import datetime
-
-from dateutil import parser as _dateutil
 
 _FORMATS = (
     "%Y-%m-%d %H:%M:%S %z",
@@ -59,6 +56,8 @@ def read_date(text: str) -> datetime | None:
         except ValueError:
             continue
     if _NUMERIC.match(s) or _MONTH_NAME.search(s):
+        import email.utils  # only here: the email package costs ≈ 5 ms a start, and most dates are ISO
+
         try:
             parsed = email.utils.parsedate_to_datetime(s)
         except (TypeError, ValueError, IndexError):
@@ -70,6 +69,8 @@ def read_date(text: str) -> datetime | None:
 
 
 def _named(s: str) -> datetime | None:
+    from dateutil import parser as _dateutil  # only for month names (a cold start pays it then)
+
     try:
         a = _dateutil.parse(s, default=_DEFAULT_A)
         b = _dateutil.parse(s, default=_DEFAULT_B)

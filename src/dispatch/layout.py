@@ -14,7 +14,6 @@ Templates ending in ``.mjml``, ``.html`` or ``.xml`` are autoescaped; ``.txt`` o
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +23,7 @@ import jinja2.bccache
 
 from .errors import DispatchError, RenderError
 from .memo import LRU
+from .usercache import cache_dir
 
 PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
 # In a source checkout (editable install) the built-in layouts are the repository's layouts/.
@@ -74,15 +74,6 @@ def _autoescape(template_name: str | None) -> bool:
 #: The options every layout environment is made with (part of the bytecode cache's key:
 #: the compiled code depends on them).
 _OPTIONS = dict(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-
-
-def cache_dir() -> Path:
-    """The user cache folder of dispatch: ``$DISPATCH_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/dispatch``, else ``~/.cache/dispatch`` (XDG Base Directory spec)."""
-    if os.environ.get("DISPATCH_CACHE_DIR"):
-        return Path(os.environ["DISPATCH_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dispatch"
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):

@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
-import importlib
 import json
 import os
 import logging
 import re
-import sys
-import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,10 +33,12 @@ import mjml
 from markupsafe import Markup
 
 from ..config import Settings
+from ..deferred import import_deferring
 from ..errors import RenderError
 from ..i18n import labels as layout_labels, long_date, text_direction
 from ..images import BOX_PX, COLUMN_PX, RETINA_PX, Size, attr_size, local_file, natural_size, retina_name
-from ..layout import cache_dir, environment, render, section_templates
+from ..layout import environment, render, section_templates
+from ..usercache import cache_dir
 from ..model import HtmlBlock, Image, Issue, RawHtml, Table
 from ..platforms import MERGE_TAG, PLATFORMS, Platform
 from .html import HtmlRenderer, absolute_url, attr
@@ -484,16 +483,6 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     return html
 
 
-class _Deferred(types.ModuleType):
-    """Stands in for a module that an import names but that may never be used: the first
-    attribute read imports the real module (then in ``sys.modules``) and reads it there."""
-
-    def __getattr__(self, name: str):
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
-
-
 #: Modules premailer (``requests``) and cssutils (``urllib.request``, ``importlib.metadata``
 #: for its User-Agent) import at the top but use only to fetch a URL, a remote stylesheet or
 #: an ``@import``, which dispatch never lets them do (``allow_network=False``, no ``@import``).
@@ -502,29 +491,11 @@ FETCH_ONLY = ("requests", "urllib.request", "importlib.metadata")
 
 def _premailer():
     """premailer, imported without the modules of :data:`FETCH_ONLY` (≈ 70 ms a cold render:
-    requests, urllib3, chardet, charset_normalizer, idna, http.client, ssl, email,
-    importlib.metadata). While premailer is imported, each of them not imported yet is a
-    :class:`_Deferred` stand-in, which premailer and cssutils keep (used, it imports the
-    real module); any later ``import`` of one gets the real module."""
-    if "premailer" in sys.modules:
-        import premailer
-
-        return premailer
-    stand_ins: dict[str, _Deferred] = {}
-    for name in FETCH_ONLY:
-        parent, _, child = name.rpartition(".")
-        if name in sys.modules or (parent and parent not in sys.modules):
-            continue
-        stand_ins[name] = sys.modules[name] = _Deferred(name)
-        if parent and not hasattr(sys.modules[parent], child):
-            setattr(sys.modules[parent], child, stand_ins[name])  # what ``import a.b`` leaves on ``a``
-    try:
-        import premailer
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-    return premailer
+    requests, urllib3, chardet, charset_normalizer, idna, http.client, ssl,
+    importlib.metadata): :func:`dispatch.deferred.import_deferring`, whose stand-ins
+    premailer and cssutils keep (used, each imports the real module); any later ``import``
+    of one gets the real module."""
+    return import_deferring("premailer", FETCH_ONLY)
 
 
 @lru_cache(maxsize=1)
@@ -535,7 +506,7 @@ def _inliner() -> type:
     third of a warm render and ≈ 70 ms of a cold one, and the sheet is the layout's, the same
     for every render. The rules are a function of the sheet's text, its index and the
     options that shape them, so they are kept under that key: in memory (at most 32
-    sheets) and, as JSON, in the user cache folder (:func:`dispatch.layout.cache_dir`,
+    sheets) and, as JSON, in the user cache folder (:func:`dispatch.usercache.cache_dir`,
     ``inline-rules-<install>/<SHA-256 of the key>.json``, ``<install>`` telling premailer and
     cssutils installs apart), for the next process. Only with
     ``keep_style_tags`` (dispatch's setting): then premailer uses the rules it cannot

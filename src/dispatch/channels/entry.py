@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import lxml.etree as etree
-from feedgen.feed import FeedGenerator
 
 from ..config import Settings
+from ..deferred import import_deferring
 from ..layout import environment, render, section_templates
 from ..model import Attachment, Issue, RawHtml
 from .html import HtmlRenderer, absolute_url
+
+#: feedgen imports ``dateutil.parser`` at the top to read date strings; dispatch gives it
+#: datetimes, so the parser (and decimal, calendar, relativedelta under it) waits until
+#: someone does (:func:`dispatch.deferred.import_deferring`).
+FeedGenerator = import_deferring("feedgen.feed", ("dateutil.parser",)).FeedGenerator
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: What XML 1.0 §2.2 Char leaves out (controls but tab, LF and CR; surrogates; U+FFFE and
