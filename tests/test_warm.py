@@ -229,3 +229,65 @@ def test_caches_are_bounded():
     assert len(cache) == 8
     assert cache.get(0) == "0" and cache.get(1) is None and cache.get(99) == "99"
     assert all(c.size <= 10_000 for c in memo._ALL)
+
+
+def _email_both_ways(issue_path: Path, settings, platform: str) -> tuple[str, str]:
+    """The email of ``issue_path`` inlined by fragments (as a render does) and at once."""
+    from dispatch.channels import email
+    from dispatch.channels.email import FRAGMENT_CLOSE, FRAGMENT_OPEN, inline, render_email
+
+    issue = parse_issue(issue_path, settings)
+    memo.clear()
+    by_fragments = render_email(issue, settings, platform, allow_clip=True).html
+    saved = email.inline_document
+    email.inline_document = lambda html, css: inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+    try:
+        whole = render_email(issue, settings, platform, allow_clip=True).html
+    finally:
+        email.inline_document = saved
+    return by_fragments, whole
+
+
+@pytest.mark.parametrize("platform", ["generic", "mailchimp", "buttondown", "ghost", "substack", "listmonk"])
+def test_inlining_by_fragments_gives_the_whole_document_s_email(platform):
+    """premailer run per fragment (kept by its text) writes the email byte for byte as one
+    run over the whole document, for every platform's form of the example."""
+    settings = load_settings(EXAMPLE.parent)
+    by_fragments, whole = _email_both_ways(EXAMPLE, settings, platform)
+    assert by_fragments == whole
+    assert "dispatch:f" not in by_fragments
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_inlining_by_fragments_on_real_issues(path):
+    settings = load_settings(path.parent)
+    by_fragments, whole = _email_both_ways(path, settings, "generic")
+    assert by_fragments == whole
+
+
+def test_inlining_falls_back_to_the_whole_document(news, tmp_path):
+    """A sheet with a sibling combinator or a pseudo-class, or a layout writing an element it
+    does not close inside an mj-text: the whole document is inlined at once (and the email is
+    still the one a whole run gives)."""
+    from dispatch.channels.email import _inline_fragment, _local_rules
+
+    assert _local_rules("p { color: red; } div.lead p { margin: 0; }")
+    assert not _local_rules("p + p { margin-top: 0; }")
+    assert not _local_rules("li:first-child { margin: 0; }")
+    assert not _local_rules("h2 ~ p { color: red; }")
+    layouts = news.parents[1] / "layouts" / "default" / "email"
+    _edit(layouts / "inline.css", "p { margin: 0 0 14px; }", "p { margin: 0 0 14px; } p + p { margin-top: 2px; }")
+    settings = load_settings(news.parent)
+    by_fragments, whole = _email_both_ways(news, settings, "generic")
+    assert by_fragments == whole and "margin-top:2px" in whole
+    _edit(layouts / "inline.css", " p + p { margin-top: 2px; }", "")
+    # markup the HTML parser rebuilds (a div inside a p closes the p): as in the whole document
+    _edit(layouts / "section.mjml", "{{ h.blocks(section.blocks) }}",
+          "<p class='outer'><div class='inner'>x</div></p>{{ h.blocks(section.blocks) }}")
+    by_fragments, whole = _email_both_ways(news, settings, "generic")
+    assert by_fragments == whole and 'class="inner"' in whole
+    # a fragment that does not close what it opens is never inlined alone
+    chain = (("html", ()), ("body", ()), ("div", (("class", "x"),)))
+    assert _inline_fragment("<p>open", chain, "p { color: red; }") is None
+    assert _inline_fragment("</div><p>out", chain, "p { color: red; }") is None
+    assert _inline_fragment("<p>ok</p>", chain, "p { color: red; }") == '<p style="color:red">ok</p>'
