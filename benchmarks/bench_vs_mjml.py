@@ -4,9 +4,12 @@ CLI compiling the same email alone, on this machine, in the same run.
 What is compared:
 
 * **dispatch**: a new ``python -m dispatch render ISSUE --out TMP`` process (interpreter
-  start, imports, parse, email, text part, Atom entry, threads, write) with a cold
-  template cache (``DISPATCH_CACHE_DIR`` pointing at an empty folder) and with a warm one
-  (the cache the first run wrote: what every run after the first pays).
+  start, imports, parse, email, text part, Atom entry, threads, write) on a copy of the
+  issue whose text is edited before every run (nothing of the issue's own can be reused),
+  with the user cache folder the first run wrote (``DISPATCH_CACHE_DIR``: compiled
+  templates, regex programs and dataclass methods, the layout's inlining rules, the
+  dateline's locale data; what every run after the first pays) and with an empty one (the
+  very first run after an install).
 * **mjml**: ``mjml email.mjml -o out.html`` of the npm ``mjml`` package (version 5 unless
   ``--mjml-version``), installed with npm into a temporary folder at benchmark time; its input
   is the MJML dispatch compiles for the same issue (the layout rendered by Jinja), so both
@@ -15,13 +18,15 @@ What is compared:
 Runs are paired (dispatch, then mjml, alternating which goes first) so a load spike hits
 both; the script prints, for each side, the median wall time, CPU time (user + sys of the
 child) and peak memory (max RSS), and the ratio dispatch / mjml of each median and the
-median of the per-pair ratios. It also reports the CPU a new interpreter spends importing
-what a render imports, and, in this process (wall and CPU, medians of at least 15), the warm
+median of the per-pair ratios. With ``--breakdown`` it also prints the cold path as a table:
+CPU per step of a render in a new interpreter (start-up, imports, settings, parse, each
+channel with the libraries it imports on first use, diagnostics, write) and the import self
+time per library (``-X importtime``). It reports, in this process (wall and CPU, medians of at least 15), the warm
 re-render of the example (what ``watch``/``preview`` pay per save, after an edit of one word,
 and unchanged) and thread packing alone with empty and with warm caches. On a loaded machine
 trust the CPU columns and the paired ratios over the wall medians.
 
-    python benchmarks/bench_vs_mjml.py [--runs 9] [--mjml-version 5] [--mjml DIR] [ISSUE]
+    python benchmarks/bench_vs_mjml.py [--runs 9] [--mjml-version 5] [--mjml DIR] [--breakdown] [ISSUE]
 
 ``--mjml DIR`` reuses a folder where ``npm install mjml`` already ran. Needs ``npm``.
 """
@@ -145,13 +150,99 @@ def warm_figures(issue: Path, runs: int) -> dict[str, tuple[float, float]]:
             for name, vals in rows.items()}
 
 
-def import_cpu(runs: int, env: dict) -> float:
-    """Median CPU ms of a new interpreter importing what ``dispatch render`` imports."""
-    probe = ("import time; t = time.process_time(); import dispatch.cli, dispatch.render, feedgen.feed; "
-             "from dispatch.channels.email import _premailer; _premailer(); print(time.process_time() - t)")
-    out = [float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                                cwd=ROOT, check=True).stdout) for _ in range(runs)]
-    return statistics.median(out) * 1000
+#: Run in a new interpreter: the command line's start-up (:mod:`dispatch.__main__`: the
+#: compiled-code cache, the collector off), then a render step by step, printing CPU ms per
+#: step as JSON. ``interpreter`` is the CPU spent before the first line (interpreter start,
+#: ``site``); ``imports`` is what ``dispatch.cli`` and ``dispatch.render`` import; the
+#: libraries a step imports on first use (premailer, Babel…) count in that step.
+_STEPS_PROBE = """
+import time
+marks = {"interpreter": time.process_time()}
+def mark(name, start):
+    marks[name] = time.process_time() - start
+t = time.process_time()
+import gc, sys
+gc.disable()
+from dispatch import compilecache
+compilecache.install()
+mark("compiled-code cache", t)
+t = time.process_time()
+import dispatch.cli, dispatch.render
+from pathlib import Path
+mark("imports", t)
+from dispatch.config import load_settings
+from dispatch.parse import parse_issue
+from dispatch.render import render_channels, threads_json, threads_text, write_folder, local_assets, issue_warnings
+issue_path, out = Path(sys.argv[1]), Path(sys.argv[2])
+t = time.process_time(); settings = load_settings(issue_path.parent); mark("settings", t)
+t = time.process_time(); issue = parse_issue(issue_path, settings); mark("parse", t)
+def step(name, fn, *args):
+    t = time.process_time()
+    try:
+        return fn(*args)
+    finally:
+        mark(name, t)
+channels = render_channels(issue, settings, timed=step)
+t = time.process_time()
+assets, asset_warnings = local_assets(issue, settings)
+issue_warnings(issue, settings, email=channels.email, threads=channels.threads, asset_warnings=asset_warnings)
+mark("diagnostics", t)
+t = time.process_time()
+files = {"email.html": channels.email.html.encode(), "email.txt": channels.text.text.encode(), "entry.xml": channels.entry.xml,
+         "thread.json": threads_json(channels.threads, issue).encode(), "thread.txt": threads_text(channels.threads).encode()}
+write_folder(out / issue.meta.slug, files, replaceable=tuple(files), protect=[issue_path])
+mark("write", t)
+t = time.process_time(); compilecache.save(); mark("cache save", t)
+marks["total"] = time.process_time()
+import json; print(json.dumps({k: v * 1000 for k, v in marks.items()}))
+"""
+
+
+def cold_steps(issue: Path, runs: int, env: dict, out: Path) -> dict[str, float]:
+    """Median CPU ms of each step of a cold render in a new interpreter (:data:`_STEPS_PROBE`)."""
+    import json
+
+    rows = [json.loads(subprocess.run([sys.executable, "-c", _STEPS_PROBE, str(issue), str(out)], capture_output=True,
+                                      text=True, env=env, cwd=ROOT, check=True).stdout) for _ in range(runs)]
+    return {name: statistics.median(r[name] for r in rows) for name in rows[0]}
+
+
+def import_by_library(issue: Path, runs: int, env: dict, out: Path) -> tuple[dict[str, float], float]:
+    """Self time of every module a cold ``python -m dispatch render`` imports, summed per
+    top-level package (``dispatch`` per module), median ms over ``runs`` (``-X importtime``,
+    which adds overhead of its own), and the median sum."""
+    import collections
+    import re
+
+    rows = []
+    for _ in range(runs):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-m", "dispatch", "render", str(issue), "--out", str(out)],
+                             capture_output=True, text=True, env=env, cwd=ROOT, check=True).stderr
+        row: collections.Counter = collections.Counter()
+        for line in err.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+\d+ \| *(\S+)", line)
+            if m:
+                parts = m.group(2).split(".")
+                row[".".join(parts[:2]) if parts[0] == "dispatch" else parts[0]] += int(m.group(1)) / 1000
+        rows.append(row)
+    names = set().union(*rows)
+    return ({n: statistics.median(r.get(n, 0.0) for r in rows) for n in names},
+            statistics.median(sum(r.values()) for r in rows))
+
+
+def print_breakdown(issue: Path, runs: int, env: dict, tmp: Path) -> None:
+    """The cold path's table: CPU per step, then import self time per library."""
+    steps = cold_steps(issue, runs, env, tmp / "dist-steps")
+    print(f"\n{'cold render, step by step (new interpreter, CPU ms, median)':62}")
+    for name, ms in steps.items():
+        print(f"  {name:28} {ms:7.1f}")
+    libs, total = import_by_library(issue, runs, env, tmp / "dist-imports")
+    print(f"\nimports by library (self time under -X importtime, median ms; sum {total:.0f} ms, "
+          "inflated by importtime itself)")
+    ranked = sorted(libs.items(), key=lambda kv: -kv[1])
+    for name, ms in ranked[:40]:
+        print(f"  {name:28} {ms:7.1f}")
+    print(f"  {'the other ' + str(len(ranked) - 40) + ' packages':28} {sum(ms for _, ms in ranked[40:]):7.1f}")
 
 
 def main() -> None:
@@ -160,6 +251,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--mjml-version", default="5")
     parser.add_argument("--mjml", type=Path, default=None, help="a folder where mjml is already npm-installed")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also print the cold path step by step and the imports by library")
     args = parser.parse_args()
     issue = args.issue.resolve()
 
@@ -178,18 +271,34 @@ def main() -> None:
         warm_cache = tmp / "cache-warm"
         # .pyc files written as an installed package has them (any value of the variable disables them)
         base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        dispatch_cmd = [sys.executable, "-m", "dispatch", "render", str(issue), "--out", str(tmp / "dist")]
+        # dispatch renders a copy of the issue whose text changes before every run (a cold
+        # render is a new process on an edited issue: nothing of the issue's own is reused)
+        from dispatch.config import load_settings
+
+        config = load_settings(issue.parent).path
+        edited = tmp / "news" / issue.name
+        edited.parent.mkdir()
+        text = issue.read_text(encoding="utf-8")
+
+        def edit(n: int) -> None:
+            changed = text.replace(" the ", f" the {n} ", 1)
+            edited.write_text(changed if changed != text else text + f"\n\nEdit {n}.\n", encoding="utf-8")
+
+        edit(0)
+        dispatch_cmd = [sys.executable, "-m", "dispatch", "render", str(edited), "--out", str(tmp / "dist"),
+                        *(["--config", str(config)] if config else [])]
         mjml_cmd = [str(cli), str(source), "-o", str(tmp / "mjml.html")]
-        # one run each first: Python's own .pyc files, npm's, the warm template cache
+        # one run each first: Python's own .pyc files, npm's, the warm caches
         timed(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(warm_cache)}, cwd=ROOT)
         timed(mjml_cmd)
 
-        rows: dict[str, list[tuple[float, float]]] = {"dispatch": [], "dispatch, no template cache": [], "mjml": []}
+        rows: dict[str, list[tuple[float, float]]] = {"dispatch": [], "dispatch, empty cache folder": [], "mjml": []}
         for n in range(args.runs):
             shutil.rmtree(cold_cache, ignore_errors=True)
+            edit(n + 1)
             jobs = [
                 ("dispatch", lambda: timed(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(warm_cache)}, cwd=ROOT)),
-                ("dispatch, no template cache",
+                ("dispatch, empty cache folder",
                  lambda: timed(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(cold_cache)}, cwd=ROOT)),
                 ("mjml", lambda: timed(mjml_cmd)),
             ]
@@ -200,7 +309,7 @@ def main() -> None:
                 rows[name].append((wall, cpu))
         peaks = {
             "dispatch": peak_rss(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(warm_cache)}, cwd=ROOT),
-            "dispatch, no template cache": peak_rss(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(tmp / "c3")},
+            "dispatch, empty cache folder": peak_rss(dispatch_cmd, env={**base_env, "DISPATCH_CACHE_DIR": str(tmp / "c3")},
                                                     cwd=ROOT),
             "mjml": peak_rss(mjml_cmd),
         }
@@ -215,7 +324,12 @@ def main() -> None:
         print(f"{name:30} {wall * 1000:9.0f} {cpu * 1000:9.0f} {peaks[name] / 1024:9.1f} "
               f"{wall / statistics.median(v[0] for v in mj):11.2f} {cpu / statistics.median(v[1] for v in mj):10.2f} "
               f"{paired:9.2f}")
-    print(f"\n{'imports of a render (new interpreter)':38} CPU {import_cpu(args.runs, base_env):7.1f} ms")
+    if args.breakdown:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**base_env, "DISPATCH_CACHE_DIR": str(Path(tmp) / "cache")}
+            subprocess.run([sys.executable, "-m", "dispatch", "render", str(issue), "--out", str(Path(tmp) / "dist")],
+                           capture_output=True, env=env, cwd=ROOT, check=True)  # the caches, as every run but the first
+            print_breakdown(issue, args.runs, env, Path(tmp))
     print(f"\n{'in one process':30} {'wall ms':>9} {'CPU ms':>9}")
     for name, (wall, cpu) in warm_figures(issue, max(args.runs, 15)).items():
         print(f"{name:30} {wall:9.1f} {cpu:9.1f}")

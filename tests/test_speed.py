@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch import layout
+from dispatch import compilecache, layout
 from dispatch.channels import thread
 from dispatch.channels.thread import Unit, split_thread
 from dispatch.counters import PLATFORMS
@@ -296,18 +296,18 @@ def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(t
     """A pattern from the cache is the one ``re``'s own compiler builds (Pattern ``==``
     compares flags, pattern and compiled program), matches the same, and a second process
     takes every pattern from the file instead of compiling it."""
-    check = ("import re, sys\nfrom dispatch import regexcache\nassert regexcache.install()\n"
+    check = ("import re, sys\nfrom dispatch import compilecache\nassert compilecache.install()\n"
              f"PATTERNS = {_PATTERNS}\n"
              "for text, flags in PATTERNS:\n"
-             "    mine, stdlib = re.compile(text, flags), regexcache._stdlib_compile(text, flags)\n"
+             "    mine, stdlib = re.compile(text, flags), compilecache._stdlib_compile(text, flags)\n"
              "    assert mine == stdlib and mine.groupindex == stdlib.groupindex and mine.groups == stdlib.groups\n"
              "    sample = b'x\\xe9=1' if isinstance(text, bytes) else 'ab12 STRASSE ǆ 中文字'\n"
              "    assert [m.span() for m in mine.finditer(sample)] == [m.span() for m in stdlib.finditer(sample)]\n"
              "    re.purge()\n"
-             "print(len(regexcache._recorded))\nregexcache.save()\n")
+             "print(len(compilecache._new_patterns))\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
     cache = tmp_path / "cache"
     assert int(_in_python(check, cache)) >= 8  # first process: compiled and recorded
-    files = list(cache.glob("regex-*.marshal"))
+    files = list(cache.glob("compiled-*.marshal"))
     assert len(files) == 1
     assert int(_in_python(check, cache)) == 0  # second: every pattern from the file, nothing new
     # a damaged file is ignored (CRC), and the patterns are compiled as without a cache
@@ -315,30 +315,102 @@ def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(t
     assert int(_in_python(check, cache)) >= 8
 
 
+def test_dataclass_methods_from_the_cache_are_the_ones_dataclasses_compiles(tmp_path):
+    """A dataclass made with the cache in place has the methods ``@dataclass`` makes without
+    it (code objects compare equal) and behaves the same (init, defaults, repr, eq, hash,
+    frozen); a second process takes every method's code from the file."""
+    check = ("import dataclasses, sys\nfrom dispatch import compilecache\ncompilecache.install()\n"
+             "def make():\n"
+             "    @dataclasses.dataclass(frozen=True, order=True)\n"
+             "    class Point:\n"
+             "        x: int\n"
+             "        y: int = 0\n"
+             "        tags: tuple = dataclasses.field(default_factory=tuple)\n"
+             "    @dataclasses.dataclass\n"
+             "    class Box:\n"
+             "        items: list = dataclasses.field(default_factory=list)\n"
+             "    return Point, Box\n"
+             "Point, Box = make()\n"
+             "new = len(compilecache._new_codes)\n"
+             "del dataclasses.exec\n"  # the builtin again: what dataclasses makes without the cache
+             "Point0, Box0 = make()\n"
+             "for a, b in ((Point, Point0), (Box, Box0)):\n"
+             "    for name in ('__init__', '__repr__', '__eq__', '__setattr__', '__delattr__', '__hash__', '__lt__'):\n"
+             "        fa, fb = a.__dict__.get(name), b.__dict__.get(name)\n"
+             "        assert (fa is None) == (fb is None), name\n"
+             "        if fa is not None and hasattr(fa, '__code__'):\n"
+             "            assert fa.__code__ == fb.__code__, name\n"
+             "p = Point(1, tags=('a',))\n"
+             "assert repr(p) == 'make.<locals>.Point(x=1, y=0, tags=(\\'a\\',))' and p == Point(1, 0, ('a',))\n"
+             "assert hash(p) == hash(Point(1, 0, ('a',))) and Point(0) < p and Box().items == [] and Box() == Box()\n"
+             "try:\n    p.x = 2\nexcept dataclasses.FrozenInstanceError:\n    pass\nelse:\n    raise AssertionError\n"
+             "print(new)\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
+    cache = tmp_path / "cache"
+    assert int(_in_python(check, cache)) >= 8  # first process: compiled and kept
+    assert int(_in_python(check, cache)) == 0  # second: every method from the file
+
+
+def test_regex_module_patterns_from_the_cache_are_the_ones_it_compiles(tmp_path):
+    """``regex`` patterns (hooked once ``regex`` is imported, after the cache is installed)
+    are rebuilt from the compiled program its own pickling keeps: the same program as a
+    fresh compile, the same matches; a second process compiles none of them again."""
+    check = ("import sys\nfrom dispatch import compilecache\ncompilecache.install()\n"
+             "assert 'regex' not in sys.modules\nimport regex\n"
+             "PATTERNS = [(r'\\X', 0), (r'[\\p{Han}\\p{Hiragana}]+', 0), (r'(?<=[.!?])\\s+(?=\\p{Lu})', 0),\n"
+             "            (r'(?P<tag>#\\w+)', regex.I), (r'\\p{Extended_Pictographic}', regex.V1)]\n"
+             "sample = 'Hi. Über 人工智能 ひらがな #Tag 👩\u200d💻 e\u0301!'\n"
+             "for text, flags in PATTERNS:\n"
+             "    mine, fresh = regex.compile(text, flags), regex.compile(text, flags, cache_pattern=False)\n"
+             "    assert mine is not fresh and mine._pickled_data == fresh._pickled_data\n"
+             "    assert mine.findall(sample) == fresh.findall(sample) and mine.groupindex == fresh.groupindex\n"
+             "    assert regex.compile(text, flags) is mine and bool(regex.search(text, sample, flags)) == bool(fresh.search(sample))\n"
+             "print(len(compilecache._new_rx))\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
+    cache = tmp_path / "cache"
+    assert int(_in_python(check, cache)) >= 5
+    assert int(_in_python(check, cache)) == 0
+
+
+def test_a_run_with_a_few_new_patterns_does_not_rewrite_the_cache(tmp_path):
+    """Babel builds a pattern from a set (its order changes with each process's hash seed):
+    a run whose only new entries are a handful like it leaves the file as it is."""
+    cache = tmp_path / "cache"
+    assert _render_in_process(EXAMPLE, tmp_path / "one", cache).returncode == 0
+    (path,) = cache.glob("compiled-*.marshal")
+    before = (path.stat().st_mtime_ns, path.read_bytes())
+    code = ("import re\nfrom dispatch import compilecache\ncompilecache.install()\n"
+            "re.compile('(?:' + '|'.join({'and', 'or', 'not', 'mod'}) + ')x'); re.compile('only-in-this-run-[0-9]')\n"
+            "print(len(compilecache._new_patterns))\ncompilecache.save()\n")
+    assert 1 <= int(_in_python(code, cache)) < compilecache.SAVE_AT_LEAST
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
 def test_regex_cache_falls_back_on_a_program_sre_rejects(tmp_path):
-    code = ("import re\nfrom dispatch import regexcache\nregexcache.install()\n"
+    code = ("import re\nfrom dispatch import compilecache\ncompilecache.install()\n"
             "key = ('(?P<x>a+)b', 0)\n"
-            "regexcache._known[key] = ('(?P<x>a+)b', 32, [1, 2, 3], 1, {'x': 1}, (None, 'x'))\n"
+            "compilecache._patterns[key] = ('(?P<x>a+)b', 32, [1, 2, 3], 1, {'x': 1}, (None, 'x'))\n"
             "p = re.compile(*key)\n"
-            "assert p == regexcache._stdlib_compile(*key) and p.match('aab').group('x') == 'aa'\nprint('ok')")
+            "assert p == compilecache._stdlib_compile(*key) and p.match('aab').group('x') == 'aa'\nprint('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
 
 
 def test_library_import_leaves_re_and_the_collector_alone(tmp_path):
     """Only the command line (``python -m dispatch``, the ``dispatch`` script) installs the
-    regex cache and turns the collector off; importing and using the library does neither."""
-    code = ("import gc, re\nstdlib = re._compiler.compile\n"
+    compiled-code cache and turns the collector off; importing and using the library does neither."""
+    code = ("import dataclasses, gc, re\nstdlib = re._compiler.compile\n"
             "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
-            "assert re._compiler.compile is stdlib and gc.isenabled()\nprint('ok')")
+            "import regex._main\n"
+            "assert re._compiler.compile is stdlib and gc.isenabled() and 'exec' not in vars(dataclasses)\n"
+            "assert regex._main._compile.__name__ == '_compile'\n"
+            "print('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
 
 
-def test_command_line_render_writes_the_regex_cache_and_the_same_outputs(tmp_path):
+def test_command_line_render_writes_the_compiled_code_cache_and_the_same_outputs(tmp_path):
     cache = tmp_path / "cache"
     first = _render_in_process(EXAMPLE, tmp_path / "one", cache)
     assert first.returncode == 0, first.stderr
-    assert len(list(cache.glob("regex-*.marshal"))) == 1
+    assert len(list(cache.glob("compiled-*.marshal"))) == 1
     second = _render_in_process(EXAMPLE, tmp_path / "two", cache)
     assert second.returncode == 0, second.stderr
     for name in ("email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"):
@@ -381,3 +453,59 @@ def test_feedgen_without_its_date_string_parser_until_one_is_needed(tmp_path):
             "assert sys.modules['dateutil.parser'] is dateutil.parser and dateutil.parser.parse('2026-05-22').day == 22\n"
             "print('ok')")
     assert _in_python(code, tmp_path / "cache").strip() == "ok"
+
+
+_HIGHLIGHT = ("import markdown\n"
+              "text = '```python hl_lines=\"2\"\\nimport os\\nprint(os.sep)\\n```\\n\\n~~~{.python hl_lines=\"1\"}\\nx = 1\\n~~~\\n'\n"
+              "print(markdown.markdown(text, extensions=['fenced_code', 'codehilite']))\n"
+              "print(markdown.markdown(text, extensions=['fenced_code']))\n")
+
+
+def test_fenced_code_without_pygments_and_codehilite_still_highlights(tmp_path):
+    """dispatch imports fenced_code with codehilite (and Pygments under it) left out: a
+    render imports neither; afterwards the same process highlights a fenced block with
+    codehilite exactly as a process that never saw dispatch (``hl_lines`` included)."""
+    plain = _in_python(_HIGHLIGHT, tmp_path / "cache")
+    code = ("import sys\nfrom dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
+            "assert not [m for m in sys.modules if m.startswith(('pygments', 'markdown.extensions.codehilite'))]\n"
+            "import markdown.extensions.fenced_code as fc\n"
+            "assert not isinstance(object(), fc.CodeHiliteExtension) and fc.parse_hl_lines('1 3') == [1, 3]\n"
+            + _HIGHLIGHT)
+    after = _in_python(code, tmp_path / "cache")
+    assert after == plain
+    assert "hll" in plain or "codehilite" in plain  # codehilite did its work (Pygments or its plain fallback)
+
+
+_BABEL = ("from datetime import datetime, timezone\nfrom dispatch.i18n import long_date\n"
+          "when = datetime(2026, 5, 22, 7, tzinfo=timezone.utc)\n"
+          "LANGS = ('en-NZ', 'en', 'zh', 'he', 'th', 'de', 'ar')\n"
+          "dates = [long_date(when, timezone.utc, lang) for lang in LANGS]\n")
+_BABEL_AFTER = ("from babel import Locale, localedata\nfrom babel.numbers import format_decimal\n"
+                "from babel.dates import format_datetime\n"
+                "nz = Locale.parse('en_NZ')\n"
+                "rest = [nz.territories['NZ'], nz.number_symbols['latn']['decimal'], format_decimal(1234.5, locale=nz),\n"
+                "        format_datetime(when, 'full', tzinfo=timezone.utc, locale=nz), len(localedata.load('en_NZ')),\n"
+                "        sorted(localedata.load('th'))[:5], Locale.parse('he').character_order]\n"
+                "print(repr((dates, rest)))\n")
+
+
+def test_locale_date_part_is_used_and_the_rest_of_babel_is_unchanged(tmp_path):
+    """The dateline's Babel data comes from the cache folder in a later process (the
+    whole locale data is not loaded for it), dates are those Babel formats from its whole
+    data, and anything else read afterwards (names, numbers, other formats, the data's
+    length and keys) is what Babel gives without the cache."""
+    cache = tmp_path / "cache"
+    plain = subprocess.run([sys.executable, "-c", "from datetime import datetime, timezone\n"
+                            "from babel.dates import format_date\nfrom babel import Locale\n"
+                            "when = datetime(2026, 5, 22, 7, tzinfo=timezone.utc)\n"
+                            "dates = [format_date(when.date(), 'long', locale=Locale.parse(l, sep='-')) "
+                            "for l in ('en-NZ', 'en', 'zh', 'he', 'th', 'de', 'ar')]\n" + _BABEL_AFTER],
+                           capture_output=True, text=True, check=True).stdout
+    first = _in_python(_BABEL + _BABEL_AFTER, cache)
+    assert len(list(cache.glob("locale-dates-*/*.pickle"))) >= 6  # 'en' may come in whole, as en-NZ's parent
+    probe = ("from babel import localedata\n"
+             "assert all(not localedata._cache[n]._whole for n in ('en_NZ', 'th', 'ar')), 'whole data loaded'\n")
+    second = _in_python(_BABEL + probe + _BABEL_AFTER, cache)
+    assert first == second == plain
+    assert "22 May 2026" in plain and "2026年5月22日" in plain

@@ -3,9 +3,10 @@
 Two start-up measures, both for this process only (``import dispatch`` as a library does
 neither):
 
-* the compiled-regex cache (:mod:`dispatch.regexcache`) goes in first, before click and the
-  libraries a command imports compile their patterns; the patterns new to it are saved when
-  the command ends;
+* the compiled-code cache (:mod:`dispatch.compilecache`: regex programs, dataclass
+  methods) goes in first, before click and the libraries a command imports compile their
+  patterns and dispatch makes its dataclasses; what is new to it is saved when the command
+  ends;
 * the cyclic garbage collector is off while the command starts: a cold ``dispatch render``
   makes about 400,000 objects while importing its libraries, nearly all of them kept for
   the life of the process, and the collector walked them over and over (≈ 60 ms of CPU, 134
@@ -18,19 +19,19 @@ neither):
 
 import gc
 
-from . import regexcache
+from . import compilecache
 
 
 def main() -> None:
     """Run the command line (:func:`dispatch.cli.main`) with the start-up measures above."""
     gc.disable()
-    regexcache.install()
+    compilecache.install()
     try:
         from .cli import main as cli
 
         cli()
     finally:
-        regexcache.save()
+        compilecache.save()
 
 
 if __name__ == "__main__":

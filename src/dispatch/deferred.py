@@ -56,3 +56,78 @@ def import_deferring(module: str, deferred: tuple[str, ...]) -> types.ModuleType
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
+
+
+_CODEHILITE = "markdown.extensions.codehilite"
+
+
+def _codehilite() -> types.ModuleType:
+    """The real ``markdown.extensions.codehilite`` (imported now if it is not yet)."""
+    found = sys.modules.get(_CODEHILITE)
+    if found is None or isinstance(found, _CodeHiliteStandIn):
+        if found is not None:
+            del sys.modules[_CODEHILITE]
+        found = importlib.import_module(_CODEHILITE)
+    return found
+
+
+class _RealExtensionCheck(type):
+    """``isinstance(x, CodeHiliteExtension)`` as the real class answers it: false while
+    codehilite is not imported (then no instance of it can exist)."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        found = sys.modules.get(_CODEHILITE)
+        if found is None or isinstance(found, _CodeHiliteStandIn):
+            return False
+        return isinstance(obj, found.CodeHiliteExtension)
+
+
+class _CodeHiliteStandIn(types.ModuleType):
+    """What ``fenced_code`` imports from ``codehilite``, each handing over to the real one
+    when used; any other name is read from the real module."""
+
+    class CodeHiliteExtension(metaclass=_RealExtensionCheck):
+        def __new__(cls, *args, **kwargs):
+            return _codehilite().CodeHiliteExtension(*args, **kwargs)
+
+    @staticmethod
+    def CodeHilite(*args, **kwargs):  # noqa: N802 - Python-Markdown's name
+        return _codehilite().CodeHilite(*args, **kwargs)
+
+    @staticmethod
+    def parse_hl_lines(expr: str) -> list[int]:
+        return _codehilite().parse_hl_lines(expr)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # the import system asking (__path__, __spec__…)
+            raise AttributeError(name)
+        return getattr(_codehilite(), name)
+
+
+def fenced_code_extension() -> type:
+    """Python-Markdown's ``FencedCodeExtension`` without the Pygments import it brings.
+
+    ``markdown.extensions.fenced_code`` imports ``CodeHilite``, ``CodeHiliteExtension`` and
+    ``parse_hl_lines`` from ``markdown.extensions.codehilite``, which imports Pygments'
+    lexers, formatters and plugin machinery (and, before Pygments 2.21,
+    ``importlib.metadata``) although dispatch never highlights code. While fenced_code is
+    imported, codehilite is a stand-in whose three names hand over to the real module when
+    used: ``isinstance(ext, CodeHiliteExtension)`` (how fenced_code looks for a configured
+    codehilite) is the real class's answer, ``CodeHilite(...)`` and ``parse_hl_lines(...)``
+    (a fence with ``hl_lines``) import codehilite then and call it. The stand-in leaves
+    ``sys.modules`` at once: any ``import markdown.extensions.codehilite`` gets the real
+    module, and a Markdown instance configured with ``codehilite`` and ``fenced_code``
+    highlights as it always does.
+
+    Returns:
+        the ``FencedCodeExtension`` class.
+    """
+    name = "markdown.extensions.fenced_code"
+    if name in sys.modules or _CODEHILITE in sys.modules:
+        return importlib.import_module(name).FencedCodeExtension
+    sys.modules[_CODEHILITE] = _CodeHiliteStandIn(_CODEHILITE)
+    try:
+        return importlib.import_module(name).FencedCodeExtension
+    finally:
+        if isinstance(sys.modules.get(_CODEHILITE), _CodeHiliteStandIn):
+            del sys.modules[_CODEHILITE]

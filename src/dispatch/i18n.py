@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -55,7 +56,9 @@ def text_direction(lang: str) -> str:
 
 @lru_cache(maxsize=64)
 def _date_format(lang: str):
-    return _locale(lang)
+    locale = _locale(lang)
+    _prime_locale_data(str(locale))
+    return locale
 
 
 def long_date(when: datetime, tz: tzinfo, lang: str) -> str:
@@ -65,6 +68,127 @@ def long_date(when: datetime, tz: tzinfo, lang: str) -> str:
     from babel.dates import format_date
 
     return format_date(when.astimezone(tz).date(), "long", locale=_date_format(lang))
+
+
+# --- Babel's locale data, the date part kept between runs -------------------------------------
+
+#: The top-level keys of Babel's locale data a CLDR date pattern reads (``format_date``):
+#: the patterns, month and day names, eras, quarters, day periods.
+_DATE_KEYS = ("date_formats", "months", "days", "eras", "quarters", "day_periods")
+
+
+class _DatePart(dict):
+    """Babel's merged locale data for one locale (what ``babel.localedata.load(name)``
+    returns), holding at first only :data:`_DATE_KEYS`, read from the user cache folder.
+
+    Reading any other key, or using the whole mapping (length, iteration, keys, items,
+    values, copy, comparison, ``in`` for a key it lacks, writing), first completes it: the
+    whole data is loaded as Babel loads it (``global.dat``, ``root.dat``, the parents, the
+    locale's own file) and put into this same dict, so every holder of it (Babel's caches, a
+    ``Locale``) sees the whole data from then on."""
+
+    def __init__(self, name: str, part: dict) -> None:
+        super().__init__(part)
+        self._name = name
+        self._whole = False
+
+    def complete(self) -> "_DatePart":
+        """Load the whole data into this dict (once)."""
+        if not self._whole:
+            self._whole = True
+            from babel import localedata
+
+            if localedata._cache.get(self._name) is self:
+                del localedata._cache[self._name]
+            dict.update(self, localedata.load(self._name))
+            localedata._cache[self._name] = self
+        return self
+
+    def __bool__(self) -> bool:  # not emptiness by length: that would complete it (Babel asks ``if not data``)
+        return True
+
+    def __missing__(self, key):
+        if self._whole:
+            raise KeyError(key)
+        return self.complete()[key]
+
+    def get(self, key, default=None):
+        return dict.get(self, key, default) if key in self else default
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or dict.__contains__(self.complete(), key)
+
+
+def _completing(name: str):
+    method = getattr(dict, name)
+
+    def whole(self, *args, **kwargs):
+        return method(self.complete(), *args, **kwargs)
+
+    whole.__name__ = name
+    return whole
+
+
+for _name in ("__len__", "__iter__", "__reversed__", "keys", "items", "values", "copy", "__eq__", "__ne__",
+              "__repr__", "__or__", "__ror__", "__ior__", "__reduce__", "__reduce_ex__", "update", "setdefault",
+              "pop", "popitem", "clear", "__setitem__", "__delitem__"):
+    setattr(_DatePart, _name, _completing(_name))
+del _name
+
+
+def _date_data_file(name: str) -> Path | None:
+    """The cache file for locale ``name``'s date part, keyed by the Babel install (its
+    version and the modification times and sizes of its data files), or ``None``."""
+    import hashlib
+
+    import babel
+    from babel import localedata
+
+    from .usercache import cache_dir
+
+    try:
+        files = [Path(localedata._dirname).parent / "global.dat", Path(localedata.resolve_locale_filename(name)),
+                 Path(localedata.resolve_locale_filename("root"))]
+        stamp = [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+    except (OSError, AttributeError, ValueError):
+        return None
+    key = hashlib.sha256(repr((babel.__version__, name, stamp)).encode()).hexdigest()[:24]
+    return cache_dir() / f"locale-dates-{babel.__version__}" / f"{key}.pickle"
+
+
+def _prime_locale_data(name: str) -> None:
+    """Give Babel the date part of locale ``name``'s data from the cache folder, so a
+    ``format_date`` in a new process does not load and merge the whole of ``global.dat``,
+    ``root.dat`` and the locale's files (≈ 13 ms for ``en``; the whole data is loaded as
+    soon as anything else is read, see :class:`_DatePart`). The first process stores the
+    part. A cache that cannot be read or written only means loading the whole data."""
+    import pickle
+
+    from babel import localedata
+
+    if name in localedata._cache:
+        return
+    path = _date_data_file(name)
+    if path is None:
+        return
+    try:
+        part = pickle.loads(path.read_bytes())
+        if isinstance(part, dict) and part:
+            localedata._cache[name] = _DatePart(name, part)
+            return
+    except Exception:  # absent, unreadable or damaged: load the whole data, store the part
+        pass
+    try:
+        whole = localedata.load(name)
+    except OSError:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps({k: whole[k] for k in _DATE_KEYS if k in whole}))
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError):
+        pass
 
 
 #: Every key a layout's labels.toml may set, with its meaning (``dispatch config`` and the

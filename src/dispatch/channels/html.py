@@ -29,6 +29,8 @@ def attr(value: str) -> str:
     character as numeric character references (``ā`` → ``&#257;``), so MRML's Rust-debug
     attribute writer cannot mangle them."""
     out = escape(_CONTROL.sub("", value), quote=True).replace("\\", "&#92;")
+    if out.isascii():
+        return out
     return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in out)
 
 
@@ -41,6 +43,19 @@ def text(value: str) -> str:
     return escape(_CONTROL.sub("", value.replace("\n", " ")), quote=False)
 
 
+#: An absolute http(s) URL that ``urljoin`` returns unchanged against any base (its parse
+#: and unparse are the identity): a lower-case scheme, a host, printable ASCII only, no ``;``
+#: in the path (``_splitparams`` drops an empty one), no empty query or fragment (``?`` or
+#: ``#`` with nothing after it is dropped), no brackets (IPv6 hosts are checked). Anything
+#: else goes through ``urljoin``.
+_AS_WRITTEN = re.compile(
+    r"https?://[A-Za-z0-9\-._~%!$&'()*+,=:@]+"
+    r"(?:/[A-Za-z0-9\-._~%!$&'()*+,=:@/]*)?"
+    r"(?:\?[A-Za-z0-9\-._~%!$&'()*+,=:@/?;]+)?"
+    r"(?:#[A-Za-z0-9\-._~%!$&'()*+,=:@/?;#]+)?"
+)
+
+
 def absolute_url(url: str, base: str, *, in_page: bool = True) -> str:
     """``url`` resolved against ``base`` (RFC 3986 §5.2), the one rule every channel uses.
 
@@ -51,6 +66,8 @@ def absolute_url(url: str, base: str, *, in_page: bool = True) -> str:
     reader has no page to resolve them against). With no ``base`` the URL is returned as is.
     """
     s = url.strip()
+    if _AS_WRITTEN.fullmatch(s):  # most links: nothing for urljoin to change, whatever the base
+        return s
     if not base or s.lower().startswith(("mailto:", "tel:", "data:")) or MERGE_TAG.fullmatch(s):
         return s
     if in_page and s.startswith("#"):
