@@ -157,7 +157,9 @@ def main() -> None:
     for name, runs in loops.items():
         cpu = statistics.median(r[0] for r in runs)
         wall = statistics.median(r[1] for r in runs)
-        print(f"{'warm save, ' + name + ' (CPU)':34} {cpu * 1000:8.1f} ms   {cpu / cold:4.3f}")
+        slow = sorted(r[0] for r in runs)[int(len(runs) * 0.9)]
+        print(f"{'warm save, ' + name + ' (CPU)':34} {cpu * 1000:8.1f} ms   {cpu / cold:4.3f}   "
+              f"(90th percentile {slow * 1000:.1f} ms)")
         print(f"{'warm save, ' + name + ' (wall)':34} {wall * 1000:8.1f} ms   {wall / cold:4.3f}")
     print(f"{'step (wall, median)':22} {'edit':>10} {'no edit':>10}")
     for step in STEPS:

@@ -283,7 +283,7 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
     for _ in range(12):
         reserve = measure(f" {n}/{n}") if counter else Tally()
         bodies = _pack(units, link, _Meter(measure, lambda t: platform.within(t + reserve, limit)),
-                       platform, limit, path)
+                       platform, limit, path, key=(platform, display, limit, reserve))
         if not counter or len(bodies) <= n:
             break
         n = len(bodies)
@@ -338,20 +338,49 @@ class _Meter:
         return text
 
 
+#: Each section's posts, by the section's texts and how posts are measured (``_pack``'s
+#: ``key``): a section starts a new post, so the others' posts do not change when one is
+#: edited.
+_RUNS = LRU(2048, "thread: sections packed")
+
+
 def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit: int,
-          path: str | Path) -> list[str]:
+          path: str | Path, key: tuple | None = None) -> list[str]:
+    """The post texts of ``units`` (one section's run of units after another) and ``link``.
+    With ``key`` (everything measuring depends on), each run's posts are kept by ``key`` and
+    the run's texts."""
     posts: list[str] = []
-    section = -1
+    start = 0
+    for end in range(1, len(units) + 1):
+        if end < len(units) and units[end].section == units[start].section:
+            continue
+        run = units[start:end]
+        if key is None:
+            posts += _pack_run(run, meter, platform, limit, path)
+        else:
+            texts = tuple((u.text, u.item, u.hard_break) for u in run)
+            posts += _RUNS.compute((key, texts), lambda: tuple(_pack_run(run, meter, platform, limit, path)))
+        start = end
+    if not meter.add("", link):
+        raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
+    posts.append(meter.take())
+    return posts
+
+
+def _pack_run(units: list[Unit], meter: _Meter, platform: Platform, limit: int, path: str | Path) -> list[str]:
+    """The posts of one section's units (the meter starts and ends empty)."""
+    posts: list[str] = []
 
     def flush() -> None:
         text = meter.take()
         if text:
             posts.append(text)
 
+    first = True
     for unit in units:
-        if unit.section != section or unit.hard_break:
+        if first or unit.hard_break:
             flush()
-            section = unit.section
+            first = False
         if meter.add("\n" if unit.item else "\n\n", unit.text):
             continue
         flush()
@@ -370,9 +399,6 @@ def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit
                 if not meter.add("", word):
                     raise _too_long(word, unit, platform, limit, path)
     flush()
-    if not meter.add("", link):
-        raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
-    posts.append(meter.take())
     return posts
 
 
@@ -512,27 +538,34 @@ def _thread(units: tuple[Unit, ...], link: str, platform: Platform, limit: int, 
     display = bluesky_text if name == "bluesky" else None
     texts = split_thread(list(units), link, platform, limit, counter=counter, path=issue.path,
                          display=display)
+    card = (issue.permalink, issue.meta.title, issue.summary) if name == "bluesky" else None
     posts = []
     for i, text in enumerate(texts, 1):
-        facets: tuple[dict, ...] = ()
-        embed = None
-        commentary = ""
-        if name == "bluesky":
-            text, facets = bluesky_display(text)
-            if i == len(texts):
-                embed = {
-                    "$type": "app.bsky.embed.external",
-                    "external": {
-                        "uri": issue.permalink,
-                        "title": issue.meta.title,
-                        "description": _clip(issue.summary, 300),
-                    },
-                }
-        if name == "linkedin":
-            commentary = linkedin_escape(text)
-        posts.append(Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed,
-                          commentary))
+        last = card if i == len(texts) else None
+        posts.append(_POSTS.compute((platform, text, last), lambda: _post(platform, text, last)))
     return Thread(name, platform.label, limit, platform.unit, tuple(posts))
+
+
+#: Posts measured, by their platform, text and (the last Bluesky post) link card.
+_POSTS = LRU(1024, "thread: posts")
+
+
+def _post(platform: Platform, text: str, card: tuple[str, str, str] | None) -> Post:
+    """One post of ``text`` measured on ``platform``; Bluesky's with its facets and, given
+    ``card`` (permalink, title, summary), the external link card."""
+    facets: tuple[dict, ...] = ()
+    embed = None
+    commentary = ""
+    if platform.name == "bluesky":
+        text, facets = bluesky_display(text)
+        if card is not None:
+            embed = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": card[0], "title": card[1], "description": _clip(card[2], 300)},
+            }
+    if platform.name == "linkedin":
+        commentary = linkedin_escape(text)
+    return Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed, commentary)
 
 
 def _clip(text: str, graphemes_max: int) -> str:
