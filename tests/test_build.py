@@ -78,7 +78,7 @@ def test_future_and_draft_absent_until_due(scheduled):
 def test_second_run_is_quiet_and_skips_parsing(scheduled):
     folder, out = scheduled
     first = _build(folder, out, "2026-05-20T00:00:00Z")
-    assert first.parsed == 3 and len(first.changed) == 8
+    assert first.parsed == 3 and len(first.changed) == 14
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     second = _build(folder, out, "2026-05-20T00:00:00Z")
     assert second.parsed == 0
@@ -102,8 +102,9 @@ def test_changed_files_are_exactly_the_outputs(scheduled):
     folder, out = scheduled
     first = _build(folder, out, "2026-05-20T00:00:00Z")
     assert sorted(first.changed) == [
-        "atom.xml", "feed.json", "feed.xml", "index.html", "past/index.html", "style.css",
-        "tags/ai/atom.xml", "tags/news/atom.xml",
+        "404.html", "atom.xml", "feed.json", "feed.xml", "index.html", "past/index.html", "robots.txt",
+        "sitemap.xml", "style.css", "tags/ai/atom.xml", "tags/ai/index.html", "tags/index.html",
+        "tags/news/atom.xml", "tags/news/index.html",
     ]
 
 

@@ -57,13 +57,14 @@ def test_unpublished_issue_removed_even_without_cache(tmp_path, how):
         (folder / "a.md").write_text(issue_text("Alpha", "2026-05-01 07:00", id=ID_A, tags=("news", "solo"),
                                                 draft=True))
     report = _build(folder, out)
-    assert report.removed == ["alpha/index.html", "tags/solo/atom.xml"]
+    assert report.removed == ["alpha/index.html", "tags/solo/atom.xml", "tags/solo/index.html"]
     assert not (out / "alpha").exists() and not (out / "tags" / "solo").exists()
     assert [e["id"] for e in feed_items(out / "tags" / "news" / "atom.xml")] == [ID_B]
     assert (out / "notes.txt").read_text() == "mine"
     manifest = (out / MANIFEST).read_text().splitlines()
     assert [line.split("  ")[1] for line in manifest] == [
-        "atom.xml", "beta/index.html", "feed.json", "feed.xml", "index.html", "style.css", "tags/news/atom.xml"]
+        "404.html", "atom.xml", "beta/index.html", "feed.json", "feed.xml", "index.html", "robots.txt", "sitemap.xml",
+        "style.css", "tags/index.html", "tags/news/atom.xml", "tags/news/index.html"]
     sha = hashlib.sha256((out / "beta" / "index.html").read_bytes()).hexdigest()
     assert f"{sha}  beta/index.html" in manifest
 
@@ -110,7 +111,7 @@ def test_file_in_the_way_exits_2_and_leaves_the_folder_as_it_was(tmp_path):
     result = _cli(str(folder), "--out", str(out), "--now", NOW)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"{out / 'tags'}: is a file, but the build needs a folder here (for {out / 'tags/news/atom.xml'}); "
+        f"{out / 'tags'}: is a file, but the build needs a folder here (for {out / 'tags/index.html'}); "
         "move the file or choose another --out"]
     assert _snapshot(out) == {"tags": b"x\n"}
 

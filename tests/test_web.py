@@ -12,6 +12,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -220,20 +221,37 @@ def test_browser_renders_every_component_and_links_resolve(served, artifacts):
         assert box is not None and box["h"] > 10 and box["display"] != "none", (sel, box)
     assert result["components"][".archive-title"]["text"] == "The Moonshot Moment"
 
-    # every local link and resource of the page and the index answers 200 over loopback
-    checked = set()
-    for name in ("moonshot-moment/index.html", "index.html"):
-        for url in urls_in_html((out / name).read_text(encoding="utf-8")):
-            url = url.split("#")[0]
-            if url.startswith(base) and url not in checked:
-                checked.add(url)
-                with urllib.request.urlopen(url, timeout=10) as resp:
-                    assert resp.status == 200, url
+    # a crawl from the index (and the 404 page): every local link and resource of every page
+    # answers 200 over loopback, every page the build wrote is reached, and so is every sitemap URL
+    checked, pages, todo = set(), set(), [base, base + "404.html"]
+    while todo:
+        url = todo.pop(0)
+        if url in checked:
+            continue
+        checked.add(url)
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert resp.status == 200, url
+            body = resp.read()
+            html = resp.headers.get_content_type() == "text/html"
+        if html:
+            pages.add(url)
+            todo += [u.split("#")[0] for u in urls_in_html(body.decode("utf-8")) if u.startswith(base)]
+    written = {base + p.relative_to(out).as_posix().removesuffix("index.html")
+               for p in out.rglob("*.html") if not p.name.startswith("_probe")}
+    assert pages == written, sorted(pages ^ written)
     assert {base, base + "feed.xml", base + "atom.xml", base + "feed.json", base + "style.css",
-            page_url, base + "an-earlier-briefing/", base + "tags/nz/atom.xml"} <= checked
+            page_url, base + "an-earlier-briefing/", base + "tags/nz/atom.xml", base + "tags/nz/",
+            base + "tags/"} <= checked
+    sitemap = lxml.etree.fromstring((out / "sitemap.xml").read_bytes())
+    locs = set(sitemap.xpath("//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}))
+    assert locs == pages - {base + "404.html"}
+    # previous/next: the two issues link to each other, and only to each other
+    doc = lxml.html.document_fromstring((out / "moonshot-moment" / "index.html").read_bytes())
+    assert doc.xpath('//a[@rel="prev"]/@href') == [base + "an-earlier-briefing/"] and not doc.xpath('//a[@rel="next"]')
 
     for name, url, size in (("web-issue.png", page_url, "1000,4600"), ("web-index.png", base, "1000,900"),
-                            ("web-issue-narrow.png", page_url, "420,2400")):
+                            ("web-issue-narrow.png", page_url, "420,2400"), ("web-tag.png", base + "tags/nz/", "1000,900"),
+                            ("web-404.png", base + "404.html", "1000,900")):
         shot = artifacts / name
         shot.unlink(missing_ok=True)
         _chromium(root, f"--screenshot={shot}", f"--window-size={size}", url)

@@ -249,6 +249,11 @@ class Settings:
     unsubscribe_url: str = _doc(
         "", "Unsubscribe link (URL or your tool's merge tag) for the generic platform; empty: no link."
     )
+    subscribe_url: str = _doc(
+        "", "The page where readers subscribe (an absolute http(s) URL), linked from every web page; empty: "
+            "the public page of the first [publish.*] channel that has one (buttondown with account = your "
+            "username, ghost, listmonk), else no subscribe link."
+    )
     postal_address: str = _doc(
         "", "The sender's postal address, shown in every email footer (required of commercial email by "
             "CAN-SPAM, 15 U.S.C. 7704(a)(5); NZ's Unsolicited Electronic Messages Act 2007 asks for accurate "
@@ -515,6 +520,9 @@ def _check(settings: Settings, text: str, path: Path) -> None:
         if not re.match(r"^https?://[^/\s]+", channel.endpoint):
             raise ConfigError(f"[publish.{name}] endpoint must be an absolute http(s) URL, not {channel.endpoint!r}",
                               path, _key_line(text, f"publish.{name}"))
+    if settings.subscribe_url and not re.match(r"^https?://[^/\s?#]+\S*$", settings.subscribe_url):
+        raise ConfigError(f"subscribe_url must be an absolute http(s) URL, not {settings.subscribe_url!r}",
+                          path, _key_line(text, "subscribe_url"))
     for hub in settings.feed.hubs:
         if not re.match(r"^https?://[^/\s]+", hub):
             raise ConfigError(f"feed.hubs: {hub!r} is not an absolute http(s) URL", path, _key_line(text, "hubs"))

@@ -204,7 +204,16 @@ LABEL_KEYS = {
     "links": "the heading of the text part's link list",
     "notes": "the heading of the footnotes",
     "all_issues": "the web pages' link to the archive index",
-    "subscribe": "the web pages' feed links",
+    "subscribe": "the web pages' feed links, and the button of the subscribe form",
+    "subscribe_email": "the web pages' invitation to subscribe by email",
+    "email_address": "the label of the subscribe form's email field",
+    "previous_issue": "an issue page's link to the issue published before it",
+    "next_issue": "an issue page's link to the issue published after it",
+    "tags": "the heading of the tags index page, and its links",
+    "tag_page": "the heading of a tag's page; {tag} is replaced by the tag",
+    "not_found": "the heading of the 404 page",
+    "not_found_text": "what the 404 page says",
+    "latest_issues": "the heading of the 404 page's list of the newest issues",
 }
 
 

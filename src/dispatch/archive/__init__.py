@@ -11,8 +11,11 @@ Outputs, under ``out/``:
 * ``tags/<tag-path>/atom.xml`` per tag, same limit (``<tag-path>`` from :func:`tag_slug`:
   ``open-source AI`` → ``open-source-ai``; ``C++`` → ``c-`` + 8 hex digits; ``人工智能`` → 8 hex
   digits);
-* ``<slug>/index.html`` per issue (its permalink), ``index.html`` listing every published
-  issue newest first, and ``style.css``;
+* ``<slug>/index.html`` per issue (its permalink, with links to the issues published just
+  before and after it), ``index.html`` listing every published issue newest first,
+  ``tags/<tag-path>/index.html`` per tag and ``tags/index.html``, ``404.html``, ``style.css``,
+  ``sitemap.xml`` and, when ``base_url`` is a host's root and the folder holds no
+  ``robots.txt`` of the owner's, ``robots.txt`` (see :mod:`.pages`);
 * the local images the published issues refer to (``![x](img/a.png)`` in ``a.md`` with slug
   ``a`` → ``out/a/img/a.png``, see :func:`dispatch.assets.local_assets`), copied byte for byte;
 * ``.dispatch-manifest``: every file above with the SHA-256 of the bytes dispatch wrote.
@@ -224,7 +227,7 @@ def _steps(issues_dir: Path, out: Path, settings: Settings, now: datetime, repor
     plan = Plan(out, replacement)
     updated, history = entry_dates(published, cache.history, now)
     render_feeds(sources, published, updated, settings, plan.put)
-    render_pages(sources, published, settings, plan, old_manifest)
+    render_pages(sources, published, settings, plan, old_manifest, updated, report)
     for rel, file in select_images(published, set(plan.manifest), report).items():
         plan.copy(rel, file, report)
     # 8. what is stale; check every target before replacing any.

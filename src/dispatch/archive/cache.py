@@ -45,14 +45,17 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 def environment_key(settings: Settings) -> str:
     """SHA-256 of everything besides a source that shapes its outputs: the dispatch version
-    and code (every module of the package), the settings (without their location) and every
-    template of the layout's ``html/`` and ``web/`` folders. A change invalidates the cache."""
+    and code (every module of the package), the settings (without their location), every
+    template of the layout's ``html/`` and ``web/`` folders and its ``labels.toml`` (the words
+    the pages write). A change invalidates the cache."""
     plain = dataclasses.replace(settings, root=Path("."), path=None)
     parts: list[str | bytes] = [__version__, str(CACHE_VERSION), repr(plain)]
     package = Path(__file__).parents[1]  # the dispatch package
     for module in sorted(package.rglob("*.py")):
         parts += [module.relative_to(package).as_posix(), module.read_bytes()]
     for folder in layout_dirs(settings.root, settings.layout):
+        if (folder / "labels.toml").is_file():
+            parts += ["labels.toml", (folder / "labels.toml").read_bytes()]
         for sub in ("html", "web"):
             d = folder / sub
             if d.is_dir():

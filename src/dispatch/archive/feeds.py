@@ -214,7 +214,7 @@ def render_feeds(sources: Sources, published: list[Record], updated: dict[str, d
     put("atom.xml", render_atom(top, replace(site, self_url=base + "atom.xml"), settings))
     put("feed.json", render_json_feed(top, replace(site, self_url=base + "feed.json"), settings))
     for slug, (name, recs) in tag_groups(published, sources.paths).items():
-        info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=base,
+        info = FeedInfo(id=f"{base}tags/{slug}/", title=f"{settings.site_name}: {name}", home=f"{base}tags/{slug}/",
                         self_url=f"{base}tags/{slug}/atom.xml", description=f"Issues tagged {name}",
                         lang=settings.language, fallback_updated=EMPTY_FEED_UPDATED)
         put(f"tags/{slug}/atom.xml", render_atom([entry(r) for r in recs[:limit]], info, settings))

@@ -21,7 +21,11 @@ class Record:
     ``updated``; ``page_size`` (bytes) and ``page_sha`` (SHA-256) describe its web page;
     ``assets`` lists its local images as ``[src, file, url_path, "path:line"]``; ``watch``
     the files it refers to that were missing (when one appears, the issue is read again);
-    ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``.
+    ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``;
+    ``canonical`` its page's canonical URL (RFC 6596; the permalink unless front matter names
+    another); ``page_parts`` the sizes in bytes of the page's pieces around its previous/next
+    links (``[]``: the layout shows none) and ``nav_sha`` the SHA-256 of the links it holds
+    now (``""``: not filled in yet), see :mod:`.nav`.
     """
 
     source: str
@@ -45,6 +49,9 @@ class Record:
     assets: list[list[str]] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
     attachments: list[list[str]] = field(default_factory=list)
+    canonical: str = ""
+    page_parts: list[int] = field(default_factory=list)
+    nav_sha: str = ""
 
     @property
     def when(self) -> datetime:
@@ -53,7 +60,7 @@ class Record:
 
 
 _RECORD_STR = ("source", "source_sha", "id", "title", "slug", "permalink", "date", "author", "lang", "summary",
-               "content_sha", "text_sha", "page_sha", "updated_given")
+               "content_sha", "text_sha", "page_sha", "updated_given", "canonical", "nav_sha")
 
 
 def aware(value: object) -> datetime | None:
@@ -90,6 +97,8 @@ def record_from_json(data: object) -> Record | None:
         return None
     if not (isinstance(rec.attachments, list) and all(_str_list(a) and len(a) == 6 and a[2].isdigit()
                                                       and a[5].isdigit() for a in rec.attachments)):
+        return None
+    if not (isinstance(rec.page_parts, list) and all(type(n) is int and n >= 0 for n in rec.page_parts)):
         return None
     if aware(rec.date) is None or (rec.updated_given and aware(rec.updated_given) is None):
         return None

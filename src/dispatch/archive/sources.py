@@ -18,7 +18,8 @@ from urllib.parse import unquote, urlsplit
 from ..assets import local_assets, references
 from ..channels.entry import content_html, xml_safe
 from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholders, settings_diagnostics
-from ..channels.web import render_page
+from ..attachments import canonical_url
+from ..channels.web import NAV_SLOT, render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
@@ -32,7 +33,7 @@ from .feeds import feed_links
 from .lock import close_inherited
 from .record import Record, digest, file_sha
 from .report import BuildReport
-from .tags import tag_pairs
+from .tags import tag_links, tag_pairs
 
 
 
@@ -336,6 +337,25 @@ class Sources:
                 return True
         return False
 
+    def render_page_again(self, key: str) -> Record:
+        """Render source ``key``'s page again, into a new stage file (:attr:`staged`), when its
+        file in the output folder is not the one its cached record describes; its record is
+        replaced by the new one, which it returns.
+
+        Raises:
+            SourceError: its source no longer reads.
+        """
+        _init_worker(self.ctx)
+        path = self.paths[key]
+        name = self._stage_name()
+        rec, content = _render(self.ctx, path, key, path.read_bytes(), self.stage / name)
+        self.report.parsed += 1
+        if content is not None:
+            self._bodies[key] = content
+        self.records[key] = rec
+        self.staged[key] = name
+        return rec
+
     def content(self, rec: Record) -> str:
         """The body HTML of ``rec``: from the cache (checked against its SHA-256; read once,
         even when the issue is in many feeds), else rendered again.
@@ -382,9 +402,13 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
     text_sha = digest(title, summary, read_source(path, data=raw).body)
     tags = [t for t in (xml_safe(t).strip() for t in meta.tags) if t]
     page = None
+    page_parts: list[int] = []
     if not meta.draft and meta.date <= ctx.now:
-        feeds = feed_links(settings, tag_pairs(tags))
-        page = render_page(issue, settings, content, feeds, ctx.css_url).encode("utf-8")
+        pairs = tag_pairs(tags)
+        page = render_page(issue, settings, content, feed_links(settings, pairs), ctx.css_url,
+                           tag_links=tag_links(settings, pairs), issue_nav=NAV_SLOT).encode("utf-8")
+        parts = page.split(NAV_SLOT.encode("utf-8"))  # the previous/next links are filled in by step 6
+        page_parts = [len(part) for part in parts] if len(parts) > 1 else []
     assets, asset_warnings = local_assets(issue, settings)
     found = {a.file for a in assets}
     watch = []
@@ -413,4 +437,5 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
         assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
         attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
                      for a in issue.attachments],
+        canonical=canonical_url(meta, issue.permalink), page_parts=page_parts,
     ), kept_content

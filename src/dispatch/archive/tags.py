@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..config import Settings
 from ..errors import SourceError
 from ..textutil import slugify
 from .record import Record, key_line
@@ -65,6 +66,13 @@ def tag_pairs(tags: list[str]) -> list[tuple[str, str]]:
         if slug and slug not in seen:
             seen[slug] = tag
     return list(seen.items())
+
+
+def tag_links(settings: Settings, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(tag, absolute URL of its page tags/<slug>/)`` for each ``(slug, tag)`` of ``pairs``
+    (from :func:`tag_pairs`)."""
+    base = settings.base_url.rstrip("/") + "/"
+    return [(name, f"{base}tags/{slug}/") for slug, name in pairs]
 
 
 def tag_groups(published: list[Record], paths: dict[str, Path]) -> dict[str, tuple[str, list[Record]]]:

@@ -30,6 +30,7 @@ from ..config import Settings
 from ..layout import environment, render, section_templates
 from ..model import Image, Issue
 from ..i18n import labels as layout_labels, long_date, text_direction
+from ..subscribe import subscribe_target
 from .entry import AbsoluteHtmlRenderer, absolute, xml_safe
 
 if TYPE_CHECKING:
@@ -48,14 +49,34 @@ class FeedLink:
 
 @dataclass(frozen=True)
 class IndexItem:
-    """One line of the archive index: title, absolute ``url``, aware ``date``, ``summary``,
-    ``tags``."""
+    """One issue in a list of issues (the index, a tag's page, the 404 page): title, absolute
+    ``url``, aware ``date``, ``summary``, ``tags``, its BCP 47 ``lang`` (``""``: the site's)
+    and ``tag_links``, ``(tag, absolute URL of its page)`` pairs."""
 
     title: str
     url: str
     date: datetime
     summary: str
     tags: tuple[str, ...] = ()
+    lang: str = ""
+    tag_links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TagEntry:
+    """One tag on the tags index: its ``name`` (newest spelling), the absolute ``url`` of its
+    page and ``count``, its number of published issues."""
+
+    name: str
+    url: str
+    count: int
+
+
+#: Where the previous/next links go in an issue's page while it is rendered without knowing
+#: its neighbours (the archive build renders pages in worker processes, before the schedule);
+#: :func:`render_issue_nav`'s HTML replaces it. NUL never survives into a page
+#: (:func:`~dispatch.channels.entry.xml_safe`), so no text of an issue can look like it.
+NAV_SLOT = "\x00issue-nav\x00"
 
 
 def script_json(data: Any) -> Markup:
@@ -164,7 +185,8 @@ def og_locale(lang: str) -> str:
 
 
 def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[FeedLink],
-                css_url: str) -> str:
+                css_url: str, *, tag_links: Sequence[tuple[str, str]] | None = None,
+                issue_nav: str = "") -> str:
     """The issue's web page (layout ``web/page.html``) as a complete HTML document.
 
     Args:
@@ -172,6 +194,10 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
         content: its body HTML from :func:`dispatch.channels.entry.content_html`.
         feeds: the feeds to announce with ``<link rel="alternate">``.
         css_url: absolute URL of the archive's stylesheet.
+        tag_links: ``(tag, absolute URL of its page)`` for the tag pills; ``None``: the
+            issue's tags as plain pills (a preview, which has no tag pages).
+        issue_nav: the previous/next links' HTML, or :data:`NAV_SLOT` to leave their place
+            marked (kept through :func:`xml_safe`) for the archive build to fill.
     """
     env = environment(settings.root, settings.layout)
     h = AbsoluteHtmlRenderer(issue.permalink)
@@ -208,21 +234,80 @@ def render_page(issue: Issue, settings: Settings, content: str, feeds: Sequence[
         jsonld=jsonld, date_text=long_date(issue.meta.date, settings.tz, issue.meta.lang),
         og_locale=og_locale(issue.meta.lang), home=settings.base_url, dir=text_direction(issue.meta.lang),
         labels=layout_labels(settings.root, settings.layout, issue.meta.lang, settings.labels),
+        tag_links=list(tag_links) if tag_links is not None else [(t, "") for t in issue.meta.tags],
+        issue_nav=Markup(issue_nav), subscribe=subscribe_target(settings),
+        tags_url=tags_url(settings) if tag_links else "",
         **brand_context(issue, settings),
     )
+    if issue_nav == NAV_SLOT:  # the slot has NULs, which xml_safe removes: keep it whole
+        return NAV_SLOT.join(xml_safe(part) for part in html.split(NAV_SLOT))
     return xml_safe(html)
 
 
-def render_index(items: Sequence[IndexItem], settings: Settings, feeds: Sequence[FeedLink], css_url: str) -> str:
-    """The archive's index page (layout ``web/index.html``): every item, in the given order
-    (newest first)."""
+def tags_url(settings: Settings) -> str:
+    """Absolute URL of the tags index (``tags/``)."""
+    return settings.base_url.rstrip("/") + "/tags/"
+
+
+def _site_page(template: str, settings: Settings, feeds: Sequence[FeedLink], css_url: str,
+               items: Sequence[IndexItem] = (), *, has_tags: bool = False, **context: Any) -> str:
+    """A page of the whole site (layout ``web/<template>``) in the site's ``language``:
+    ``items`` as ``rows`` for ``web/issue_list.html`` (each date in its issue's language,
+    with ``lang``/``dir`` where that differs from the page's), the masthead, subscribe box
+    and footer's context, and ``context``."""
     env = environment(settings.root, settings.layout)
-    rows = [(item, long_date(item.date, settings.tz, settings.language)) for item in items]
-    html = render(env, "web/index.html", settings=settings, rows=rows, feeds=feeds, css_url=css_url,
-                  home=settings.base_url, lang=settings.language, og_locale=og_locale(settings.language),
-                  dir=text_direction(settings.language),
-                  labels=layout_labels(settings.root, settings.layout, settings.language, settings.labels),
-                  **brand_context(None, settings))
+    lang = settings.language
+    rows = []
+    for item in items:
+        own = item.lang or lang
+        other = own.lower() != lang.lower()
+        rows.append({"item": item, "date_text": long_date(item.date, settings.tz, own),
+                     "lang": own if other else "", "dir": text_direction(own) if other else ""})
+    html = render(env, template, settings=settings, rows=rows, feeds=feeds, css_url=css_url,
+                  home=settings.base_url, lang=lang, og_locale=og_locale(lang), dir=text_direction(lang),
+                  labels=layout_labels(settings.root, settings.layout, lang, settings.labels),
+                  subscribe=subscribe_target(settings), tags_url=tags_url(settings) if has_tags else "",
+                  **brand_context(None, settings), **context)
+    return xml_safe(html)
+
+
+def render_index(items: Sequence[IndexItem], settings: Settings, feeds: Sequence[FeedLink], css_url: str,
+                 *, has_tags: bool = False) -> str:
+    """The archive's index page (layout ``web/index.html``): every item, in the given order
+    (newest first). ``has_tags``: a tags index exists to link to."""
+    return _site_page("web/index.html", settings, feeds, css_url, items, has_tags=has_tags)
+
+
+def render_tag_page(tag: str, url: str, feed: FeedLink, items: Sequence[IndexItem], settings: Settings,
+                    feeds: Sequence[FeedLink], css_url: str) -> str:
+    """A tag's page (layout ``web/tag.html``): ``items`` (its published issues, newest
+    first), under the heading ``tag_page`` label with ``{tag}`` replaced; ``url`` is the
+    page's absolute URL, ``feed`` the tag's Atom feed."""
+    labels = layout_labels(settings.root, settings.layout, settings.language, settings.labels)
+    return _site_page("web/tag.html", settings, feeds, css_url, items, has_tags=True, tag=tag, url=url,
+                      feed=feed, heading=labels["tag_page"].replace("{tag}", tag))
+
+
+def render_tags_index(tags: Sequence[TagEntry], url: str, settings: Settings, feeds: Sequence[FeedLink],
+                      css_url: str) -> str:
+    """The tags index (layout ``web/tags.html``): every tag in the given order; ``url`` is
+    the page's absolute URL."""
+    return _site_page("web/tags.html", settings, feeds, css_url, has_tags=True, tags=tags, url=url)
+
+
+def render_not_found(items: Sequence[IndexItem], settings: Settings, feeds: Sequence[FeedLink], css_url: str,
+                     *, has_tags: bool = False) -> str:
+    """The 404 page (layout ``web/404.html``) with ``items``, the newest issues."""
+    return _site_page("web/404.html", settings, feeds, css_url, items, has_tags=has_tags)
+
+
+def render_issue_nav(prev: IndexItem | None, next: IndexItem | None, settings: Settings, lang: str) -> str:
+    """The previous/next links of an issue page (layout ``web/issue_nav.html``): ``prev`` the
+    issue published just before it, ``next`` just after (``None`` at either end), labelled
+    in the issue's ``lang``; ``""`` for an issue with neither."""
+    env = environment(settings.root, settings.layout)
+    html = render(env, "web/issue_nav.html", prev=prev, next=next, lang=lang,
+                  labels=layout_labels(settings.root, settings.layout, lang, settings.labels))
     return xml_safe(html)
 
 
