@@ -291,3 +291,18 @@ def test_inlining_falls_back_to_the_whole_document(news, tmp_path):
     assert _inline_fragment("<p>open", chain, "p { color: red; }") is None
     assert _inline_fragment("</div><p>out", chain, "p { color: red; }") is None
     assert _inline_fragment("<p>ok</p>", chain, "p { color: red; }") == '<p style="color:red">ok</p>'
+
+
+def test_a_sheet_in_the_document_makes_it_inlined_whole():
+    """A ``<style>`` premailer would read (not marked ``data-premailer="ignore"``) reaches
+    every fragment, so such a document is inlined at once."""
+    from dispatch.channels.email import FRAGMENT_CLOSE, FRAGMENT_OPEN, inline, inline_document
+
+    css = "p { color: red; }"
+    doc = (f'<html><head><style data-premailer="keep">b {{ color: blue; }}</style></head><body><div>'
+           f'{FRAGMENT_OPEN}<p>a <b>b</b></p>{FRAGMENT_CLOSE}</div></body></html>')
+    memo.clear()
+    with pytest.warns(UserWarning, match="Unrecognized data-premailer"):  # premailer's own note
+        whole = inline(doc.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+        assert inline_document(doc, css) == whole
+    assert 'style="color:blue"' in whole

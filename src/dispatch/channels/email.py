@@ -570,6 +570,7 @@ FRAGMENT_OPEN, FRAGMENT_CLOSE = "<!--dispatch:f-->", "<!--dispatch:/f-->"
 _MJ_CONTENT = re.compile(r"""(<mj-(text|table)\b(?:[^>"']|"[^"]*"|'[^']*')*(?<!/)>)(.*?)(</mj-\2\s*>)""", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PLACE = re.compile(r"<!--dispatch:f:(\d+)-->")
+_SHEET_TAG = re.compile(r"<style\b[^>]*>", re.I)
 
 
 def _mark_fragments(mjml_source: str) -> str:
@@ -607,12 +608,16 @@ def inline_document(html: str, css: str) -> str:
     edit inlines only the fragments the edit changed. That holds when what an element gets
     depends on it and its ancestors alone: no rule premailer inlines has a sibling
     combinator (``+``, ``~``), a pseudo-class (``:first-child``) or an attribute selector
-    (premailer's own ``style`` changes), and each fragment is balanced (its elements close
-    inside it). Otherwise the whole document is inlined at once."""
+    (premailer's own ``style`` changes), the document holds no sheet premailer would read
+    (every ``<style>`` is ``data-premailer="ignore"``), and each fragment is balanced (its
+    elements close inside it). Otherwise the whole document is inlined at once."""
     pieces = _split_fragments(html)
     if pieces is None or not _LOCAL.compute(css, lambda: _local_rules(css)):
         return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
     fragments = pieces[1::2]
+    if any('data-premailer="ignore"' not in tag for tag in _SHEET_TAG.findall(html)):
+        # a sheet premailer would read from the document itself: its rules reach every fragment
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
     skeleton = "".join(piece if i % 2 == 0 else f"<!--dispatch:f:{i // 2}-->" for i, piece in enumerate(pieces))
     done, chains = _SKELETONS.compute((skeleton, css), lambda: _inline_skeleton(skeleton, css))
     if len(chains) != len(fragments):
