@@ -151,3 +151,24 @@ def test_every_front_matter_error_of_an_issue_in_one_run(tmp_path):
     assert rendered.returncode == 2
     assert [line.split(": ")[0] for line in rendered.stderr.splitlines()] == [f"{issue}:{n}" for n in range(2, 7)]
     assert not (tmp_path / "dist").exists()
+
+
+def test_front_matter_unreadable_date_and_component_errors_all_in_one_run(tmp_path):
+    issues = site(tmp_path)
+    issue = issues / "errs.md"
+    issue.write_text("---\ntitle: Errors\ndate: 2026-02-30\ndraft: maybe\n---\nLead paragraph.\n\n"
+                     "## 📊 By the Numbers\n\nNo table here.\n\n## FAQ\n\nNo questions.\n", encoding="utf-8")
+    proc = run("check", str(issue), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"{issue}:3: 'date' has a value YAML cannot read (day is out of range for month); quote it or fix it "
+        "(dates are YYYY-MM-DD)",
+        f"{issue}:4: 'draft' must be true or false, not 'maybe'",
+        f"{issue}:8: the '📊 By the Numbers' section has no table; add a Markdown table '| Metric | Value |' with "
+        "one row per number",
+        f"{issue}:12: the 'FAQ' section has no questions; write each as a paragraph 'Q: the question? the answer' "
+        "or as a '### question' heading",
+        "4 error(s), 0 warning(s)"]
+    rendered = run("render", str(issue), "--out", "dist", cwd=tmp_path)
+    assert rendered.returncode == 2 and not (tmp_path / "dist").exists()
+    assert [line.split(": ")[0] for line in rendered.stderr.splitlines()] == [f"{issue}:{n}" for n in (3, 4, 8, 12)]

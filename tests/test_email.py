@@ -339,11 +339,16 @@ def test_every_image_has_alt_and_missing_alt_warns(tmp_path):
         "data:image/svg+xml;utf8,<svg%20width='9'/>": "",
     }
     alt = [w for w in result.warnings if "unsubscribe" not in w]
-    assert len(alt) == 2
+    assert len(alt) == 3
     assert all("has no alt text" in w for w in alt)
-    # each warning names the line holding the image, not its section's heading
-    assert ":13: image 'https://example.org/raw.png'" in alt[0]
-    assert ":15: image 'https://example.org/block.png'" in alt[1]
+    # each warning names the line holding the image, not its section's heading; a Markdown
+    # image with empty brackets is warned as a raw <img> without alt is
+    assert alt[0].endswith(":9: image 'https://example.org/decoration.png' has no alt text; it is sent with "
+                           "alt=\"\" (decorative). Describe it between the brackets (![what it shows]"
+                           "(https://example.org/decoration.png)), or write "
+                           "<img src=\"https://example.org/decoration.png\" alt=\"\"> to mark it decorative")
+    assert ":13: image 'https://example.org/raw.png'" in alt[1]
+    assert ":15: image 'https://example.org/block.png'" in alt[2]
 
 
 def test_fonts_have_system_fallbacks(example_html):

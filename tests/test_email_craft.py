@@ -31,7 +31,8 @@ def issue_at(tmp_path: Path, body: str, front: str = "", settings: Settings = SI
     path = tmp_path / "issue.md"
     path.write_text("---\ntitle: Craft\ndate: 2026-06-01 08:00\nslug: craft\n" + front + "---\n\n"
                     + textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
-    return parse_issue(path, settings)
+    # the issue's folder is its newsletter folder: images are read only from inside it
+    return parse_issue(path, dataclasses.replace(settings, root=tmp_path))
 
 
 def png(path: Path, width: int, height: int) -> Path:

@@ -4,6 +4,7 @@ outputs; ``check`` explains an issue without structure; missing-metadata fallbac
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,15 +36,29 @@ def test_seed_round_trip_renders_the_same_outputs(tmp_path):
     os.utime(seed, (1779400800, 1779400800))  # 2026-05-22 10:00 NZST: the date comes from here
     result = import_briefing(seed, tmp_path / "issues", SETTINGS)
     assert result.path == tmp_path / "issues" / "2026-05-22-the-moonshot-moment.md"
-    assert result.markdown.startswith('---\ntitle: "The Moonshot Moment"\ndate: 2026-05-22 10:00 +1200\n---\n')
+    assert result.markdown.startswith('---\ntitle: "The Moonshot Moment"\ndate: 2026-05-22 10:00 +1200\n'
+                                      f'id: {result.id}\ndraft: true\n---\n')
     assert "\n## 🔍 THE BOTTOM LINE {.recap}\n" in result.markdown and "\n| Funding | $2 billion |\n" in result.markdown
     assert result.warnings == [f"{seed}:1: no date; using 2026-05-22 10:00 +1200, its modification time (add "
                                "'date:' to the front matter, or set [source] strict = true to make this an error)"]
     plain = render_issue(seed, tmp_path / "a", SETTINGS)
     markdown = render_issue(result.path, tmp_path / "b", SETTINGS)
     assert markdown.issue.warnings == ()  # nothing left to guess
+    assert_same_outputs(plain, markdown, result)
+
+
+def assert_same_outputs(plain, markdown, result) -> None:
+    """The imported Markdown renders every output of the plain text byte for byte, but for the
+    issue's id (entry.xml, thread.json): the permanent one import wrote instead of the one
+    derived from date and slug."""
+    assert markdown.issue.meta.draft and markdown.issue.meta.id == result.id
+    assert plain.issue.meta.id.startswith("tag:") and result.id.startswith("urn:uuid:")
     for name in OUTPUTS:
-        assert (plain.folder / name).read_bytes() == (markdown.folder / name).read_bytes(), name
+        expected = (plain.folder / name).read_bytes()
+        if name in ("entry.xml", "thread.json"):
+            assert expected.count(plain.issue.meta.id.encode()) == 1, name
+            expected = expected.replace(plain.issue.meta.id.encode(), result.id.encode())
+        assert (markdown.folder / name).read_bytes() == expected, name
 
 
 def test_import_cli_names_uncertain_lines_and_never_overwrites(tmp_path):
@@ -53,16 +68,39 @@ def test_import_cli_names_uncertain_lines_and_never_overwrites(tmp_path):
     proc = run("import", "harbour.txt", "-o", "issues", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "issues/2026-05-22-the-harbour-report.md"
+    written = (tmp_path / proc.stdout.strip()).read_text(encoding="utf-8")
+    issue_id = re.search(r"^id: (urn:uuid:[0-9a-f-]{36})$", written, re.M).group(1)
     assert proc.stderr.splitlines() == [
         "note: harbour.txt:4: read 'What The Council Decided' as a heading: a short title-like line before body "
-        "text (write it as a sentence to keep it a paragraph)"]
-    written = (tmp_path / proc.stdout.strip()).read_text(encoding="utf-8")
-    assert written == ('---\ntitle: "The Harbour Report"\ndate: 2026-05-22\n---\n\nThe council met.\n\n'
-                       "## What The Council Decided\n\n"
+        "text (write it as a sentence to keep it a paragraph)",
+        f"note: issues/2026-05-22-the-harbour-report.md: written as a draft (draft: true) with the permanent id "
+        f"{issue_id}; remove the 'draft: true' line when it is ready to publish"]
+    assert written == (f'---\ntitle: "The Harbour Report"\ndate: 2026-05-22\nid: {issue_id}\ndraft: true\n---\n\n'
+                       "The council met.\n\n## What The Council Decided\n\n"
                        "Councillors voted nine to two for the faster plan, which starts in April.\n")
     again = run("import", "harbour.txt", "-o", "issues", cwd=tmp_path)
     assert again.returncode == 2 and again.stderr.startswith("issues/2026-05-22-the-harbour-report.md: already exists")
-    assert run("import", "harbour.txt", "-o", "-", cwd=tmp_path).stdout == written
+    to_stdout = run("import", "harbour.txt", "-o", "-", cwd=tmp_path).stdout
+    other_id = re.search(r"^id: (urn:uuid:[0-9a-f-]{36})$", to_stdout, re.M).group(1)
+    assert other_id != issue_id and to_stdout == written.replace(issue_id, other_id)
+
+
+def test_import_writes_a_draft_whose_id_survives_a_date_correction(tmp_path):
+    briefing = tmp_path / "briefing.txt"
+    briefing.write_text("Morning Notes\n\nThe council met.\n\nWhat The Council Decided\n"
+                        "Councillors voted nine to two for the faster plan.\n", encoding="utf-8")
+    os.utime(briefing, (1796040000, 1796040000))  # 2026-12-01 01:00 +1300: the date comes from here
+    result = import_briefing(briefing, tmp_path / "issues", SETTINGS)
+    assert result.path.name == "2026-12-01-morning-notes.md"
+    issue = parse_issue(result.path, SETTINGS)
+    assert issue.meta.draft is True and issue.meta.id == result.id
+    # the writer corrects the date, as the README says they may: the Atom id stays
+    result.path.write_text(result.markdown.replace("date: 2026-12-01 01:00 +1300", "date: 2026-11-30 09:00"),
+                           encoding="utf-8")
+    corrected = parse_issue(result.path, SETTINGS)
+    assert corrected.meta.date.isoformat() == "2026-11-30T09:00:00+13:00"
+    entry = (render_issue(result.path, tmp_path / "dist", SETTINGS).folder / "entry.xml").read_text(encoding="utf-8")
+    assert f"<id>{result.id}</id>" in entry and "tag:" not in entry
 
 
 def test_import_refuses_markdown(tmp_path):
@@ -197,5 +235,4 @@ def test_round_trip_of_our_own_briefings(tmp_path, name):
     plain = render_issue(path, tmp_path / "a", SETTINGS)
     markdown = render_issue(result.path, tmp_path / "b", SETTINGS)
     assert markdown.issue.warnings == ()
-    for output in OUTPUTS:
-        assert (plain.folder / output).read_bytes() == (markdown.folder / output).read_bytes(), output
+    assert_same_outputs(plain, markdown, result)

@@ -51,9 +51,25 @@ def test_init_then_render_its_draft(tmp_path):
 
 def test_init_rejects_a_bad_value_and_leaves_nothing(tmp_path):
     proc = run("init", "x", "--timezone", "Mars/Olympus", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith(f"{Path('x') / 'dispatch.toml'}:12: unknown time zone 'Mars/Olympus'"), proc.stderr
-    assert not (tmp_path / "x" / "dispatch.toml").exists() and not (tmp_path / "x" / "issues").exists()
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ("dispatch: --timezone 'Mars/Olympus' is not a time zone of the IANA database; e.g. "
+                           "'Pacific/Auckland' or 'UTC'\n")
+    assert not (tmp_path / "x").exists()  # not even the folder
+
+
+def test_init_names_every_bad_option_before_writing_anything(tmp_path):
+    proc = run("init", "x", "--timezone", "Pacific/Aukland", "--language", "xx-notalang", "--url", "ftp://x",
+               cwd=tmp_path)
+    assert proc.returncode == 2 and not (tmp_path / "x").exists()
+    assert proc.stderr.splitlines() == [
+        "dispatch: --timezone 'Pacific/Aukland' is not a time zone of the IANA database; did you mean "
+        "'Pacific/Auckland'?",
+        "dispatch: --language 'xx-notalang' is not a language tag CLDR knows; write a BCP 47 tag such as 'en', "
+        "'en-NZ' or 'zh-Hans'",
+        "dispatch: --url 'ftp://x' is not an absolute http(s) URL; write e.g. 'https://briefing.example.org/'"]
+    ok = run("init", "y", "--timezone", "Pacific/Auckland", "--language", "zh-Hans-CN", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert load_settings(tmp_path / "y").language == "zh-Hans-CN"
 
 
 def test_config_prints_toml_that_loads_back_to_the_same_settings(tmp_path):

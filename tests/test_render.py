@@ -210,8 +210,11 @@ def test_images_outside_the_newsletter_folder_are_not_published(tmp_path):
     source.write_text("---\ntitle: A\ndate: 2026-01-01\n---\n![x](img/../../secret.png)\n", encoding="utf-8")
     report = render_issue(source, tmp_path / "out", Settings(root=root, unsubscribe_url="https://n.example/u"))
     assert not any(name.endswith("secret.png") for name in report.sizes)
-    assert [str(d) for d in report.diagnostics if d.code == "image"] == [f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); "
-                               "it is not published"]
+    assert [str(d) for d in report.diagnostics if d.code == "image"] == [
+        f"{source}:5: 'img/../../secret.png' is outside the newsletter folder ({root}); it is not published, and no "
+        "reader could see it, so it is left out of every channel (its alt text stands in); put the file in the "
+        "newsletter folder (e.g. img/ next to the issue) and write its path relative to the issue"]
+    assert "secret.png" not in (report.folder / "email.html").read_text(encoding="utf-8")
 
 
 def test_merge_tag_links_are_never_made_absolute(tmp_path):

@@ -50,3 +50,14 @@ def test_watch_prints_changed_sizes(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_watch_a_missing_file_or_a_folder_exits_2_at_once(tmp_path):
+    (tmp_path / "issues").mkdir()
+    for target, message in [("issues/nope.md", "issues/nope.md: no such issue file; check the path (issues live in "
+                                               "issues/)"),
+                            ("issues", "issues: is a folder; watch takes one issue file (dispatch preview serves a "
+                                       "whole folder)")]:
+        proc = subprocess.run([sys.executable, "-m", "dispatch", "watch", target], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+        assert (proc.returncode, proc.stderr, proc.stdout) == (2, message + "\n", "")

@@ -9,6 +9,7 @@ resolved against the issue file's folder; its published URL against the issue's 
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass
@@ -64,6 +65,49 @@ def references(issue: Issue) -> list[str]:
     extra += [a.src for a in issue.attachments]  # audio and video files
     found.extend(c for c in extra if is_local(c) and c not in found)
     return found
+
+
+def unpublishable(src: str, folder: Path, root: Path) -> tuple[str, str] | None:
+    """Why the image reference ``src`` of an issue in ``folder`` can never be shown to readers,
+    and how to fix it, as two phrases for a warning, or ``None``.
+
+    * a ``file:`` URL, or an absolute path naming a file on this computer
+      (``/tmp/sec/chart.png``: only this computer can open it; as a URL it would be a path on
+      the site that nothing publishes);
+    * a local reference whose file :func:`refusal` refuses (outside the newsletter folder
+      ``root``, hidden, dispatch's own or a source, a symbolic link leading out).
+
+    A missing file is not refused here (it is "not found", and may yet be added), nor is a
+    ``/``-rooted path with no such file on this computer (a path on the site: :func:`site_path`).
+    """
+    s = src.strip()
+    fix = "put the file in the newsletter folder (e.g. img/ next to the issue) and write its path relative to the issue"
+    if s[:5].lower() == "file:":
+        return "is a file: URL, which only this computer can open", fix
+    if site_path(s):
+        path = Path(unquote(urlsplit(s).path))
+        try:
+            on_disk = path.is_file()
+        except OSError:
+            on_disk = False
+        if not on_disk:
+            return None
+        why = refusal(path, root)
+        if why is None:
+            relative = Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+            return "is an absolute path on this computer", f"write it relative to the issue: {relative!r}"
+        return f"is an absolute path on this computer and {why}", fix
+    if not is_local(s):
+        return None
+    why = refusal(folder / unquote(urlsplit(s).path), root)
+    return (why, fix) if why else None
+
+
+def site_path(src: str) -> bool:
+    """Whether ``src`` is a path on the site (``/brand/logo.png``): it is published only if the
+    site serves it by other means, since dispatch publishes an issue's own files only."""
+    s = src.strip()
+    return s.startswith("/") and not s.startswith("//")
 
 
 #: Files never published as an issue's image: dispatch's configuration and issue sources.

@@ -87,6 +87,47 @@ def system_language() -> str:
     return "en"
 
 
+def init_argument_errors(*, timezone: str = "", language: str = "", base_url: str = "") -> list[DispatchError]:
+    """What is wrong with ``dispatch init``'s arguments (empty ones take defaults and are
+    fine), one :class:`~dispatch.errors.ConfigError` per argument naming its option:
+
+    * ``--timezone`` must be a time zone of the IANA database (:mod:`zoneinfo`), the closest
+      name suggested (``Pacific/Aukland`` → ``Pacific/Auckland``);
+    * ``--language`` must be a BCP 47 tag of a language CLDR has data for (Babel's
+      ``Locale.parse``: ``xx-notalang`` is not one), since dates and the layout's words are
+      written in it and it goes into ``<html lang>``;
+    * ``--url`` must be an absolute http(s) URL (the rule ``dispatch.toml`` is held to).
+    """
+    from difflib import get_close_matches
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    from .errors import ConfigError
+
+    out: list[DispatchError] = []
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = get_close_matches(timezone, sorted(available_timezones()), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "e.g. 'Pacific/Auckland' or 'UTC'"
+            out.append(ConfigError(f"--timezone {timezone!r} is not a time zone of the IANA database; {hint}"))
+    if language:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(language, sep="-")
+            known = bool(re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language))
+        except (UnknownLocaleError, ValueError, TypeError):
+            known = False
+        if not known:
+            out.append(ConfigError(f"--language {language!r} is not a language tag CLDR knows; write a BCP 47 tag "
+                                   "such as 'en', 'en-NZ' or 'zh-Hans'"))
+    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
+        out.append(ConfigError(f"--url {base_url!r} is not an absolute http(s) URL; write e.g. "
+                               "'https://briefing.example.org/'"))
+    return out
+
+
 def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", timezone: str = "",
                     language: str = "", platform: str = "generic", title: str = "Our first issue",
                     now: datetime | None = None) -> InitResult:
@@ -102,8 +143,9 @@ def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", ti
         platform: the sending platform preset.
 
     Raises:
-        ConfigError: ``folder`` already has a ``dispatch.toml``, or a value is invalid (checked
-            by loading the written file; then nothing is left behind).
+        ConfigError: ``folder`` already has a ``dispatch.toml``, or an argument is invalid
+            (:func:`init_argument_errors`: checked before anything is written, every bad one
+            named in ``errors``); nothing is left behind.
     """
     import tomli_w
 
@@ -114,6 +156,11 @@ def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", ti
     if config.exists():
         raise ConfigError("already exists; this folder is a newsletter already (dispatch config shows its settings)",
                           config)
+    problems = init_argument_errors(timezone=timezone, language=language, base_url=base_url)
+    if problems:
+        first = problems[0]
+        first.errors = problems  # type: ignore[attr-defined] - every bad argument, a line each
+        raise first
     timezone = timezone or system_timezone()
     language = language or system_language()
     name = site_name or (folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Newsletter")

@@ -40,8 +40,11 @@ def _size(n: int) -> str:
 
 
 #: Commands that do one bounded piece of work and end: the command line (:mod:`dispatch.__main__`)
-#: runs them with the cyclic garbage collector off; every other command turns it back on.
+#: runs them with the cyclic garbage collector off and ends the process without tearing the
+#: interpreter down; every other command turns the collector back on and exits as usual.
 ONE_SHOT = frozenset({"render"})
+#: Whether this process ran a command of :data:`ONE_SHOT` (read by :mod:`dispatch.__main__`).
+ran_one_shot = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +52,10 @@ ONE_SHOT = frozenset({"render"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Compile a Markdown briefing into email, plain text, feeds and social threads."""
-    if ctx.invoked_subcommand not in ONE_SHOT:
+    global ran_one_shot
+    if ctx.invoked_subcommand in ONE_SHOT:
+        ran_one_shot = True
+    else:
         import gc
 
         gc.enable()  # watch, preview, build, check of a folder… run long or over many issues
@@ -107,7 +113,8 @@ def new(title: str, folder: Path) -> None:
               help="Folder to write YYYY-MM-DD-<slug>.md into, a .md file, or - for standard output.")
 def import_cmd(briefing: Path, out: str) -> None:
     """Write the Markdown source of the plain-text BRIEFING (front matter, '##' headings,
-    tables, lists); it renders to the same outputs. Lines it was unsure of are listed."""
+    tables, lists) as a draft with a permanent id, as 'new' does; it renders to the same
+    outputs. Lines it was unsure of are listed."""
     from .config import load_settings
     from .structure import import_briefing
 
@@ -120,6 +127,8 @@ def import_cmd(briefing: Path, out: str) -> None:
         click.echo(f"note: {note}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    click.echo(f"note: {result.path or '-'}: written as a draft (draft: true) with the permanent id {result.id}; "
+               "remove the 'draft: true' line when it is ready to publish", err=True)
     if result.path is None:
         click.echo(result.markdown, nl=False)
     else:
@@ -255,6 +264,11 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
         told.clear()
         told.update(report.warnings)
 
+    if not issue.is_file():  # nothing to watch: say so and stop, as preview does
+        from .errors import SourceError
+
+        _fail(SourceError("is a folder; watch takes one issue file (dispatch preview serves a whole folder)"
+                          if issue.is_dir() else "no such issue file; check the path (issues live in issues/)", issue))
     found = config or find_config(issue.parent)
     root = found.parent if found else Path.cwd()
     paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])

@@ -33,7 +33,20 @@ _FILENAME_NUMBER = re.compile(r"^(\d+)[-_ .]+(?=\S)")
 
 
 def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
-    """Turn raw front matter into typed, validated :class:`FrontMatter`.
+    """Turn raw front matter into typed, validated :class:`FrontMatter`
+    (:func:`read_front_matter`, raising its errors).
+
+    Raises:
+        SourceError: the first and only problem; :class:`SourceErrors` when there are several.
+    """
+    meta, errors = read_front_matter(src, settings)
+    if errors:
+        raise errors[0] if len(errors) == 1 else SourceErrors(errors)
+    return meta
+
+
+def read_front_matter(src: SourceFile, settings: Settings) -> tuple[FrontMatter, list[SourceError]]:
+    """Turn raw front matter into typed, validated :class:`FrontMatter`, with every problem.
 
     Missing metadata falls back, as Jekyll, Hugo and Pelican do, with a warning added to
     ``src.warnings`` (an error instead with ``[source] strict = true``):
@@ -45,16 +58,19 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
       warning), else the file's last commit date when it is in a git work tree, else its
       modification time.
 
-    Raises:
-        SourceError: a key has a value of the wrong type (``title: [a, b]``), a date cannot
-            be read, or (strict) there is no title / no date; the line is the key's line.
-            Every key is checked: several bad keys raise one :class:`SourceErrors` holding
-            each.
+    Returns:
+        ``(front matter, errors)``: every key is checked, and each problem is one
+        :class:`SourceError` at the key's line (a value YAML could not read, found by
+        :mod:`dispatch.source`; a key of the wrong type, ``title: [a, b]``; a date that cannot be
+        read; with ``strict``, no title or no date), a bad key's fallback standing in so the
+        rest of the issue can still be checked. Raises nothing.
     """
     data = dict(src.front.data)
     lines = dict(src.front.lines)
     path = src.path
-    errors: list[SourceError] = []
+    errors: list[SourceError] = list(src.front.errors.values())
+    for key in src.front.errors:
+        data.pop(key, None)
 
     def attempt(fn, fallback):
         """Run one independent check; a SourceError is kept (all are raised together at the
@@ -91,27 +107,32 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
         lines["title"] = src.title_line or 1
     name_slug = ""
     if not title:
-        if settings.source.strict:
-            raise SourceError("the issue has no title; add 'title:' to the front matter or a '# Title' line", path, 1)
         title, name_slug = title_from_name(path)
-        src.warnings.append(f"{path}:1: no title; using {title!r} from the file name (add 'title:' to the front "
-                            "matter, or set [source] strict = true to make this an error)")
+        if settings.source.strict:
+            errors.append(SourceError("the issue has no title; add 'title:' to the front matter or a '# Title' line",
+                                      path, 1))
+        elif "title" not in src.front.errors:
+            src.warnings.append(f"{path}:1: no title; using {title!r} from the file name (add 'title:' to the "
+                                "front matter, or set [source] strict = true to make this an error)")
 
     date_line = line_of("date")
     raw_date = data.pop("date", None)
-    if raw_date is None:
+    stand_in = datetime(2000, 1, 1, tzinfo=settings.tz)
+    if raw_date is None and "date" in src.front.errors:
+        raw_date = stand_in
+    elif raw_date is None:
         m = _FILENAME_DATE.match(path.name)
         if m:
             raw_date = "-".join(m.groups())
         elif settings.source.strict:
-            raise SourceError(
-                "the issue has no date; add 'date: YYYY-MM-DD' (or with a time) to the front matter", path, 1
-            )
+            errors.append(SourceError(
+                "the issue has no date; add 'date: YYYY-MM-DD' (or with a time) to the front matter", path, 1))
+            raw_date = stand_in
         else:
             raw_date, source = fallback_date(path, settings.tz)
             src.warnings.append(f"{path}:1: no date; using {raw_date:%Y-%m-%d %H:%M %z}, {source} (add 'date:' to "
                                 "the front matter, or set [source] strict = true to make this an error)")
-    when = attempt(lambda: parse_date(raw_date, settings.tz, path, date_line), datetime(2000, 1, 1, tzinfo=settings.tz))
+    when = attempt(lambda: parse_date(raw_date, settings.tz, path, date_line), stand_in)
 
     slug_line = line_of("slug")
     slug = attempt(lambda: text("slug"), "") or name_slug
@@ -151,9 +172,7 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
     preheader = attempt(lambda: text("preheader"), "")
     tags = attempt(lambda: _tags(data, lines, path), ())
     draft = attempt(lambda: _draft(data, lines, path), True)
-    if errors:
-        raise errors[0] if len(errors) == 1 else SourceErrors(errors)
-
+    errors.sort(key=lambda e: e.line or 0)
     return FrontMatter(
         title=title,
         date=when,
@@ -168,7 +187,7 @@ def build_front_matter(src: SourceFile, settings: Settings) -> FrontMatter:
         extra=data,
         dialect=src.front.dialect,
         lines=lines,
-    )
+    ), errors
 
 
 def title_from_name(path: Path) -> tuple[str, str]:

@@ -348,6 +348,9 @@ class Issue:
         source_hash: SHA-256 (hex) of the source bytes.
         warnings: ``path:line: message`` lines about what parsing cleaned up.
         attachments: audio/video attached in front matter (:class:`Attachment`).
+        image_warnings: ``path:line: message`` lines about images the parse left out, since no
+            reader could see them (outside the newsletter folder, an absolute path on this
+            computer), or that dispatch does not publish (a path on the site).
     """
 
     path: Path
@@ -359,6 +362,7 @@ class Issue:
     source_hash: str
     warnings: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    image_warnings: tuple[str, ...] = ()
 
     def walk(self) -> "Iterator[Block | Inline]":
         """Every block and inline of the issue in source order, depth first (lead, sections,

@@ -18,6 +18,7 @@ import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 import markdown
 from markdown.extensions import Extension
@@ -28,16 +29,19 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
+from .activehtml import Removed, clean_html, clean_inlines, unsafe_url
 from .components import ComponentError, Registry, SectionDraft, default_registry
 from .config import Settings
 from .deferred import fenced_code_extension
-from .errors import SourceError
+from .errors import SourceError, SourceErrors
+from .assets import site_path, unpublishable
 from .attachments import feature_key_warnings, read_attachments
-from .frontmatter import build_front_matter
+from .frontmatter import read_front_matter
 from .inlinehtml import KeptAsText, settle
 from .markdown_inline import install as install_prefiltered_inline
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
+from .mdlists import ListSyntaxExtension
 from .memo import LRU
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
@@ -54,6 +58,9 @@ _FOOTNOTE_JUNK = re.compile(r"\x02?(?:qq\d+zz|zz\d+qq)\x03?")
 _FENCED = re.compile(r'^<pre(?: [^>]*)?><code(?: class="(?:language-)?([^"\s]*)[^"]*")?>(.*)</code></pre>\s*$', re.S)
 _ONE_TAG = re.compile(r"<[^<>\n]*>")
 _ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
+_IMG_TAG = re.compile(r"""<img\b(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.I)
+_IMG_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
+_IMG_ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
 
 
 class _Captured(Exception):
@@ -110,13 +117,13 @@ class _BareUrlExtension(Extension):
 
 def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance configured as dispatch reads Markdown: the ``tables``,
-    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions and bare-URL
-    links (:class:`_BareUrl`), given
+    ``fenced_code``, ``footnotes`` (``UNIQUE_IDS`` off) and ``sane_lists`` extensions, lists read by
+    CommonMark's rules (:mod:`dispatch.mdlists`) and bare-URL links (:class:`_BareUrl`), given
     as instances so Python-Markdown does not scan every installed package's entry points
     for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
     md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
-                    SaneListExtension(), _BareUrlExtension(), _CaptureExtension()],
+                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
     install_prefiltered_inline(md)  # the same tree, a third faster (dispatch.markdown_inline)
@@ -138,6 +145,9 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     Raises:
         SourceError: unreadable file or front matter, bad key types or dates, an empty body, or
             a component section that cannot be parsed (naming the section's heading line).
+            Every problem of the file is found in one pass: several raise one
+            :class:`~dispatch.errors.SourceErrors` holding each, in line order (a bad ``draft``
+            does not hide a bad date, nor front matter a component's problem).
     """
     path = Path(path)
     limits = settings.limits
@@ -145,8 +155,22 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
     raw = data if data is not None else read_issue_bytes(path, settings.root, limits.issue_bytes)
     src = read_source(path, root=settings.root, max_bytes=limits.issue_bytes, source_format=settings.source.format,
                       registry=registry, data=raw)
-    meta = build_front_matter(src, settings)
+    meta, errors = read_front_matter(src, settings)
+    try:
+        issue = _parse_body(path, src, meta, raw, registry, settings, md)
+    except SourceErrors as exc:
+        errors = [*errors, *exc.errors]
+    except SourceError as exc:
+        errors = [*errors, exc]
+    if errors:
+        raise errors[0] if len(errors) == 1 else SourceErrors(errors)
+    return issue
 
+
+def _parse_body(path: Path, src: SourceFile, meta: FrontMatter, raw: bytes, registry: Registry,
+                settings: Settings, md: markdown.Markdown | None) -> Issue:
+    """The body of :func:`parse_issue`: Markdown, then the sections and components."""
+    limits = settings.limits
     body_lines = src.body.split("\n")
     in_code = [True] * (src.body_line - 1) + [code for _, _, code in scan_lines(body_lines)]
     try:
@@ -155,10 +179,11 @@ def parse_issue(path: Path | str, settings: Settings, registry: Registry | None 
         exc.line = src.file_line(exc.line or 1)
         raise
     md = md.reset() if md is not None else _thread_markdown()
+    walker = dict(folder=path.parent, root=settings.root, base_url=settings.base_url)
     try:
         with markdown_budget(md, limits.markdown_seconds):
             body = _read_body(md, escape_unmatched_brackets(_protect_merge_tags(src.body)), len(src.sections),
-                              limits.nesting)
+                              limits.nesting, walker)
         issue = _assemble(path, src, meta, registry, body, settings)
         issue.__dict__["_source_lines"] = raw.decode("utf-8", "replace").splitlines()  # not read again
         return issue
@@ -221,12 +246,15 @@ def _thread_markdown() -> markdown.Markdown:
 @dataclass
 class _Body:
     """An issue body read into model blocks: ``lead``, ``drafts`` (section index, heading
-    inlines, body blocks), ``footnotes``, and ``kept`` (``<…>`` kept as text, in order)."""
+    inlines, body blocks), ``footnotes``, and what the walk noted, in order: ``kept``
+    (``<…>`` kept as text), ``removed`` (active HTML), ``images`` (``(src, message)``)."""
 
     lead: list[Block] = field(default_factory=list)
     drafts: list[tuple[int, tuple[Inline, ...], list[Block]]] = field(default_factory=list)
     footnotes: Footnotes | None = None
     kept: list[KeptAsText] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)
 
 
 #: What makes a part of a body read differently alone than inside the whole body: a
@@ -235,13 +263,16 @@ class _Body:
 #: HTML block may run on over a heading).
 _NOT_ALONE = re.compile(r"\[\^|^[ \t]*\[[^\]\n]*\]:|^[ \t]*<", re.M)
 #: Section-sized parts of bodies, read (Python-Markdown, then the walk into the model):
-#: (text, nesting limit) → (heading inlines or None, blocks, kept-as-text). Whole sections
-#: are model values, so a re-render after an edit reads only the section the edit is in.
+#: (text, nesting limit, the walk's folder, root and base URL) → (heading inlines or None,
+#: blocks, kept, removed, images). Whole sections are model values, so a re-render after an
+#: edit reads only the section the edit is in. A part with an image is not kept: whether
+#: the image can be published is read from the file system.
 _PIECES = LRU(1024, "parse: body parts")
 
 
-def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int) -> _Body:
-    """Read ``body`` (headings marked, :mod:`dispatch.source`) into model blocks.
+def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int, where: dict) -> _Body:
+    """Read ``body`` (headings marked, :mod:`dispatch.source`) into model blocks; ``where``
+    holds the :class:`_Walker`'s ``folder``, ``root`` and ``base_url``.
 
     The body is cut before each section heading and each part is read on its own (and kept,
     by its text, in :data:`_PIECES`) when that reads exactly as the whole body does: no part
@@ -251,26 +282,30 @@ def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int) ->
     parts = _parts(body, sections)
     if parts is not None:
         out = _Body()
+        place = (nesting, str(where["folder"]), str(where["root"]), where["base_url"])
         for index, text in enumerate(parts):
-            key = (MARK_RE.sub(f"{MARK_OPEN}0{MARK_CLOSE}", text, 1) if index else text, nesting)
+            key = (MARK_RE.sub(f"{MARK_OPEN}0{MARK_CLOSE}", text, 1) if index else text, place)
             found = _PIECES.get(key)
             if found is None:
-                found = _read_part(md, key[0], index > 0, nesting)
+                found = _read_part(md, key[0], index > 0, nesting, where)
                 if found is None:
                     break
-                _PIECES.put(key, found)
-            heading, blocks, kept = found
+                if not found[-1]:
+                    _PIECES.put(key, found[:-1])
+            heading, blocks, kept, removed, images = found[:5]
             if index:
                 out.drafts.append((index - 1, heading, list(blocks)))
             else:
                 out.lead = list(blocks)
             out.kept.extend(kept)
+            out.removed.extend(removed)
+            out.images.extend(images)
         else:
             return out
         md.reset()
     root = _convert(md, body)
-    walker = _Walker(md, nesting)
-    out = _Body(kept=walker.kept)
+    walker = _Walker(md, nesting, **where)
+    out = _Body(kept=walker.kept, removed=walker.removed, images=walker.images)
     current = out.lead
     for elem in root:
         index = _section_index(elem)
@@ -317,14 +352,15 @@ def _parts(body: str, sections: int) -> list[str] | None:
     return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
-def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int):
-    """One part of a body read alone: ``(heading inlines or None, blocks, kept)``, or ``None``
-    when it is not what a part must be (a section part: its heading, then blocks)."""
+def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int, where: dict):
+    """One part of a body read alone: ``(heading inlines or None, blocks, kept, removed,
+    images, whether the walk read the file system)``, or ``None`` when it is not what a part
+    must be (a section part: its heading, then blocks)."""
     md.reset()
     if not text.strip():
-        return None if section else (None, (), ())
+        return None if section else (None, (), (), (), (), False)
     root = _convert(md, text)
-    walker = _Walker(md, nesting)
+    walker = _Walker(md, nesting, **where)
     elems = list(root)
     heading = None
     if section:
@@ -336,30 +372,37 @@ def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int):
         if _section_index(elem) is not None or (elem.tag == "div" and "footnote" in (elem.get("class") or "").split()):
             return None
         blocks.extend(walker.blocks([elem]))
-    return heading, tuple(blocks), tuple(walker.kept)
+    return (heading, tuple(blocks), tuple(walker.kept), tuple(walker.removed), tuple(walker.images),
+            walker.read_files)
 
 
 def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, read: _Body,
               settings: Settings) -> Issue:
-    """Type the components of the sections read and put the issue together."""
+    """Type the components of the sections read and put the issue together; every component
+    that cannot be parsed is one error, all raised together."""
     lead = read.lead
     footnotes = read.footnotes
     drafts = [(src.sections[index], heading, body) for index, heading, body in read.drafts]
 
     sections: list[Section] = []
     anchors: set[str] = set()
+    found: list[SourceError] = []
     for raw, heading, body in drafts:
         heading_text = plain_text(heading)
         draft = SectionDraft(heading_text, raw.level, raw.line, tuple(body), raw.component, dict(raw.attrs))
         try:
             kind, data = registry.parse(draft)
         except ComponentError as exc:
-            raise SourceError(exc.message, path, exc.line or raw.line) from None
+            found.append(SourceError(exc.message, path, exc.line or raw.line))
+            continue
         anchor = _unique(slugify(heading_text) or f"section-{raw.index + 1}", anchors)
         sections.append(Section(kind, heading, heading_text, raw.level, raw.line, tuple(body), data, anchor))
 
-    if not lead and not sections:
-        raise SourceError("the issue has no body; write the briefing below the front matter", path, src.body_line)
+    if not lead and not drafts:
+        found.append(SourceError("the issue has no body; write the briefing below the front matter", path,
+                                 src.body_line))
+    if found:
+        raise found[0] if len(found) == 1 else SourceErrors(found)
 
     attachments, attachment_warnings = read_attachments(meta, path, settings.permalink(meta.slug), settings.root)
     return Issue(
@@ -371,24 +414,30 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         footnotes=footnotes,
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
-        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src)) + tuple(_kept_text_warnings(src, read.kept))
+        warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
+        + tuple(_located_warnings(src, [(k.html, k.warning()) for k in read.kept]))
+        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in read.removed]))
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
+        image_warnings=tuple(_located_warnings(src, read.images)),
     )
 
 
-def _kept_text_warnings(src: SourceFile, kept: list[KeptAsText]) -> list[str]:
-    """One ``path:line`` warning per ``<…>`` kept as text, at the first line (outside code, not
-    before the previous one's) that holds it."""
+def _located_warnings(src: SourceFile, found_in_order: list[tuple[str, str]]) -> list[str]:
+    """One ``path:line`` warning per ``(needle, message)`` (a ``<…>`` kept as text, active HTML
+    removed…), at the first line (outside code, not before the previous one's) that holds the
+    needle; the body's first line when none does."""
+    if not found_in_order:
+        return []
     lines = src.body.split("\n")
     code = [in_code for _, _, in_code in scan_lines(lines)]
     out, cursor = [], 0
-    for item in kept:
-        found = next((i for i in range(cursor, len(lines)) if not code[i] and item.html in lines[i]), None)
+    for needle, message in found_in_order:
+        found = next((i for i in range(cursor, len(lines)) if not code[i] and needle in lines[i]), None)
         if found is None:
-            found = next((i for i in range(len(lines)) if not code[i] and item.html in lines[i]), 0)
+            found = next((i for i in range(len(lines)) if not code[i] and needle in lines[i]), 0)
         else:
             cursor = found
-        out.append(f"{src.path}:{src.file_line(src.body_line + found)}: {item.warning()}")
+        out.append(f"{src.path}:{src.file_line(src.body_line + found)}: {message}")
     return list(dict.fromkeys(out))
 
 
@@ -419,11 +468,16 @@ class _TooDeep(Exception):
 class _Walker:
     """Turns Python-Markdown's finished ElementTree into model blocks and inlines."""
 
-    def __init__(self, md: markdown.Markdown, max_depth: int = 40):
+    def __init__(self, md: markdown.Markdown, max_depth: int = 40, *, folder: Path | None = None,
+                 root: Path | None = None, base_url: str = ""):
         self.max_depth = max_depth
+        self.folder, self.root, self.base_url = folder, root, base_url
+        self.images: list[tuple[str, str]] = []  # (src, message): images left out, or on a path of the site
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
+        self.removed: list[Removed] = []  # active HTML removed (activehtml), in order
+        self.read_files = False  # whether the walk looked at the file system (images)
         self.depth = 0
 
     # -- blocks --------------------------------------------------------------------
@@ -451,7 +505,7 @@ class _Walker:
                 if verdict and verdict[0].reason == "not an element":  # '<angle>' alone on a line
                     self.kept.append(verdict[0])
                     return Paragraph((Text(_strip_marks(only).strip()),))
-                return HtmlBlock(_strip_marks(only).strip("\n"))
+                return self._html_block(_strip_marks(only).strip("\n"))
             children = tuple(self.inlines(elem))
             return Paragraph(children) if children else None
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -478,7 +532,49 @@ class _Walker:
             return Rule()
         if tag == "div" and "footnote" in (elem.get("class") or "").split():
             return self.footnotes(elem)
-        return HtmlBlock(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
+        return self._html_block(self._unstash_text(ET.tostring(elem, encoding="unicode", method="html")))
+
+    def _html_block(self, raw: str) -> HtmlBlock | None:
+        """A raw HTML block without its active content (:mod:`dispatch.activehtml`) and its
+        images that can never be shown (:meth:`_publishable`); ``None`` when nothing is left."""
+        clean, removed = clean_html(raw)
+        self.removed.extend(removed)
+        clean = self._raw_images(clean)
+        return HtmlBlock(clean) if clean.strip() else None
+
+    def _publishable(self, src: str) -> bool:
+        """Whether the image ``src`` can be shown to readers (:func:`dispatch.assets.unpublishable`);
+        when not, the removal is recorded (a ``path:line`` warning) and the caller leaves the
+        image out, so no channel links a URL that cannot exist. An image on a path of the site
+        (``/logo.png``) is kept, with a warning that dispatch does not publish it."""
+        if self.folder is None or self.root is None:
+            return True
+        self.read_files = True  # what follows looks at the file system
+        refused = unpublishable(src, self.folder, self.root)
+        if refused is not None:
+            why, fix = refused
+            self.images.append((src, f"{src!r} {why}; it is not published, and no reader could see it, so it is left "
+                                     f"out of every channel (its alt text stands in); {fix}"))
+            return False
+        if site_path(src):
+            self.images.append((src, f"image {src!r} is a path on the site ({urljoin(self.base_url, src)}); dispatch "
+                                    "publishes only the files an issue links relative to itself, so make sure the "
+                                    "site serves it, or put it next to the issue and write img/…"))
+        return True
+
+    def _raw_images(self, raw: str) -> str:
+        """``raw`` HTML without the ``<img>`` tags whose ``src`` cannot be shown."""
+        if "<img" not in raw.lower():
+            return raw
+
+        def keep(m: re.Match[str]) -> str:
+            found = _IMG_SRC.search(m.group(0))
+            src = next((g for g in found.groups() if g is not None), "") if found else ""
+            if not src or self._publishable(src):
+                return m.group(0)
+            alt = _IMG_ALT.search(m.group(0))
+            return html.escape(html.unescape(next(g for g in alt.groups() if g is not None))) if alt else ""
+        return _IMG_TAG.sub(keep, raw)
 
     def item(self, li: ET.Element) -> list[Block]:
         block_tags = {"p", "ul", "ol", "blockquote", "pre", "table", "hr", "div", "h3", "h4", "h5", "h6"}
@@ -551,7 +647,9 @@ class _Walker:
         for k, kept in sorted(settle([n.html for _, n in raws]).items()):
             nodes[raws[k][0]] = Text(raws[k][1].html)
             self.kept.append(kept)
-        return nodes
+        nodes, removed = clean_inlines(nodes)  # active HTML (activehtml): removed, each one said
+        self.removed.extend(removed)
+        return [n for n in nodes if not isinstance(n, RawHtml) or self._raw_images(n.html) == n.html]
 
     def inline(self, elem: ET.Element) -> Inline | list[Inline] | None:
         tag = elem.tag
@@ -563,8 +661,18 @@ class _Walker:
             return Code(html.unescape(self._unstash_text(elem.text or "")))
         if tag == "a":
             href = _amp(self._unstash_text(elem.get("href", "")))
+            if unsafe_url(href):
+                self.removed.append(Removed(f"the link to {href[:40]!r} (its text is kept)",
+                                            "it runs code when clicked, and email clients drop it", href))
+                return self.inlines(elem)
             return Link(tuple(self.inlines(elem)), html.unescape(href), elem.get("title", ""))
         if tag == "img":
+            if not self._publishable(elem.get("src", "")):
+                return Text(elem.get("alt") or "")
+            if unsafe_url(elem.get("src", ""), "src"):
+                self.removed.append(Removed(f"the image {elem.get('src', '')[:40]!r}", "a script or document URL is "
+                                            "not a picture; email clients drop it", elem.get("src", "")))
+                return Text(elem.get("alt") or "")
             return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
         if tag == "br":
             return LineBreak()

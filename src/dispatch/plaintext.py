@@ -202,7 +202,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
 
     # -- title, date, byline ------------------------------------------------------------
     body_start = 0
-    title = ""
+    given_title, title = title, ""
     nonblank = [i for i, line in enumerate(lines) if line.kind != "blank"]
     if nonblank:
         first = lines[nonblank[0]]
@@ -231,8 +231,8 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             break
         lines[nxt].heading = ""
         body_start = nxt + 1
-    if title and not any(t.startswith("title:") for t, _ in front):
-        front.insert(0, (f"title: {_yaml_str(title)}", 1))
+    if not title and given_title:  # the title the caller's fallbacks found (the file name)
+        front.insert(0, (f"title: {_yaml_str(given_title)}", 1))
     if date and not found_date:
         front.append((f"date: {date}", front[0][1] if front else 1))
 
@@ -296,12 +296,13 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             last_kind = "table"
             continue
         if line.kind == "item":
-            if last_kind != "item":
-                blank(line.number)
             m = _LIST.match(line.text)
+            kind = "ordered" if m.group("num") else "item"
+            if last_kind != kind:  # bullets after numbered points are a list of their own
+                blank(line.number)
             marker = f"{m.group('num')}." if m.group("num") else "-"
             out.append((f"{marker} {_escape_text(m.group('text').strip())}", line.number))
-            last_kind = "item"
+            last_kind = kind
             i += 1
             continue
         if line.kind == "quote":
@@ -321,7 +322,7 @@ def convert(text: str, *, date: str = "", title: str = "", registry: Registry | 
             continue
         # a paragraph line (text or Q:/A:)
         joins = wrapped and last_kind == "text" and line.kind == "text"
-        if wrapped and last_kind == "item" and line.text[:1].isspace():
+        if wrapped and last_kind in ("item", "ordered") and line.text[:1].isspace():
             # the continuation of a wrapped list item
             out.append(("  " + _escape_text(line.text.strip()), line.number))
             i += 1

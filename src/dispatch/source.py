@@ -63,12 +63,16 @@ class RawFrontMatter:
         data: keys lower-cased, values as the dialect's parser gave them.
         lines: 1-based line of each key.
         end_line: last line of the front-matter block (0 when there is none).
+        errors: per key whose value could not be read (``date: 2026-02-30``: YAML reads it
+            as a timestamp and fails), the error naming its line; such a key is left out of
+            ``data``, so the other keys are still read and checked.
     """
 
     dialect: str
     data: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     end_line: int = 0
+    errors: dict[str, SourceError] = field(default_factory=dict)
 
 
 @dataclass
@@ -375,14 +379,15 @@ def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
                 1,
             )
         block = "\n".join(lines[1:end])
+        errors: dict[str, SourceError] = {}
         if first == "---":
-            data, key_lines = _yaml(block, path)
+            data, key_lines = _yaml(block, path, errors)
             dialect = "yaml"
         else:
             data, key_lines = _toml(block, path)
             dialect = "toml"
         # key lines are relative to the block, which starts on file line 2
-        return RawFrontMatter(dialect, data, {k: v + 1 for k, v in key_lines.items()}, end + 1)
+        return RawFrontMatter(dialect, data, {k: v + 1 for k, v in key_lines.items()}, end + 1, errors)
     front = _pelican(lines)
     if front.dialect == "pelican-duplicate":
         raise SourceError(
@@ -391,17 +396,26 @@ def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
     return front
 
 
-def _yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    data, key_lines = _YAML.compute((block, str(path)), lambda: _read_yaml(block, path))
-    return copy.deepcopy(data), dict(key_lines)
+def _yaml(block: str, path: Path, errors: dict[str, SourceError]) -> tuple[dict[str, Any], dict[str, int]]:
+    """``(values, key lines)`` of a YAML front-matter block; a key whose value cannot be
+    constructed goes into ``errors`` instead (its line kept), so the others are still read.
+
+    A block read without an error is kept by its text (PyYAML's composer is pure Python);
+    the caller gets copies (the values are cleaned in place)."""
+    found = _YAML.get((block, str(path)))
+    if found is None:
+        found = _read_yaml(block, path, errors)
+        if errors:
+            return found
+        _YAML.put((block, str(path)), found)
+    return copy.deepcopy(found[0]), dict(found[1])
 
 
-#: YAML front matter read (PyYAML's composer is pure Python), by its text; the caller gets
-#: copies (the values are cleaned in place).
+#: YAML front matter read without an error, by its text (see :func:`_yaml`).
 _YAML = LRU(64, "front matter")
 
 
-def _read_yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _read_yaml(block: str, path: Path, errors: dict[str, SourceError]) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -422,26 +436,27 @@ def _read_yaml(block: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
         name = str(key_node.value).lower()
-        if name in data:
+        if name in key_lines:
             raise SourceError(
                 f"key '{key_node.value}' appears twice in the front matter (first on line {key_lines[name] + 1}); keep one",
                 path, line + 1)
+        key_lines[name] = line
         try:
             data[name] = loader.construct_object(value_node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             if "constructor for the tag" not in str(exc.problem):
-                raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc.problem}); quote it or "
-                                  "fix it", path, value_node.start_mark.line + 2) from None
+                errors[name] = SourceError(f"'{key_node.value}' has a value YAML cannot read ({exc.problem}); quote "
+                                           "it or fix it", path, value_node.start_mark.line + 2)
+                continue
             bad = next((n for n in _nodes(value_node) if n.tag in str(exc.problem)), value_node)
             tag = bad.tag.replace("tag:yaml.org,2002:", "!!")
-            raise SourceError(f"'{key_node.value}' has the tag {tag}, which front matter does not run; remove the "
-                              "tag and write a plain value", path, bad.start_mark.line + 2) from None
+            errors[name] = SourceError(f"'{key_node.value}' has the tag {tag}, which front matter does not run; "
+                                       "remove the tag and write a plain value", path, bad.start_mark.line + 2)
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
-            raise SourceError(f"'{key_node.value}' has a value YAML cannot read ({str(exc).splitlines()[0]}); "
-                              "quote it or fix it (dates are YYYY-MM-DD)", path, value_node.start_mark.line + 2) from None
+            errors[name] = SourceError(f"'{key_node.value}' has a value YAML cannot read ({str(exc).splitlines()[0]}); "
+                                       "quote it or fix it (dates are YYYY-MM-DD)", path, value_node.start_mark.line + 2)
         except RecursionError:
             raise SourceError(f"'{key_node.value}' is nested too deeply to read", path, line + 1) from None
-        key_lines[name] = line
     return data, key_lines
 
 

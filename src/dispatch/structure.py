@@ -4,6 +4,7 @@ sections or no components."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,14 @@ class ImportResult:
         markdown: its text.
         notes: ``path:line: message`` lines: what the recogniser was unsure of and chose.
         warnings: ``path:line: message`` lines: the metadata it had to guess.
+        id: the permanent id written into the front matter (a ``urn:uuid:``).
     """
 
     path: Path | None
     markdown: str
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    id: str = ""
 
 
 def import_briefing(path: Path, out: Path | None, settings: Settings) -> ImportResult:
@@ -38,7 +41,10 @@ def import_briefing(path: Path, out: Path | None, settings: Settings) -> ImportR
 
     The Markdown is :func:`dispatch.plaintext.convert`'s, with the title and date the
     fallbacks found written into its front matter (so the file keeps them: a modification
-    time would change). It renders to the same outputs as the plain text.
+    time would change), and, as ``dispatch new`` writes them, ``draft: true`` (so the next
+    build does not publish it before it is read) and a permanent ``id`` (a random
+    ``urn:uuid:``, so correcting the date or the title later does not change the feed entry's
+    id). Apart from the id (and being a draft), it renders to the same outputs as the plain text.
 
     Args:
         path: the plain-text briefing.
@@ -64,9 +70,10 @@ def import_briefing(path: Path, out: Path | None, settings: Settings) -> ImportR
     conversion = convert(src.conversion.text, date=front_matter_date(meta.date), title=meta.title,
                          registry=registry)
     notes = [f"{path}:{n.line}: {n.message}" for n in conversion.notes]
-    markdown = conversion.markdown
+    issue_id = uuid.uuid4().urn
+    markdown = _add_keys(conversion.markdown, [f"id: {issue_id}", "draft: true"])
     if out is None:
-        return ImportResult(None, markdown, notes, list(src.warnings))
+        return ImportResult(None, markdown, notes, list(src.warnings), issue_id)
     target = out if out.suffix.lower() in (".md", ".markdown") else out / f"{meta.date:%Y-%m-%d}-{meta.slug}.md"
     if target.exists():
         raise SourceError("already exists; move it away or pass another -o", target)
@@ -74,7 +81,17 @@ def import_briefing(path: Path, out: Path | None, settings: Settings) -> ImportR
         write_file(target, markdown.encode("utf-8"))
     except OSError as exc:
         raise SourceError(f"cannot write the imported issue: {exc.strerror}", target) from None
-    return ImportResult(target, markdown, notes, list(src.warnings))
+    return ImportResult(target, markdown, notes, list(src.warnings), issue_id)
+
+
+def _add_keys(markdown: str, keys: list[str]) -> str:
+    """``markdown`` (as :func:`~dispatch.plaintext.convert` writes it: YAML front matter
+    between ``---`` lines, or none) with ``keys`` (``key: value`` lines) added at the end of
+    its front matter."""
+    if markdown.startswith("---\n"):
+        end = markdown.index("\n---\n", 3)
+        return markdown[:end + 1] + "".join(f"{k}\n" for k in keys) + markdown[end + 1:]
+    return "---\n" + "".join(f"{k}\n" for k in keys) + "---\n\n" + markdown
 
 
 def explain_structure(issue: Issue, settings: Settings) -> list[str]:
