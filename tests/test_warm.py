@@ -231,6 +231,21 @@ def test_caches_are_bounded():
     assert all(c.size <= 10_000 for c in memo._ALL)
 
 
+def _sheet(settings, issue) -> str:
+    """The layout's inline.css as the email renders it."""
+    from dispatch.channels import email
+    from dispatch.layout import environment, render
+
+    seen = {}
+    saved = email.inline_document
+    email.inline_document = lambda html, css: seen.setdefault("css", css) and saved(html, css)
+    try:
+        email.render_email(issue, settings, allow_clip=True)
+    finally:
+        email.inline_document = saved
+    return seen["css"]
+
+
 def _email_both_ways(issue_path: Path, settings, platform: str) -> tuple[str, str]:
     """The email of ``issue_path`` inlined by fragments (as a render does) and at once."""
     from dispatch.channels import email
@@ -238,7 +253,10 @@ def _email_both_ways(issue_path: Path, settings, platform: str) -> tuple[str, st
 
     issue = parse_issue(issue_path, settings)
     memo.clear()
+    render_email(issue, settings, platform, allow_clip=True)  # a skeleton seen the first time is inlined whole
+    assert not len(email._SKELETONS)
     by_fragments = render_email(issue, settings, platform, allow_clip=True).html
+    assert len(email._SKELETONS) == 1 or not email._local_rules(_sheet(settings, issue)), "inlined by fragments"
     saved = email.inline_document
     email.inline_document = lambda html, css: inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
     try:

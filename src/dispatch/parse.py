@@ -267,7 +267,7 @@ _NOT_ALONE = re.compile(r"\[\^|^[ \t]*\[[^\]\n]*\]:|^[ \t]*<", re.M)
 #: blocks, kept, removed, images). Whole sections are model values, so a re-render after an
 #: edit reads only the section the edit is in. A part with an image is not kept: whether
 #: the image can be published is read from the file system.
-_PIECES = LRU(1024, "parse: body parts")
+_PIECES = LRU(512, "parse: body parts")
 
 
 def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int, where: dict) -> _Body:

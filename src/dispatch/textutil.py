@@ -142,7 +142,7 @@ def wrap(text: str, columns: int = 78, *, indent: str = "", subsequent: str | No
 
 
 #: Texts wrapped (:func:`wrap` is a function of its arguments alone).
-_WRAPPED = LRU(4096, "wrapped texts")
+_WRAPPED = LRU(2048, "wrapped texts")
 
 
 def _wrap(text: str, columns: int, indent: str, subsequent: str | None) -> list[str]:

@@ -700,8 +700,10 @@ def _mark_fragments(mjml_source: str) -> str:
 #: Documents inlined, by their skeleton (the document with each fragment a placeholder) and
 #: the sheet: (the inlined skeleton, each placeholder's ancestors).
 _SKELETONS = LRU(8, "email: inlined skeletons")
+#: Skeletons seen once (inlined whole then), by the skeleton and the sheet.
+_SEEN = LRU(16, "email: skeletons seen")
 #: Fragments inlined, by their text, their ancestors and the sheet.
-_FRAGMENTS = LRU(1024, "email: inlined fragments")
+_FRAGMENTS = LRU(512, "email: inlined fragments")
 #: Whether a sheet's rules depend on an element and its ancestors alone, by the sheet.
 _LOCAL = LRU(16, "email: sheets inlined by fragment")
 
@@ -713,7 +715,8 @@ def inline_document(html: str, css: str) -> str:
     premailer's work is kept per fragment: the skeleton (the document with each fragment
     replaced by a placeholder) and each fragment (inside its ancestors' start tags, which is
     all a selector can see) are inlined apart and kept by their text, so a re-render after an
-    edit inlines only the fragments the edit changed. That holds when what an element gets
+    edit inlines only the fragments the edit changed; the first time a skeleton is seen, the
+    document is inlined at once (a single render pays nothing for this). That holds when what an element gets
     depends on it and its ancestors alone: no rule premailer inlines has a sibling
     combinator (``+``, ``~``), a pseudo-class (``:first-child``) or an attribute selector
     (premailer's own ``style`` changes), the document holds no sheet premailer would read
@@ -727,6 +730,11 @@ def inline_document(html: str, css: str) -> str:
         # a sheet premailer would read from the document itself: its rules reach every fragment
         return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
     skeleton = "".join(piece if i % 2 == 0 else f"<!--dispatch:f:{i // 2}-->" for i, piece in enumerate(pieces))
+    if _SKELETONS.get((skeleton, css)) is None and not _SEEN.get((skeleton, css)):
+        # the first sight of a skeleton: one run costs less than one per fragment (a render
+        # that is not followed by another, such as `dispatch render`, pays nothing more)
+        _SEEN.put((skeleton, css), True)
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
     done, chains = _SKELETONS.compute((skeleton, css), lambda: _inline_skeleton(skeleton, css))
     if len(chains) != len(fragments):
         return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)

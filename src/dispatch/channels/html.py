@@ -99,7 +99,7 @@ def _same(url: str) -> str:
 
 
 #: Rendered blocks (see :meth:`HtmlRenderer.block`).
-_BLOCKS = LRU(4096, "html: blocks")
+_BLOCKS = LRU(2048, "html: blocks")
 
 
 class HtmlRenderer:

@@ -268,7 +268,7 @@ class TextRenderer:
 
 
 #: Blocks typeset (see :meth:`TextRenderer.block`).
-_BLOCKS = LRU(2048, "text part: blocks")
+_BLOCKS = LRU(1024, "text part: blocks")
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

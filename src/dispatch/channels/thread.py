@@ -341,7 +341,7 @@ class _Meter:
 #: Each section's posts, by the section's texts and how posts are measured (``_pack``'s
 #: ``key``): a section starts a new post, so the others' posts do not change when one is
 #: edited.
-_RUNS = LRU(2048, "thread: sections packed")
+_RUNS = LRU(1024, "thread: sections packed")
 
 
 def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit: int,
@@ -547,7 +547,7 @@ def _thread(units: tuple[Unit, ...], link: str, platform: Platform, limit: int, 
 
 
 #: Posts measured, by their platform, text and (the last Bluesky post) link card.
-_POSTS = LRU(1024, "thread: posts")
+_POSTS = LRU(512, "thread: posts")
 
 
 def _post(platform: Platform, text: str, card: tuple[str, str, str] | None) -> Post:
