@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
@@ -35,6 +36,7 @@ from .config import Settings
 from .deferred import fenced_code_extension
 from .errors import SourceError, SourceErrors
 from .assets import site_path, unpublishable
+from .images import COLUMN_PX
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import read_front_matter
 from .inlinehtml import KeptAsText, settle
@@ -72,6 +74,29 @@ class _Capture(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         self.md.captured_root = root  # type: ignore[attr-defined]
         raise _Captured
+
+
+class _ImageAttrs(AttrListTreeprocessor):
+    """Python-Markdown's attr_list, for images only: ``![alt](src){width=300}`` sets the
+    ``<img>``'s attributes (read by :meth:`_Walker.image`); a ``{…}`` after anything else
+    stays text, as before, so prose with braces is never eaten."""
+
+    #: The block right after the image, up to its first ``}`` (attr_list's own pattern runs to
+    #: the line's last ``}`` and puts the text between back in the wrong order).
+    BLOCK = re.compile(r"\{:?[ ]*([^}\n ][^}\n]*)\}")
+
+    def run(self, doc: ET.Element) -> None:
+        for elem in doc.iter("img"):
+            m = self.BLOCK.match(elem.tail or "")
+            if m:
+                self.assign_attrs(elem, m.group(1))
+                elem.set("data-attrs", m.group(0))
+                elem.tail = elem.tail[m.end():]
+
+
+class _ImageAttrsExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_ImageAttrs(md), "dispatch-image-attrs", 8)  # attr_list's own place
 
 
 class _CaptureExtension(Extension):
@@ -123,7 +148,8 @@ def new_markdown() -> markdown.Markdown:
     for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
     md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
-                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _CaptureExtension()],
+                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _ImageAttrsExtension(),
+                    _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
     install_prefiltered_inline(md)  # the same tree, a third faster (dispatch.markdown_inline)
@@ -224,6 +250,23 @@ def _merge_tag_warnings(src: SourceFile) -> list[str]:
     return out
 
 
+def _image_notes(path: Path, src: SourceFile, notes: list[tuple[str, str, str, bool]]
+                 ) -> tuple[list[SourceError], list[str]]:
+    """The walker's image attribute notes as errors and ``path:line`` warnings, each at the
+    line that holds the image's ``(src){…}``."""
+    lines = src.text.split("\n")
+    errors, warnings = [], []
+    for image_src, block, message, is_error in notes:
+        number = next((n for n, text in enumerate(lines, 1) if image_src in text and block in text),
+                      next((n for n, text in enumerate(lines, 1) if image_src and image_src in text), 1))
+        line = src.file_line(number)
+        if is_error:
+            errors.append(SourceError(message, path, line))
+        else:
+            warnings.append(f"{path}:{line}: {message}")
+    return errors, warnings
+
+
 def _protect_merge_tags(body: str) -> str:
     """Escape Mailchimp merge tags (``*|FNAME|*``) so Markdown does not read their stars as
     emphasis; other platforms' tags (``{{ x }}``, ``%%{x}%%``) need no protection."""
@@ -255,6 +298,7 @@ class _Body:
     kept: list[KeptAsText] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
     images: list[tuple[str, str]] = field(default_factory=list)
+    image_notes: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
 
 #: What makes a part of a body read differently alone than inside the whole body: a
@@ -264,7 +308,7 @@ class _Body:
 _NOT_ALONE = re.compile(r"\[\^|^[ \t]*\[[^\]\n]*\]:|^[ \t]*<", re.M)
 #: Section-sized parts of bodies, read (Python-Markdown, then the walk into the model):
 #: (text, nesting limit, the walk's folder, root and base URL) → (heading inlines or None,
-#: blocks, kept, removed, images). Whole sections are model values, so a re-render after an
+#: blocks, kept, removed, images, image notes). Whole sections are model values, so a re-render after an
 #: edit reads only the section the edit is in. A part with an image is not kept: whether
 #: the image can be published is read from the file system.
 _PIECES = LRU(512, "parse: body parts")
@@ -292,7 +336,7 @@ def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int, wh
                     break
                 if not found[-1]:
                     _PIECES.put(key, found[:-1])
-            heading, blocks, kept, removed, images = found[:5]
+            heading, blocks, kept, removed, images, notes = found[:6]
             if index:
                 out.drafts.append((index - 1, heading, list(blocks)))
             else:
@@ -300,12 +344,13 @@ def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int, wh
             out.kept.extend(kept)
             out.removed.extend(removed)
             out.images.extend(images)
+            out.image_notes.extend(notes)
         else:
             return out
         md.reset()
     root = _convert(md, body)
     walker = _Walker(md, nesting, **where)
-    out = _Body(kept=walker.kept, removed=walker.removed, images=walker.images)
+    out = _Body(kept=walker.kept, removed=walker.removed, images=walker.images, image_notes=walker.image_notes)
     current = out.lead
     for elem in root:
         index = _section_index(elem)
@@ -354,11 +399,11 @@ def _parts(body: str, sections: int) -> list[str] | None:
 
 def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int, where: dict):
     """One part of a body read alone: ``(heading inlines or None, blocks, kept, removed,
-    images, whether the walk read the file system)``, or ``None`` when it is not what a part
+    images, image notes, whether the walk read the file system)``, or ``None`` when it is not what a part
     must be (a section part: its heading, then blocks)."""
     md.reset()
     if not text.strip():
-        return None if section else (None, (), (), (), (), False)
+        return None if section else (None, (), (), (), (), (), False)
     root = _convert(md, text)
     walker = _Walker(md, nesting, **where)
     elems = list(root)
@@ -373,7 +418,7 @@ def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int, wh
             return None
         blocks.extend(walker.blocks([elem]))
     return (heading, tuple(blocks), tuple(walker.kept), tuple(walker.removed), tuple(walker.images),
-            walker.read_files)
+            tuple(walker.image_notes), walker.read_files)
 
 
 def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, read: _Body,
@@ -401,6 +446,8 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     if not lead and not drafts:
         found.append(SourceError("the issue has no body; write the briefing below the front matter", path,
                                  src.body_line))
+    image_errors, image_notes = _image_notes(path, src, read.image_notes)
+    found.extend(image_errors)
     if found:
         raise found[0] if len(found) == 1 else SourceErrors(found)
 
@@ -416,7 +463,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
         warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
         + tuple(_located_warnings(src, [(k.html, k.warning()) for k in read.kept]))
-        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in read.removed]))
+        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in read.removed])) + tuple(image_notes)
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
         image_warnings=tuple(_located_warnings(src, read.images)),
     )
@@ -476,9 +523,36 @@ class _Walker:
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
+        self.image_notes: list[tuple[str, str, str, bool]] = []  # (src, attrs block, message, is error)
         self.removed: list[Removed] = []  # active HTML removed (activehtml), in order
         self.read_files = False  # whether the walk looked at the file system (images)
         self.depth = 0
+
+    def image(self, elem: ET.Element) -> Image:
+        """An ``<img>`` as an :class:`Image`, with the ``width`` of its ``{…}`` attribute
+        block (:class:`_ImageAttrs`): a whole number of CSS px from 1 to the email column
+        (:data:`~dispatch.images.COLUMN_PX`), ``px`` allowed. A bad width is noted as an error,
+        any other attribute as a warning (they are not used), in :attr:`image_notes`."""
+        src, block = elem.get("src", ""), elem.get("data-attrs")
+        width = None
+        if block is not None:
+            given = elem.get("width")
+            for name in sorted(set(elem.keys()) - {"src", "alt", "title", "width", "data-attrs"}):
+                shown = "." + elem.get(name) if name == "class" else name
+                self.image_notes.append((src, block, f"image {src!r}: {{{shown}}} has no effect; dispatch reads "
+                                         "only {width=…} on images", False))
+            if given is not None:
+                m = re.fullmatch(r"\s*(\d{1,6})\s*(?:px)?\s*", given)
+                if not m or int(m.group(1)) == 0:
+                    self.image_notes.append((src, block, f"image {src!r}: width={given!r} is not a number of px; "
+                                             f"write a whole number from 1 to {COLUMN_PX}, e.g. {{width=300}}", True))
+                elif int(m.group(1)) > COLUMN_PX:
+                    self.image_notes.append((src, block, f"image {src!r}: width={m.group(1)} is wider than the "
+                                             f"layout's {COLUMN_PX} px content column; give at most {COLUMN_PX}, or "
+                                             "leave width out to show it at the column's width", True))
+                else:
+                    width = int(m.group(1))
+        return Image(src, elem.get("alt"), elem.get("title", ""), width)
 
     # -- blocks --------------------------------------------------------------------
     def blocks(self, elems) -> list[Block]:
@@ -673,7 +747,7 @@ class _Walker:
                 self.removed.append(Removed(f"the image {elem.get('src', '')[:40]!r}", "a script or document URL is "
                                             "not a picture; email clients drop it", elem.get("src", "")))
                 return Text(elem.get("alt") or "")
-            return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
+            return self.image(elem)
         if tag == "br":
             return LineBreak()
         if tag == "sup" and (elem.get("id") or "").startswith("fnref"):
