@@ -52,7 +52,8 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
     tags) included."""
 
     def __init__(self, base: str, **kw):
-        super().__init__(url=partial(absolute_url, base=base, in_page=False), **kw)  # = absolute(u, base)
+        super().__init__(url=partial(absolute_url, base=base, in_page=False), url_key=("absolute", base),
+                         **kw)  # url = absolute(u, base)
         self.base = base
 
     def raw_block(self, html: str) -> str:
