@@ -509,3 +509,71 @@ def test_locale_date_part_is_used_and_the_rest_of_babel_is_unchanged(tmp_path):
     second = _in_python(_BABEL + probe + _BABEL_AFTER, cache)
     assert first == second == plain
     assert "22 May 2026" in plain and "2026年5月22日" in plain
+
+
+_PREMAILER_USE = ("import premailer\n"
+                  "page = ('<html><head><style>p{color:red;margin:1px} img{float:right}</style></head><body>'\n"
+                  "        '<p style=\"margin:0\">x</p><img src=\"a.png\" style=\"width:10px\"></body></html>')\n"
+                  "print(premailer.transform(page, allow_network=False))\n")
+
+
+def test_a_render_with_every_style_known_imports_no_cssutils_and_premailer_is_itself_after(tmp_path):
+    """With the declarations of every style in the cache, a render imports no cssutils and
+    writes the same email; premailer's module-level names are its own again afterwards,
+    and premailer used directly in that process inlines as in one that never saw dispatch
+    (``float`` images aligned, cssutils imported then)."""
+    cache = tmp_path / "cache"
+    plain = _in_python(_PREMAILER_USE, cache)
+    assert 'align="right"' in plain
+    assert _render_in_process(EXAMPLE, tmp_path / "one", cache).returncode == 0
+    assert (next(cache.glob("inline-rules-*")) / "declarations.json").is_file()
+    code = ("import sys\nfrom dispatch.render import render_issue\n"
+            f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'two')!r})\n"
+            "assert 'cssutils' not in sys.modules, 'cssutils imported'\n"
+            "import premailer.premailer as pp, premailer.merge_style as ms\n"
+            "assert pp.csstext_to_pairs is ms.csstext_to_pairs and ms.csstext_to_pairs.__module__ == 'premailer.merge_style'\n"
+            "assert type(pp.cssutils).__name__ != '_CssutilsInTransform'\n" + _PREMAILER_USE)
+    after = _in_python(code, cache)
+    assert after == plain
+    for name in ("email.html", "email.txt"):
+        assert (tmp_path / "one" / "moonshot-moment" / name).read_bytes() == \
+            (tmp_path / "two" / "moonshot-moment" / name).read_bytes(), name
+
+
+def test_a_floating_image_is_aligned_with_the_declarations_cached(tmp_path):
+    """premailer's ``align_floating_images`` through the cache: an image whose style floats
+    gets ``align`` (real cssutils reads it), one without gets none, in a first and a second
+    process alike."""
+    code = ("from dispatch.channels.email import inline\n"
+            "page = ('<html><body><img src=\"a.png\" style=\"float:right;width:10px\">'\n"
+            "        '<img src=\"b.png\" style=\"width:5px\"></body></html>')\n"
+            "print(inline(page, 'img { border: 0 }'))\n")
+    cache = tmp_path / "cache"
+    first, second = _in_python(code, cache), _in_python(code, cache)
+    assert first == second
+    assert '<img src="a.png" style="border:0; float:right; width:10px" align="right">' in first
+    assert '<img src="b.png" style="border:0; width:5px">' in first
+
+
+def test_render_ends_without_teardown_and_every_other_ending_is_pythons(tmp_path):
+    """``render`` ends with everything printed and written, then without the interpreter's
+    teardown (an ``atexit`` handler does not run); a failed render still says why and exits
+    2; ``check`` exits as Python does (the handler runs)."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        code = ("import atexit, sys\natexit.register(lambda: print('atexit ran', flush=True))\n"
+                f"sys.argv = ['dispatch', *{list(args)!r}]\nfrom dispatch.__main__ import main\nmain()\n")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "DISPATCH_CACHE_DIR": str(tmp_path / "cache")})
+
+    done = run("render", str(EXAMPLE), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "atexit ran" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert [line.split()[0].rsplit("/", 1)[1] for line in lines] == \
+        ["email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"]
+    assert "warning:" in done.stderr  # the example's sources without URLs
+    assert (tmp_path / "out" / "moonshot-moment" / "thread.txt").stat().st_size > 0
+    failed = run("render", str(tmp_path / "missing.md"))
+    assert failed.returncode == 2 and "no such file" in failed.stderr
+    checked = run("check", str(EXAMPLE))
+    assert checked.returncode == 0 and "atexit ran" in checked.stdout

@@ -14,10 +14,18 @@ neither):
   work (:data:`dispatch.cli.ONE_SHOT`: ``render``) keep it off to the end; every other
   command turns it back on before it starts its work (:func:`dispatch.cli.main`), so
   ``watch``, ``preview``, ``build`` and the rest collect as any Python program does.
-  Reference counting frees everything that is not a cycle either way.
+  Reference counting frees everything that is not a cycle either way;
+* a one-shot command that ended with an exit status (``render``, whose files are written
+  and closed by then) ends the process with :func:`os._exit` once stdout and stderr are
+  flushed and the compiled-code cache is saved: tearing the interpreter down (freeing every
+  module and object one by one, a last collection) costs ≈ 50 ms of CPU and changes nothing
+  the command did. Any other ending (an exception, a broken pipe, another command) exits as
+  usual, with every ``atexit`` handler.
 """
 
 import gc
+import os
+import sys
 
 from . import compilecache
 
@@ -26,12 +34,26 @@ def main() -> None:
     """Run the command line (:func:`dispatch.cli.main`) with the start-up measures above."""
     gc.disable()
     compilecache.install()
+    code = None
     try:
-        from .cli import main as cli
+        from . import cli
 
-        cli()
+        cli.ran_one_shot = False
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code
+        if not (cli.ran_one_shot and (code is None or isinstance(code, int))):
+            raise
     finally:
         compilecache.save()
+    if not cli.ran_one_shot:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken stdout: exit as Python does
+        sys.exit(code)
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,11 @@ def _size(n: int) -> str:
 
 
 #: Commands that do one bounded piece of work and end: the command line (:mod:`dispatch.__main__`)
-#: runs them with the cyclic garbage collector off; every other command turns it back on.
+#: runs them with the cyclic garbage collector off and ends the process without tearing the
+#: interpreter down; every other command turns the collector back on and exits as usual.
 ONE_SHOT = frozenset({"render"})
+#: Whether this process ran a command of :data:`ONE_SHOT` (read by :mod:`dispatch.__main__`).
+ran_one_shot = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +52,10 @@ ONE_SHOT = frozenset({"render"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Compile a Markdown briefing into email, plain text, feeds and social threads."""
-    if ctx.invoked_subcommand not in ONE_SHOT:
+    global ran_one_shot
+    if ctx.invoked_subcommand in ONE_SHOT:
+        ran_one_shot = True
+    else:
         import gc
 
         gc.enable()  # watch, preview, build, check of a folder… run long or over many issues

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import importlib.util
 import json
 import os
 import logging
 import re
+import sys
+import threading
+import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -488,10 +493,44 @@ FETCH_ONLY = ("requests", "urllib.request", "importlib.metadata")
 def _premailer():
     """premailer, imported without the modules of :data:`FETCH_ONLY` (≈ 70 ms a cold render:
     requests, urllib3, chardet, charset_normalizer, idna, http.client, ssl,
-    importlib.metadata): :func:`dispatch.deferred.import_deferring`, whose stand-ins
-    premailer and cssutils keep (used, each imports the real module); any later ``import``
-    of one gets the real module."""
-    return import_deferring("premailer", FETCH_ONLY)
+    importlib.metadata) and, until a style it has never seen needs parsing, without cssutils
+    (≈ 35 ms, see :func:`_inliner`): :func:`dispatch.deferred.import_deferring`, whose
+    stand-ins premailer and cssutils keep (used, each imports the real module); any later
+    ``import`` of one gets the real module."""
+    return import_deferring("premailer", (*FETCH_ONLY, "cssutils"))
+
+
+def _cssutils():
+    """cssutils, imported for real (without the modules of :data:`FETCH_ONLY`), its log
+    quieted (what premailer's ``cssutils_logging_level`` does)."""
+    cssutils = import_deferring("cssutils", FETCH_ONLY)
+    cssutils.log.setLevel(logging.CRITICAL)
+    return cssutils
+
+
+#: The answer premailer's ``align_floating_images`` reads for a style without ``float``.
+_NO_FLOAT = types.SimpleNamespace(float="")
+
+
+class _CssutilsInTransform:
+    """The ``cssutils`` premailer's ``transform`` sees while dispatch inlines: its one use
+    there, ``parseStyle(img_style).float`` (``align_floating_images``), answered from the
+    style's cached declarations when none of them is ``float`` (``""``, cssutils' answer
+    then); any other use, and any style with a ``float``, is real cssutils'."""
+
+    def __init__(self, declarations) -> None:
+        self._declarations = declarations
+
+    def parseStyle(self, csstext, *args, **kwargs):  # noqa: N802 - cssutils' name
+        if not args and not kwargs and not any("float" in name.lower() for name, _ in self._declarations(csstext)):
+            return _NO_FLOAT
+        return _cssutils().parseStyle(csstext, *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(_cssutils(), name)
+
+
+_PATCH = threading.RLock()
 
 
 @lru_cache(maxsize=1)
@@ -507,14 +546,30 @@ def _inliner() -> type:
     cssutils installs apart), for the next process. Only with
     ``keep_style_tags`` (dispatch's setting): then premailer uses the rules it cannot
     inline for nothing but knowing there are some, so their count is all that is kept.
+
+    The declarations of each style (premailer's ``csstext_to_pairs``: cssutils parses a
+    style attribute or a rule's body and serialises every property back; 26 styles, about a
+    quarter of a cold render's email) are kept the same way, by the style's text and
+    ``validate``, in ``inline-rules-<install>/declarations.json``. While dispatch's
+    ``transform`` runs (:meth:`Inliner.cached_declarations`), premailer's two module-level
+    ``csstext_to_pairs`` read them and its ``cssutils`` is :class:`_CssutilsInTransform`; all
+    three are premailer's own again when it returns (a lock keeps two transforms from
+    interleaving), and a style never seen is parsed by premailer's own function with real
+    cssutils, which is then imported. With every style known, a render imports no cssutils
+    at all. The cache holds what premailer computes with cssutils' default preferences,
+    which dispatch never changes.
     """
     premailer = _premailer()
-    import cssutils
+    pp, ms = sys.modules["premailer.premailer"], sys.modules["premailer.merge_style"]
+    own_pairs = ms.csstext_to_pairs
 
     read: dict[tuple, tuple[list, list]] = {}
-    # cssutils has no version attribute (only package metadata, which costs an import):
-    # the installed files' paths and modification times tell one install from another
-    installed = [(m.__file__, os.stat(m.__file__).st_mtime_ns) for m in (premailer, cssutils)]
+    # cssutils has no version attribute (only package metadata, which costs an import), and
+    # is not imported yet: the installed files' paths and modification times tell one install
+    # from another
+    spec = importlib.util.find_spec("cssutils")
+    files = [premailer.__file__, getattr(spec, "origin", None) or ""]
+    installed = [(f, os.stat(f).st_mtime_ns if f else 0) for f in files]
     versions = hashlib.sha256(repr((premailer.__version__, installed)).encode()).hexdigest()[:16]
     folder = cache_dir() / f"inline-rules-{versions}"
 
@@ -535,7 +590,57 @@ def _inliner() -> type:
         except OSError:  # a full or read-only cache folder only means reading the sheet again
             pass
 
+    declared: dict[tuple[str, bool], list] = {}
+    fresh: dict[tuple[str, bool], list] = {}
+    declarations_file = folder / "declarations.json"
+    loaded = []
+
+    def declarations(csstext, validate=True):
+        """premailer's ``csstext_to_pairs(csstext, validate)``, from the cache."""
+        if not loaded:
+            loaded.append(True)
+            try:
+                for flag, text, pairs in json.loads(declarations_file.read_text(encoding="utf-8")):
+                    declared[(text, bool(flag))] = [(k, v) for k, v in pairs]
+            except Exception:  # absent, unreadable or damaged: parse each style again
+                pass
+        key = (csstext, bool(validate))
+        found = declared.get(key)
+        if found is None:
+            _cssutils()
+            found = declared[key] = fresh[key] = list(own_pairs(csstext, validate=validate))
+        return found
+
+    # premailer's own function reads its lock as ``csstext_to_pairs._lock`` from its module,
+    # where ``declarations`` stands while a transform runs
+    declarations._lock = getattr(own_pairs, "_lock", threading.RLock())
+
     class Inliner(premailer.Premailer):
+        @staticmethod
+        @contextmanager
+        def cached_declarations():
+            """premailer's ``csstext_to_pairs`` and ``cssutils`` as :func:`_inliner` says,
+            for the ``with`` block; then the declarations new to the cache are stored."""
+            with _PATCH:
+                saved = pp.csstext_to_pairs, ms.csstext_to_pairs, pp.cssutils
+                pp.csstext_to_pairs = ms.csstext_to_pairs = declarations
+                pp.cssutils = _CssutilsInTransform(declarations)
+                try:
+                    yield
+                finally:
+                    pp.csstext_to_pairs, ms.csstext_to_pairs, pp.cssutils = saved
+                if fresh:
+                    entries = declared if len(declared) <= 20_000 else fresh
+                    try:
+                        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                        tmp = declarations_file.with_name(f"{declarations_file.name}.{os.getpid()}.tmp")
+                        tmp.write_text(json.dumps([[flag, text, pairs] for (text, flag), pairs in entries.items()]),
+                                       encoding="utf-8")
+                        os.replace(tmp, declarations_file)
+                        fresh.clear()
+                    except OSError:  # a full or read-only cache folder only means parsing again
+                        pass
+
         def _parse_style_rules(self, css_body, ruleset_index):
             key = (css_body, ruleset_index, self.strip_important, self.disable_validation,
                    self.exclude_pseudoclasses, self.include_star_selectors, self.keep_style_tags)
@@ -561,7 +666,8 @@ def inline(html: str, css: str, *, fragment: bool = False) -> str:
     ``fragment``: ``html`` is one element, not a document; the element is returned."""
     logging.getLogger("cssutils").setLevel(logging.CRITICAL)
     logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
-    transformer = _inliner()(
+    inliner = _inliner()
+    transformer = inliner(
         html,
         css_text=css,
         keep_style_tags=True,
@@ -569,14 +675,14 @@ def inline(html: str, css: str, *, fragment: bool = False) -> str:
         allow_network=False,
         remove_classes=False,
         disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
         exclude_pseudoclasses=True,
         disable_leftover_css=True,
         # "img { height: auto }" would become the invalid attribute height="auto"
         # and MJML's width:100% on mj-image would replace its width="600" (what Outlook reads)
         disable_basic_attributes=["height", "width"],
     )
-    out = transformer.transform(pretty_print=False)
+    with inliner.cached_declarations():
+        out = transformer.transform(pretty_print=False)
     if fragment:
         m = re.search(r"<body[^>]*>(.*)</body>", out, re.S)
         return m.group(1) if m else out
