@@ -5,7 +5,10 @@ scheduled issues appear in none of them."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
+import subprocess
 import urllib.robotparser
 from datetime import datetime
 from pathlib import Path
@@ -387,3 +390,47 @@ def test_an_edited_labels_toml_renders_the_pages_again(tmp_path):
     labels.write_text('[en]\nall_issues = "Every issue"\n')
     report = _build(folder, tmp_path / "o")
     assert report.parsed == 1 and "Every issue" in (tmp_path / "o" / "alpha" / "index.html").read_text()
+
+
+# --- every page is valid HTML (the Nu Html Checker, the W3C's validator) ------------------
+
+VNU_JAR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "dispatch-test" / "vnu" / \
+    "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def test_every_page_is_valid_html(tmp_path):
+    """The example issue (every component), a Hebrew one, a French one, tags, a draft, the
+    Buttondown subscribe form: every page the build writes passes the Nu Html Checker with
+    neither an error nor a warning."""
+    java = shutil.which("java")
+    if not java or not VNU_JAR.is_file():
+        pytest.skip(f"the Nu Html Checker needs java and {VNU_JAR} (.ci/run installs the npm package vnu-jar)")
+    from test_browser_email import RTL
+
+    from conftest import EXAMPLE
+
+    folder = write_archive(tmp_path, {
+        "a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1), tags=("news", "C++")),
+        "b.md": _french("Bêta", "2026-05-02 07:00", 2, ("news",)),
+        "c.md": issue_text("Draft", "2026-05-03 07:00", id=ID.format(3), draft=True),
+        "rtl.md": RTL,
+    }, extra='[publish.news]\nkind = "buttondown"\nendpoint = "https://api.buttondown.com/"\naccount = "tw"')
+    shutil.copy(EXAMPLE, folder / EXAMPLE.name)
+    out = tmp_path / "o"
+    _build(folder, out)
+    pages = sorted(str(p) for p in out.rglob("*.html"))
+    assert len(pages) >= 10
+    done = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", "--also-check-css", *pages],
+                          capture_output=True, text=True, timeout=240)
+    messages = json.loads(done.stderr)["messages"]
+    problems = [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m.get('type')}/{m.get('subType', '')}: "
+                f"{m.get('message')}" for m in messages]
+    assert problems == []
+
+
+def test_the_slug_tags_is_the_archives_own(tmp_path):
+    folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1), slug="tags")})
+    with pytest.raises(Exception) as info:
+        _build(folder, tmp_path / "o")
+    assert str(info.value) == (f"{folder / 'a.md'}:5: slug 'tags' is already used by the archive's tag pages "
+                               "(tags/index.html, tags/<tag>/); give this issue its own slug")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..channels.web import NAV_SLOT, IndexItem, render_issue_nav
+from ..channels.web import NAV_SLOT, IndexItem, IssueNav
 from ..config import Settings
 from .record import Record, file_sha
 
@@ -52,6 +52,7 @@ def fill_nav(published: list[Record], sources: Sources, settings: Settings, plan
     ``page_sha``, ``page_size`` and ``nav_sha`` to the page as written, so the cache
     describes it."""
     stage = plan.replacement.work / "stage"
+    render_nav = IssueNav(settings)
 
     def staged(rec: Record, nav: bytes) -> None:  # rendered this run: its stage file holds the slots
         name = sources.staged[rec.source]
@@ -65,7 +66,7 @@ def fill_nav(published: list[Record], sources: Sources, settings: Settings, plan
         rel = f"{rec.slug}/index.html"
         older = item(published[n + 1]) if n + 1 < len(published) else None
         newer = item(published[n - 1]) if n else None
-        nav = render_issue_nav(older, newer, settings, rec.lang).encode("utf-8")
+        nav = render_nav(older, newer, rec.lang).encode("utf-8")
         if rec.source in sources.staged:
             staged(rec, nav)
             continue

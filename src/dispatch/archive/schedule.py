@@ -75,15 +75,20 @@ def schedule(records: dict[str, Record], now: datetime, out: Path, report: Build
     return published
 
 
+#: Slugs the archive's own pages hold (an issue's page would share their folder).
+RESERVED_SLUGS = {"tags": "the archive's tag pages (tags/index.html, tags/<tag>/)"}
+
+
 def check_unique_slugs(published: list[Record], paths: dict[str, Path], errors: list[str] | None = None) -> None:
-    """Step 3: no two published issues share a slug (their pages would share a folder).
+    """Step 3: no two published issues share a slug (their pages would share a folder), and
+    none takes one of :data:`RESERVED_SLUGS`.
     With ``errors`` (a build that keeps going), the older issue is left out of
     ``published`` and its error added there instead.
 
     Raises:
         SourceError: at the ``slug`` line of the older issue, without ``errors``.
     """
-    by_slug: dict[str, str] = {}
+    by_slug: dict[str, str] = dict(RESERVED_SLUGS)
     for rec in list(published):
         if rec.slug in by_slug:
             error = SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own "

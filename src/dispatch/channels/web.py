@@ -301,14 +301,32 @@ def render_not_found(items: Sequence[IndexItem], settings: Settings, feeds: Sequ
     return _site_page("web/404.html", settings, feeds, css_url, items, has_tags=has_tags)
 
 
+class IssueNav:
+    """Renders the previous/next links of an issue page (layout ``web/issue_nav.html``), for
+    many pages in a row: the layout's environment is looked up once and its labels once per
+    language.
+
+    Call it with ``prev`` (the issue published just before, or ``None``), ``next`` (just
+    after, or ``None``), each an :class:`IndexItem`, and the issue's BCP 47 ``lang`` (the
+    labels' language); it returns the HTML, ``""`` for an issue with neither.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.env = environment(settings.root, settings.layout)
+        self._labels: dict[str, dict[str, str]] = {}
+
+    def __call__(self, prev: IndexItem | None, next: IndexItem | None, lang: str) -> str:
+        labels = self._labels.get(lang)
+        if labels is None:
+            labels = self._labels[lang] = layout_labels(self.settings.root, self.settings.layout, lang,
+                                                        self.settings.labels)
+        return xml_safe(render(self.env, "web/issue_nav.html", prev=prev, next=next, lang=lang, labels=labels))
+
+
 def render_issue_nav(prev: IndexItem | None, next: IndexItem | None, settings: Settings, lang: str) -> str:
-    """The previous/next links of an issue page (layout ``web/issue_nav.html``): ``prev`` the
-    issue published just before it, ``next`` just after (``None`` at either end), labelled
-    in the issue's ``lang``; ``""`` for an issue with neither."""
-    env = environment(settings.root, settings.layout)
-    html = render(env, "web/issue_nav.html", prev=prev, next=next, lang=lang,
-                  labels=layout_labels(settings.root, settings.layout, lang, settings.labels))
-    return xml_safe(html)
+    """One issue page's previous/next links (see :class:`IssueNav`)."""
+    return IssueNav(settings)(prev, next, lang)
 
 
 def stylesheet(settings: Settings) -> str:
