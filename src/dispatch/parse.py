@@ -287,9 +287,9 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
         warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
         + tuple(_located_warnings(src, [(k.html, k.warning()) for k in walker.kept]))
-        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in walker.removed]))
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
-        image_warnings=tuple(cover_warnings) + tuple(_located_warnings(src, walker.images)),
+        coded_warnings=tuple(("image", w) for w in [*cover_warnings, *_located_warnings(src, walker.images)])
+        + tuple(("active-html", w) for w in _located_warnings(src, [(r.needle, r.warning()) for r in walker.removed])),
     )
 
 
