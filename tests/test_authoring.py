@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.authoring import check_issue, new_issue, watch
+from dispatch.authoring import check_issue, file_changes, new_issue, watch
 from dispatch.config import Settings
 from dispatch.errors import SourceError
 from dispatch.parse import parse_issue
@@ -104,3 +104,25 @@ def test_new_issue_with_a_cjk_title(tmp_path):
     path = new_issue("人工智能新闻", tmp_path, Settings(), now=now)
     assert path.name.startswith("2026-06-01-issue-2026-06-01-") and len(path.stem) == len("2026-06-01-issue-2026-06-01-") + 8
     assert parse_issue(path, Settings()).meta.title == "人工智能新闻"
+
+
+def test_one_watcher_for_watch_and_preview(tmp_path):
+    """`file_changes` (what `watch` and `preview` both run on): [] once watching, then each
+    burst's paths; a folder watched without recursion reports its own files only, `wanted`
+    narrows further, scratch files never come, `stop` ends it."""
+    import threading
+
+    top, deep = tmp_path / "site", tmp_path / "site" / "deep"
+    deep.mkdir(parents=True)
+    stop = threading.Event()
+    batches = []
+    changes = file_changes([top], recursive=False, wanted=lambda p: p.suffix != ".log", stop=stop, debounce_ms=50)
+    assert next(changes) == []  # the watch is in place: nothing saved from here on is missed
+    (deep / "inner.md").write_text("below: not watched without recursion")
+    (top / "run.log").write_text("not wanted")
+    (top / "x.md~").write_text("an editor's backup")
+    (top / "dispatch.toml").write_text('site_name = "S"')
+    batches.append(next(changes))
+    stop.set()
+    assert list(changes) == []
+    assert batches == [[(top / "dispatch.toml").resolve()]]

@@ -54,7 +54,8 @@ def preview(tmp_path_factory):
     issue.write_text(text[:lead_end] + "\n\n![A test chart](img/chart.png)\n" + text[lead_end:], encoding="utf-8")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "dispatch", "preview", "issues", "--port", "0"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # Ctrl-C as in a terminal
     try:
         line = proc.stdout.readline()
         assert line.startswith("dispatch preview: http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() else "")

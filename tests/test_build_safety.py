@@ -543,3 +543,18 @@ def test_an_old_layout_build_killed_before_its_journal_is_discarded(tmp_path):
         note = replace_mod.recover(out)
     assert note == f"{out / WORK_DIR}: removed what an interrupted build had staged; the folder held the previous build"
     assert _snapshot(out) == old and _temporaries(out) == []
+
+
+def test_where_the_parent_cannot_hold_the_work_it_goes_inside_with_a_warning(tmp_path, monkeypatch):
+    import dispatch.archive.lock as lock_mod
+
+    folder = write_archive(tmp_path, {"a.md": issue_text("Alpha", "2026-05-01 07:00", id=ID.format(1))})
+    out = tmp_path / "public"
+    out.mkdir()
+    monkeypatch.setattr(lock_mod.os, "access", lambda path, mode: False)  # e.g. /var/www not writable
+    assert work_folder(out) == out / WORK_DIR
+    report = _build(folder, out)
+    assert report.warnings == [f"{out / WORK_DIR}: staging inside the output folder (its parent is on another file "
+                               f"system or not writable), so a deploy that copies {out} while a build runs must leave "
+                               f"{WORK_DIR}/ out"]
+    assert "alpha/index.html" in report.changed and _temporaries(out) == []

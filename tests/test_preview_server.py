@@ -127,8 +127,7 @@ def test_editor_scratch_files_are_neither_watched_nor_reported(tmp_path):
     issue.write_text("---\ntitle: X\ndate: 2026-01-01\n---\nLead.\n", encoding="utf-8")
     reported: list[list[str]] = []
     server = PreviewServer(PreviewSite(tmp_path / "issues"), on_change=reported.append, debounce_ms=100).start()
-    try:
-        time.sleep(0.5)  # the watches in place
+    try:  # start() returns once the watches are in place: no sleep needed before saving
         scratch = ["sedFKbnDJ", ".x.md.swp", "x.md~", "#x.md#", ".#x.md", "x.md.bak", "4913", "x.md.orig", ".hidden.md"]
         for name in scratch:
             (issue.parent / name).write_text("scratch", encoding="utf-8")

@@ -231,3 +231,23 @@ def test_a_wrong_app_password_fails_with_the_pds_message(tmp_path, pds, account)
     assert "HTTP 401 AuthenticationRequired: Invalid identifier or password" in outcome.message
     assert "wrong-app-password" not in outcome.message
     assert server.records(did) == []
+
+
+def test_force_after_a_partial_thread_goes_on_from_the_last_unchanged_post(tmp_path, pds, account):
+    server, proxy = pds
+    handle, did, password = account
+    issue = site(tmp_path, pds, handle)
+    proxy.drop_after(2, "com.atproto.repo.createRecord", forward=False)
+    run(issue, password)
+    proxy.heal()
+    old = server.records(did)
+    assert len(old) == 2
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("Three open models now match", "Three open models now equal"), encoding="utf-8")
+    forced = run(issue, password, force=True).outcomes[0]
+    assert forced.status == "done", forced.message
+    assert forced.message.startswith("--force: 1 post out and unchanged kept; posts 2–5 go out anew, replying to post 1")
+    records = server.records(did)
+    assert len(records) == 6 and records[:2] == old  # post 1 once; the old post 2 left as it was
+    # the new posts 2-5 reply to the kept post 1 (root and first parent) and chain on
+    assert_one_chain([old[0]] + [r for r in records if r["uri"] not in {o["uri"] for o in old}], expected_posts(issue))

@@ -224,3 +224,55 @@ def test_progress_is_drawn_while_a_slow_thread_goes_out(tmp_path, mastodon, acco
     assert result.exit_code == 0, result.output
     assert "masto:" in result.stderr and "5/5" in result.stderr and "post" in result.stderr
     assert result.stdout.strip().startswith("masto: done: 5 posts published")
+
+
+def _edit(issue, old, new):
+    text = issue.read_text(encoding="utf-8")
+    assert old in text
+    issue.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize("forward", [True, False], ids=["answer-lost", "never-arrived"])
+def test_a_partial_thread_edited_after_it_stopped_is_resumed_not_duplicated(tmp_path, mastodon, account, forward):
+    server, proxy = mastodon
+    username, token = account
+    issue = site(tmp_path, mastodon, username)
+    proxy.drop_after(2, "/api/v1/statuses", forward=forward)
+    assert run(issue, token).outcomes[0].message.startswith("post 3/5 failed")
+    proxy.heal()
+    _edit(issue, "two of the three forbid commercial use.", "two of the three still forbid commercial use.")  # post 4
+    texts = expected_texts(issue)
+    second = run(issue, token)
+    assert second.outcomes[0].status == "done", second.outcomes[0].message
+    assert second.outcomes[0].message.startswith("3 posts already out unchanged; the rest follows the edited issue")
+    statuses = thread_on_server(server, token, issue)
+    assert_one_chain(statuses, texts)  # five posts, one chain: posts 1-3 not repeated, post 4 as edited
+    assert "still forbid" in statuses[3]["content"]
+
+
+def test_force_after_a_partial_thread_reposts_only_what_changed(tmp_path, mastodon, account):
+    server, proxy = mastodon
+    username, token = account
+    issue = site(tmp_path, mastodon, username)
+    proxy.drop_after(2, "/api/v1/statuses", forward=False)
+    run(issue, token)
+    proxy.heal()
+    old = thread_on_server(server, token, issue)
+    assert len(old) == 2
+    _edit(issue, "Three open models now match", "Three open models now equal")  # post 2, already out
+    refused = run(issue, token).outcomes[0]
+    assert refused.status == "failed" and "post 2/5 changed since it went out" in refused.message
+    assert "re-run with --force to keep the first 1 post (unchanged)" in refused.message
+    assert len(thread_on_server(server, token, issue)) == 2
+    forced = run(issue, token, force=True).outcomes[0]
+    assert forced.status == "done", forced.message
+    assert forced.message.startswith(f"--force: 1 post out and unchanged kept; posts 2–5 go out anew, replying to post "
+                                     f"1; left on the server as they were: post 2 ({old[1]['url']}), post 3 (if it "
+                                     "arrived: its request went unanswered); delete them there if they should go; "
+                                     "4 posts published (1 already out before this run)")
+    statuses = thread_on_server(server, token, issue)
+    assert len(statuses) == 6  # post 1 once, the old post 2, and the edited posts 2-5
+    new = [old[0]] + statuses[2:]
+    assert_one_chain(new, expected_texts(issue))
+    assert statuses[0]["id"] == old[0]["id"] and statuses[1]["id"] == old[1]["id"]
+    assert run(issue, token).outcomes[0].status == "nothing"

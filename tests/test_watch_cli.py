@@ -26,13 +26,26 @@ def _line(lines: "queue.Queue[str]", timeout: float = 20) -> str:
         raise AssertionError("watch printed nothing in time") from None
 
 
-def test_watch_prints_changed_sizes(tmp_path):
+def _as_in_a_terminal() -> None:
+    """In the child: SIGINT as a terminal leaves it (default). A test run started in the
+    background by a non-interactive shell (`sh -c 'pytest &'`, as CI scripts and load
+    generators do) has SIGINT ignored, the child inherits that, and Python then never turns
+    SIGINT into KeyboardInterrupt: the cause of this test's old 'takes > 10 s to exit'."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _watch(tmp_path: Path, *args: str, sigint=_as_in_a_terminal) -> subprocess.Popen:
     (tmp_path / "dispatch.toml").write_text('base_url = "https://w.example/"\nemail = "w@w.example"\n', encoding="utf-8")
+    (tmp_path / "a.md").write_text("---\ntitle: W\ndate: 2026-01-01\n---\nLead.\n\n## Bottom Line\n\nShort.\n",
+                                   encoding="utf-8")
+    return subprocess.Popen([sys.executable, "-m", "dispatch", "watch", "a.md", "--out", "dist", *args], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=sigint,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def test_watch_prints_changed_sizes(tmp_path):
+    proc = _watch(tmp_path, "--eml", "--platform", "mailchimp")
     issue = tmp_path / "a.md"
-    issue.write_text("---\ntitle: W\ndate: 2026-01-01\n---\nLead.\n\n## Bottom Line\n\nShort.\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "dispatch", "watch", "a.md", "--out", "dist", "--eml",
-                             "--platform", "mailchimp"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines = _reader(proc)
     try:
         assert _line(lines) == "watching a.md, dispatch.toml; writing dist/<slug>/ (Ctrl-C stops)\n"
@@ -49,7 +62,23 @@ def test_watch_prints_changed_sizes(tmp_path):
         assert re.match(r"^\d\d:\d\d:\d\d  rendered dist/w/: ", second)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_sigterm_stops_watch_like_ctrl_c_even_with_sigint_ignored(tmp_path):
+    proc = _watch(tmp_path, sigint=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # started in the background
+    lines = _reader(proc)
+    try:
+        assert _line(lines).startswith("watching a.md")
+        assert "rendered dist/w/" in _line(lines)
+        proc.send_signal(signal.SIGINT)  # ignored, as POSIX says for a background job
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0  # a clean stop (the default action would end it with -15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [p.name for p in (tmp_path / "dist").iterdir()] == ["w"]  # nothing half-written left
 
 
 def test_watch_a_missing_file_or_a_folder_exits_2_at_once(tmp_path):

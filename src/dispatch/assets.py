@@ -154,7 +154,6 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
     Returns:
         ``(assets, warnings)``.
     """
-    base = settings.base_url.rstrip("/") + "/"
     assets: list[Asset] = []
     warnings: list[str] = []
     attached = {a.src for a in issue.attachments}
@@ -163,8 +162,8 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
         path_part = unquote(urlsplit(src).path)
         file = (issue.path.parent / path_part).resolve()
         url = urljoin(issue.permalink, src)
-        url_path = urlsplit(url)._replace(query="", fragment="").geturl()
-        if not url_path.startswith(base):
+        rel = published_path(issue, src, settings)
+        if rel is None:
             warnings.append(f"{issue.path}:{line}: {src!r} points outside the site ({url}); it is not published")
             continue
         why = refusal(file, settings.root)
@@ -174,5 +173,14 @@ def local_assets(issue: Issue, settings: Settings) -> tuple[list[Asset], list[st
         if not file.is_file():
             warnings.append(f"{issue.path}:{line}: {'file' if src in attached else 'image'} {src!r} not found (looked for {file}); readers will see it broken")
             continue
-        assets.append(Asset(src, file, unquote(url_path[len(base):]), line))
+        assets.append(Asset(src, file, rel, line))
     return assets, warnings
+
+
+def published_path(issue: Issue, src: str, settings: Settings) -> str | None:
+    """Where the file ``src`` of ``issue`` is published, relative to the site's root
+    (``img/a.png`` of slug ``craft`` → ``craft/img/a.png``; query and fragment dropped), or
+    ``None`` when its URL falls outside ``base_url``."""
+    base = settings.base_url.rstrip("/") + "/"
+    url_path = urlsplit(urljoin(issue.permalink, src))._replace(query="", fragment="").geturl()
+    return unquote(url_path[len(base):]) if url_path.startswith(base) else None

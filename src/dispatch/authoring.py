@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .config import Settings
 from .errors import DispatchError, SourceError
@@ -359,16 +359,44 @@ def scratch_file(path: Path | str) -> bool:
     return any(re.search(p, name) for p in (*DefaultFilter.ignore_entity_patterns, *SCRATCH_NAMES))
 
 
-def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
-          stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
-    """Run ``action`` now and again after every change of a file in ``paths`` (files, or
-    folders watched recursively), until ``stop`` is set or Ctrl-C.
+def stop_on_sigterm() -> None:
+    """Make ``SIGTERM`` stop this process the way Ctrl-C does (a ``KeyboardInterrupt`` in the
+    main thread), for the long-running ``watch`` and ``preview``: a render in progress then
+    removes what it staged and the file watcher closes, where the default action would end
+    the process on the spot. ``SIGTERM`` is what ``kill``, service managers and test runners
+    send; ``SIGINT`` cannot serve them, because a process started in the background by a
+    non-interactive shell (``sh -c 'dispatch watch … &'``, CI scripts) inherits it ignored
+    and Python then never turns it into ``KeyboardInterrupt`` (POSIX: an ignored signal stays
+    ignored across ``exec``). A ``SIGTERM`` handler someone else set is left alone. Call it
+    from the main thread."""
+    import signal
 
-    Changes come from the operating system's file events through watchfiles (inotify,
-    FSEvents, kqueue; polling where none work). A file is watched through its folder, so an
-    editor's save-by-rename is seen too. A burst of saves within ``debounce_ms`` is one change.
-    A :class:`~dispatch.errors.DispatchError` from ``action`` goes to ``on_error`` and the loop
-    goes on.
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def file_changes(paths: Iterable[Path], *, recursive: bool | None = None,
+                 wanted: Callable[[Path], bool] | None = None, stop: "threading.Event | None" = None,
+                 debounce_ms: int = 150) -> Iterator[list[Path]]:
+    """The one wrapper of watchfiles that ``watch`` and ``preview`` share: yields ``[]`` once
+    the operating system's watches are in place (so work done then cannot miss a save that
+    follows), then, after each burst of changes, the changed paths (resolved, sorted), until
+    ``stop`` is set or Ctrl-C (``KeyboardInterrupt``, in the main thread).
+
+    Args:
+        paths: files and folders. A file is watched through its folder, so an editor's
+            save-by-rename is seen too; only changes of the files themselves, or of anything
+            under the folders, are reported.
+        recursive: watch the folders' subfolders too (default: when any folder is given).
+        wanted: a further test of a changed path (``preview``: what can change a page).
+        debounce_ms: a burst of saves within this many milliseconds is one change.
+
+    Editors' temporary, backup and hidden files (:func:`scratch_file`) are never reported.
+    Changes come from inotify, FSEvents or kqueue through watchfiles (polling where none
+    work). Nothing is yielded when ``paths`` is empty.
     """
     import watchfiles
 
@@ -376,26 +404,42 @@ def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[
     files = {p for p in paths if not p.is_dir()}
     folders = [p for p in paths if p.is_dir()]
     roots = sorted({p.parent for p in files} | set(folders))
+    if not roots:
+        return
 
-    def wanted(_change, raw: str) -> bool:
+    def keep(_change, raw: str) -> bool:
         p = Path(raw)
-        return not scratch_file(p) and (p in files or any(p.is_relative_to(f) for f in folders))
+        return (not scratch_file(p) and (p in files or any(p.is_relative_to(f) for f in folders))
+                and (wanted is None or wanted(p)))
 
+    ready = False
+    # yield_on_timeout: the first (empty) yield comes once the watches are in place
+    for changes in watchfiles.watch(*roots, watch_filter=keep, debounce=debounce_ms, step=30, stop_event=stop,
+                                    recursive=bool(folders) if recursive is None else recursive,
+                                    rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
+        if not ready:
+            ready = True
+            yield []
+        if changes:
+            yield sorted({Path(p) for _change, p in changes})
+
+
+def watch(paths: Iterable[Path], action: Callable[[], None], on_error: Callable[[DispatchError], None], *,
+          stop: "threading.Event | None" = None, debounce_ms: int = 150) -> None:
+    """Run ``action`` now and again after every change of a file in ``paths`` (files, or
+    folders watched recursively), until ``stop`` is set or Ctrl-C (:func:`file_changes`).
+    A :class:`~dispatch.errors.DispatchError` from ``action`` goes to ``on_error`` and the loop
+    goes on.
+    """
     def run() -> None:
         try:
             action()
         except DispatchError as exc:
             on_error(exc)
 
-    if not roots:
-        run()
-        return
-    first = True
-    # yield_on_timeout: the first (empty) yield comes once the watches are in place, so the
-    # first render happens after them and a save right after it is not missed
-    for changes in watchfiles.watch(*roots, watch_filter=wanted, debounce=debounce_ms, step=30,
-                                    stop_event=stop, recursive=bool(folders), rust_timeout=200,
-                                    yield_on_timeout=True, raise_interrupt=True):
-        if first or changes:
-            first = False
-            run()
+    ran = False
+    for _changed in file_changes(paths, stop=stop, debounce_ms=debounce_ms):
+        ran = True
+        run()  # once when watching starts, then after each change
+    if not ran and not (stop is not None and stop.is_set()):
+        run()  # nothing to watch: render once

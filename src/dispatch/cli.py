@@ -229,7 +229,7 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
     result in a browser.)"""
     import time as _time
 
-    from .authoring import watch as watch_loop
+    from .authoring import stop_on_sigterm, watch as watch_loop
     from .config import find_config, load_settings
     from .render import render_issue
 
@@ -273,6 +273,7 @@ def watch(issue: Path, out: Path, platform: str | None, eml: bool, config: Path 
     root = found.parent if found else Path.cwd()
     paths = [issue] + ([found] if found else []) + ([root / "layouts"] if (root / "layouts").is_dir() else [])
     click.echo(f"watching {', '.join(_shorten(p) for p in paths)}; writing {_shorten(out)}/<slug>/ (Ctrl-C stops)")
+    stop_on_sigterm()
     try:
         watch_loop(paths, action, lambda exc: click.echo(f"{stamp()}  {exc}", err=True))
     except KeyboardInterrupt:
@@ -370,8 +371,9 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
 @click.option("--dry-run", is_flag=True, help="Print each channel's requests (method, URL, body summary); send nothing.")
 @click.option("--schedule", default=None, metavar="ISO8601",
               help="Schedule the send for this time (email drafts become scheduled; channels that cannot schedule skip).")
-@click.option("--force", is_flag=True, help="Publish an issue edited after it went out, as new posts/drafts "
-              "(what is out stays as it is; the run says exactly what it does).")
+@click.option("--force", is_flag=True, help="Publish an issue edited after it went out: what changed goes out as "
+              "new posts/drafts, a thread going on from its last unchanged post (what is out stays as it is; the run "
+              "says exactly what it does).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Render output root; the state file is OUT/<slug>.publish.json.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
@@ -489,6 +491,9 @@ def preview(target: Path, port: int, open_browser: bool, config: Path | None, ve
         import webbrowser
 
         webbrowser.open(server.url)
+    from .authoring import stop_on_sigterm
+
+    stop_on_sigterm()
     server.serve_forever()
 
 

@@ -25,7 +25,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+if TYPE_CHECKING:
+    from .assets import Asset
+    from .config import Settings
+    from .model import Issue
 
 #: The email's text column in CSS px: 600 px body less 2 × 28 px padding.
 COLUMN_PX = 544
@@ -129,14 +135,60 @@ def retina_name(src: str) -> str:
     return f"{stem}-{RETINA_PX}w.{ext}" if dot and "/" not in ext else f"{path}-{RETINA_PX}w"
 
 
-def retina_copy(path: Path) -> bytes | None:
-    """``path`` resized to :data:`RETINA_PX` wide (height in proportion, Lanczos), encoded in
-    its own format; ``None`` when it is not wider than that or cannot be read (animated
-    images are left as they are: resizing would keep only the first frame)."""
+@lru_cache(maxsize=512)
+def _animated(path: Path, mtime_ns: int) -> bool:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
+            return bool(getattr(im, "is_animated", False))
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return False
+
+
+def retina_wanted(path: Path) -> bool:
+    """Whether the local image file ``path`` is sent as a retina copy (``retina_images``):
+    wider than :data:`RETINA_PX` and not animated (resizing would keep only the first frame)."""
+    size = file_size(path)
+    if size is None or size.width <= RETINA_PX:
+        return False
+    try:
+        return not _animated(path, path.stat().st_mtime_ns)
+    except OSError:
+        return False
+
+
+def retina_source(src: str, folder: Path) -> tuple[str, Path] | None:
+    """The retina copy the email sends in place of image ``src`` (relative to the issue's
+    ``folder``), as ``(name, original file)`` (``name`` from :func:`retina_name`, relative
+    like ``src``); ``None`` when it sends ``src`` itself: a URL or ``data:`` URI, a path
+    with ``..``, or a file :func:`retina_wanted` declines. ``render`` writes the copy beside
+    the email and ``build`` publishes it beside the page, so one rule decides all three."""
+    name = retina_candidate(src)
+    path = local_file(src, folder)
+    if name is None or path is None or not retina_wanted(path):
+        return None
+    return name, path
+
+
+def retina_candidate(src: str) -> str | None:
+    """The name a retina copy of ``src`` would have (:func:`retina_name`) when ``src`` may
+    have one at all (a local path without ``..``); whether it is made depends on the file
+    (:func:`retina_wanted`)."""
+    from .assets import is_local
+
+    return retina_name(src) if is_local(src) and ".." not in src.split("/") else None
+
+
+def retina_copy(path: Path | bytes) -> bytes | None:
+    """``path`` (a file, or its bytes) resized to :data:`RETINA_PX` wide (height in
+    proportion, Lanczos), encoded in its own format; ``None`` when it is not wider than that
+    or cannot be read (animated images are left as they are: resizing would keep only the
+    first frame)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(path) if isinstance(path, bytes) else path) as im:
             if im.width <= RETINA_PX or getattr(im, "is_animated", False):
                 return None
             fmt = im.format
@@ -150,3 +202,25 @@ def retina_copy(path: Path) -> bytes | None:
             return out.getvalue()
     except (OSError, UnidentifiedImageError, ValueError, KeyError, Image.DecompressionBombError):
         return None
+
+
+def retina_assets(issue: "Issue", settings: "Settings", assets: "list[Asset]") -> "list[tuple[str, Asset]]":
+    """The retina copies the email may send (``retina_images``) for the issue's local
+    ``assets`` (:func:`dispatch.assets.local_assets`): ``(published path of the copy, the
+    original's asset)`` for each Markdown image that may have one (:func:`retina_candidate`).
+    Whether a copy is made is the file's to decide when it is published
+    (:func:`retina_wanted`), so an image replaced by a larger or smaller one is judged by its
+    bytes then. Empty unless ``settings.retina_images``."""
+    from .assets import published_path
+    from .model import Image
+
+    if not settings.retina_images:
+        return []
+    shown = {node.src for node in issue.walk() if isinstance(node, Image)}
+    found = []
+    for asset in assets:
+        name = retina_candidate(asset.src) if asset.src in shown else None
+        rel = published_path(issue, name, settings) if name else None
+        if rel:
+            found.append((rel, asset))
+    return found

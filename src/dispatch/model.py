@@ -82,11 +82,14 @@ class Link:
 @dataclass(frozen=True, slots=True)
 class Image:
     """An image. ``alt`` is ``None`` when the source gave no alt attribute at all (raw HTML
-    ``<img>`` without ``alt``), ``""`` when it is deliberately empty."""
+    ``<img>`` without ``alt``), ``""`` when it is deliberately empty. ``width`` is the width
+    the writer gave (``![a](b.png){width=300}``, Markdown attr_list), in CSS px, at most the
+    email column (:data:`dispatch.images.COLUMN_PX`); ``None`` when none was given."""
 
     src: str
     alt: str | None
     title: str = ""
+    width: int | None = None
 
     def plain(self) -> str:
         """The alt text."""

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
@@ -34,6 +35,7 @@ from .config import Settings
 from .deferred import fenced_code_extension
 from .errors import SourceError, SourceErrors
 from .assets import site_path, unpublishable
+from .images import COLUMN_PX
 from .attachments import feature_key_warnings, read_attachments
 from .frontmatter import read_front_matter
 from .inlinehtml import KeptAsText, settle
@@ -70,6 +72,29 @@ class _Capture(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         self.md.captured_root = root  # type: ignore[attr-defined]
         raise _Captured
+
+
+class _ImageAttrs(AttrListTreeprocessor):
+    """Python-Markdown's attr_list, for images only: ``![alt](src){width=300}`` sets the
+    ``<img>``'s attributes (read by :meth:`_Walker.image`); a ``{…}`` after anything else
+    stays text, as before, so prose with braces is never eaten."""
+
+    #: The block right after the image, up to its first ``}`` (attr_list's own pattern runs to
+    #: the line's last ``}`` and puts the text between back in the wrong order).
+    BLOCK = re.compile(r"\{:?[ ]*([^}\n ][^}\n]*)\}")
+
+    def run(self, doc: ET.Element) -> None:
+        for elem in doc.iter("img"):
+            m = self.BLOCK.match(elem.tail or "")
+            if m:
+                self.assign_attrs(elem, m.group(1))
+                elem.set("data-attrs", m.group(0))
+                elem.tail = elem.tail[m.end():]
+
+
+class _ImageAttrsExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_ImageAttrs(md), "dispatch-image-attrs", 8)  # attr_list's own place
 
 
 class _CaptureExtension(Extension):
@@ -121,7 +146,8 @@ def new_markdown() -> markdown.Markdown:
     for their names (≈ 20 ms a process); ``\\<`` is an escape (a literal ``<``)."""
     md = markdown.Markdown(
         extensions=[TableExtension(), FencedCodeExtension(), FootnoteExtension(UNIQUE_IDS=False),
-                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _CaptureExtension()],
+                    SaneListExtension(), ListSyntaxExtension(), _BareUrlExtension(), _ImageAttrsExtension(),
+                    _CaptureExtension()],
     )
     md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "<"]  # \<T> writes a literal '<', as in CommonMark
     install_prefiltered_inline(md)  # the same tree, a third faster (dispatch.markdown_inline)
@@ -224,6 +250,23 @@ def _merge_tag_warnings(src: SourceFile) -> list[str]:
     return out
 
 
+def _image_notes(path: Path, src: SourceFile, notes: list[tuple[str, str, str, bool]]
+                 ) -> tuple[list[SourceError], list[str]]:
+    """The walker's image attribute notes as errors and ``path:line`` warnings, each at the
+    line that holds the image's ``(src){…}``."""
+    lines = src.text.split("\n")
+    errors, warnings = [], []
+    for image_src, block, message, is_error in notes:
+        number = next((n for n, text in enumerate(lines, 1) if image_src in text and block in text),
+                      next((n for n, text in enumerate(lines, 1) if image_src and image_src in text), 1))
+        line = src.file_line(number)
+        if is_error:
+            errors.append(SourceError(message, path, line))
+        else:
+            warnings.append(f"{path}:{line}: {message}")
+    return errors, warnings
+
+
 def _protect_merge_tags(body: str) -> str:
     """Escape Mailchimp merge tags (``*|FNAME|*``) so Markdown does not read their stars as
     emphasis; other platforms' tags (``{{ x }}``, ``%%{x}%%``) need no protection."""
@@ -271,6 +314,8 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     if not lead and not drafts:
         found.append(SourceError("the issue has no body; write the briefing below the front matter", path,
                                  src.body_line))
+    image_errors, image_notes = _image_notes(path, src, walker.image_notes)
+    found.extend(image_errors)
     if found:
         raise found[0] if len(found) == 1 else SourceErrors(found)
 
@@ -287,6 +332,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
         warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
         + tuple(_located_warnings(src, [(k.html, k.warning()) for k in walker.kept]))
+        + tuple(image_notes)
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
         coded_warnings=tuple(("image", w) for w in [*cover_warnings, *_located_warnings(src, walker.images)])
         + tuple(("active-html", w) for w in _located_warnings(src, [(r.needle, r.warning()) for r in walker.removed])),
@@ -363,8 +409,35 @@ class _Walker:
         self.stash = md.htmlStash.rawHtmlBlocks
         self.footnote_numbers: dict[str, int] = {}
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
+        self.image_notes: list[tuple[str, str, str, bool]] = []  # (src, attrs block, message, is error)
         self.removed: list[Removed] = []  # active HTML removed (activehtml), in order
         self.depth = 0
+
+    def image(self, elem: ET.Element) -> Image:
+        """An ``<img>`` as an :class:`Image`, with the ``width`` of its ``{…}`` attribute
+        block (:class:`_ImageAttrs`): a whole number of CSS px from 1 to the email column
+        (:data:`~dispatch.images.COLUMN_PX`), ``px`` allowed. A bad width is noted as an error,
+        any other attribute as a warning (they are not used), in :attr:`image_notes`."""
+        src, block = elem.get("src", ""), elem.get("data-attrs")
+        width = None
+        if block is not None:
+            given = elem.get("width")
+            for name in sorted(set(elem.keys()) - {"src", "alt", "title", "width", "data-attrs"}):
+                shown = "." + elem.get(name) if name == "class" else name
+                self.image_notes.append((src, block, f"image {src!r}: {{{shown}}} has no effect; dispatch reads "
+                                         "only {width=…} on images", False))
+            if given is not None:
+                m = re.fullmatch(r"\s*(\d{1,6})\s*(?:px)?\s*", given)
+                if not m or int(m.group(1)) == 0:
+                    self.image_notes.append((src, block, f"image {src!r}: width={given!r} is not a number of px; "
+                                             f"write a whole number from 1 to {COLUMN_PX}, e.g. {{width=300}}", True))
+                elif int(m.group(1)) > COLUMN_PX:
+                    self.image_notes.append((src, block, f"image {src!r}: width={m.group(1)} is wider than the "
+                                             f"layout's {COLUMN_PX} px content column; give at most {COLUMN_PX}, or "
+                                             "leave width out to show it at the column's width", True))
+                else:
+                    width = int(m.group(1))
+        return Image(src, elem.get("alt"), elem.get("title", ""), width)
 
     # -- blocks --------------------------------------------------------------------
     def blocks(self, elems) -> list[Block]:
@@ -558,7 +631,7 @@ class _Walker:
                 self.removed.append(Removed(f"the image {elem.get('src', '')[:40]!r}", "a script or document URL is "
                                             "not a picture; email clients drop it", elem.get("src", "")))
                 return Text(elem.get("alt") or "")
-            return Image(elem.get("src", ""), elem.get("alt"), elem.get("title", ""))
+            return self.image(elem)
         if tag == "br":
             return LineBreak()
         if tag == "sup" and (elem.get("id") or "").startswith("fnref"):

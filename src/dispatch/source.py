@@ -201,8 +201,8 @@ def not_an_issue(path: Path, data: bytes | None = None, *, source_format: str = 
     suffix = path.suffix.lower()
     if suffix not in ISSUE_SUFFIXES:
         return f"not an issue file (issues end in {', '.join(ISSUE_SUFFIXES)})"
-    if suffix != ".txt" or source_format == "plain":
-        return None
+    if suffix != ".txt" or source_format == "plain" or path.is_symlink():
+        return None  # a link is judged when it is read (one out of the newsletter folder is refused)
     try:
         raw = data if data is not None else read_issue_bytes(path, None, max_bytes)
         text = raw.decode("utf-8-sig")
@@ -247,10 +247,11 @@ def find_issue_files(folder: Path, source_format: str = "auto", max_bytes: int =
 
 
 def _regular(path: Path) -> bool:
-    """A regular file (following symlinks): only those are opened to be judged, so a FIFO
-    named ``x.txt`` is never blocked on here (reading refuses it with its own error)."""
+    """A regular file itself (not a symbolic link): only those are opened to be judged, so a
+    FIFO named ``x.txt`` is never blocked on and a link out of the newsletter folder never
+    read here (reading the issue refuses either with its own error)."""
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
 

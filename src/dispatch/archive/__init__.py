@@ -76,7 +76,7 @@ from ..errors import DispatchError
 from ..output import same_bytes
 from .cache import Cache, cache_folder, environment_key, remove_legacy_cache
 from .feeds import render_feeds
-from .images import select_images
+from .images import prune_retina, retina_bytes, select_images
 from .lock import WORK_DIR, OutputLock, staged_inside, work_folder
 from .manifest import MANIFEST, manifest_bytes, read_manifest
 from .pages import render_pages
@@ -228,8 +228,10 @@ def _steps(issues_dir: Path, out: Path, settings: Settings, now: datetime, repor
     updated, history = entry_dates(published, cache.history, now)
     render_feeds(sources, published, updated, settings, plan.put)
     render_pages(sources, published, settings, plan, old_manifest, updated, report)
-    for rel, file in select_images(published, set(plan.manifest), report).items():
-        plan.copy(rel, file, report)
+    retina_dir, used = cache.dir / "retina", set()
+    for rel, (file, resized) in select_images(published, set(plan.manifest), report).items():
+        plan.copy(rel, file, report, (lambda data: retina_bytes(data, retina_dir, used)) if resized else None)
+    prune_retina(retina_dir, used)
     # 8. what is stale; check every target before replacing any.
     stale = stale_files(out, old_manifest, plan.manifest, report)
     if report.errors and stale:  # a broken issue's files may be among them: nothing goes until it is fixed,

@@ -33,7 +33,7 @@ from ..textutil import slugify
 from .manifest import safe_relative
 from .record import Record, aware, digest, record_from_json
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: The cache folder's name in the newsletter folder, when ``cache_dir`` is not set.
 CACHE_DIR = ".dispatch-cache"
 #: The most bytes read from the cache index (an archive of 2,000 issues needs about 5 MB).
@@ -111,7 +111,7 @@ def sound(rec: Record, settings: Settings, root: Path) -> bool:
         return False
     if not safe_relative(rec.source) or rec.page_size < -1:
         return False
-    for _src, file, url_path, _where in rec.assets:
+    for url_path, file in [(a[2], a[1]) for a in rec.assets] + [(r[0], r[1]) for r in rec.retina]:
         if not safe_relative(url_path) or not os.path.isabs(file) or refusal(Path(file), root) is not None:
             return False
     top = root.resolve()

@@ -55,14 +55,19 @@ class Plan:
         """Output ``rel`` is the file already in ``out`` (SHA-256 ``sha``)."""
         self.manifest[rel] = sha
 
-    def copy(self, rel: str, file: Path, report: BuildReport) -> None:
-        """Output ``rel`` is a copy of ``file`` (an image); an unreadable one is left out with a
+    def copy(self, rel: str, file: Path, report: BuildReport, transform=None) -> None:
+        """Output ``rel`` is a copy of ``file`` (an image), or ``transform(bytes)`` of it (its
+        retina copy; ``None`` from it: no output); an unreadable one is left out with a
         warning."""
         try:
             data = file.read_bytes()
         except OSError as exc:
             report.warnings.append(f"{file}: cannot read the image ({exc.strerror}); it is not published")
             return
+        if transform is not None:
+            data = transform(data)
+            if data is None:
+                return
         self.put(rel, data)
 
 

@@ -22,6 +22,8 @@ class Record:
     ``assets`` lists its local images as ``[src, file, url_path, "path:line"]``; ``watch``
     the files it refers to that were missing (when one appears, the issue is read again);
     ``attachments`` its audio/video as ``[url, mime, length, kind, title, duration]``;
+    ``retina`` the retina copies its email may link to (``retina_images``) as ``[url_path of
+    the copy, file of the original, "path:line"]``;
     ``canonical`` its page's canonical URL (RFC 6596; the permalink unless front matter names
     another); ``page_parts`` the sizes in bytes of the page's pieces around its previous/next
     links (``[]``: the layout shows none) and ``nav_sha`` the SHA-256 of the links it holds
@@ -49,6 +51,7 @@ class Record:
     assets: list[list[str]] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
     attachments: list[list[str]] = field(default_factory=list)
+    retina: list[list[str]] = field(default_factory=list)
     canonical: str = ""
     page_parts: list[int] = field(default_factory=list)
     nav_sha: str = ""
@@ -94,6 +97,8 @@ def record_from_json(data: object) -> Record | None:
     if not (_str_list(rec.tags) and _str_list(rec.warnings) and _str_list(rec.watch)):
         return None
     if not (isinstance(rec.assets, list) and all(_str_list(a) and len(a) == 4 for a in rec.assets)):
+        return None
+    if not (isinstance(rec.retina, list) and all(_str_list(a) and len(a) == 3 for a in rec.retina)):
         return None
     if not (isinstance(rec.attachments, list) and all(_str_list(a) and len(a) == 6 and a[2].isdigit()
                                                       and a[5].isdigit() for a in rec.attachments)):

@@ -23,6 +23,7 @@ from ..channels.web import NAV_SLOT, render_page
 from ..config import Settings
 from ..errors import DispatchError, SourceError
 from ..frontmatter import parse_date
+from ..images import retina_assets
 from ..limits import read_issue_bytes
 from ..output import write_file
 from ..parse import new_markdown, parse_issue
@@ -332,7 +333,7 @@ class Sources:
         its images, the feed of one of its tags (asked of the files no longer produced,
         which go even while other issues are broken)."""
         for rec in self.withdrawn.values():
-            if rel.startswith(f"{rec.slug}/") or rel in {a[2] for a in rec.assets} or \
+            if rel.startswith(f"{rec.slug}/") or rel in {a[2] for a in rec.assets} | {r[0] for r in rec.retina} or \
                     any(rel.startswith(f"tags/{slug}/") for slug, _ in tag_pairs(rec.tags)):
                 return True
         return False
@@ -435,6 +436,7 @@ def _render(ctx: Context, path: Path, key: str, raw: bytes, stage: Path | None) 
         page_size=len(page) if page else -1, page_sha=file_sha(page) if page else "",
         updated_given=updated_given, warnings=list(dict.fromkeys(warnings)),
         assets=[[a.src, str(a.file), a.url_path, f"{issue.path}:{a.line}"] for a in assets], watch=watch,
+        retina=[[rel, str(a.file), f"{issue.path}:{a.line}"] for rel, a in retina_assets(issue, settings, assets)],
         attachments=[[a.url, a.mime, str(a.length), a.kind, xml_safe(a.title), str(a.duration)]
                      for a in issue.attachments],
         canonical=canonical_url(meta, issue.permalink), page_parts=page_parts,

@@ -41,7 +41,7 @@ from ..config import Settings
 from ..deferred import import_deferring
 from ..errors import RenderError
 from ..i18n import labels as layout_labels, long_date, text_direction
-from ..images import BOX_PX, COLUMN_PX, RETINA_PX, Size, attr_size, local_file, natural_size, retina_name
+from ..images import BOX_PX, COLUMN_PX, Size, attr_size, natural_size, retina_source
 from ..layout import environment, render, section_templates
 from ..usercache import cache_dir
 from ..model import HtmlBlock, Image, Issue, RawHtml, Table
@@ -117,18 +117,16 @@ class EmailHtmlRenderer(HtmlRenderer):
         return found.fit(self.column)
 
     def _src(self, src: str) -> str:
-        if self.retina:
-            real = natural_size(src, self.folder)
-            path = local_file(src, self.folder)
-            if real and path is not None and real.width > RETINA_PX and ".." not in src.split("/"):
-                name = retina_name(src)
-                self.retina_files[name] = path
-                return name
-        return src
+        found = retina_source(src, self.folder) if self.retina else None
+        if found is None:
+            return src
+        name, original = found
+        self.retina_files[name] = original
+        return name
 
     def inline(self, node):
         if isinstance(node, Image):
-            size = self.size(node.src)
+            size = self.size(node.src, str(node.width) if node.width else None)  # {width=…}: Outlook's width
             title = f' title="{attr(node.title)}"' if node.title else ""
             height = f' height="{size.height}"' if size.height else ""
             return (f'<img src="{attr(self.url(self._src(node.src)))}" alt="{attr(node.alt or "")}"{title}'

@@ -213,7 +213,8 @@ class HtmlRenderer:
             return f'<a href="{attr(self.url(node.href))}"{title}{self._cls("a")}>{self.inlines(node.children)}</a>'
         if isinstance(node, Image):
             title = f' title="{attr(node.title)}"' if node.title else ""
-            return f'<img src="{attr(self.url(node.src))}" alt="{attr(node.alt or "")}"{title}{self._cls("img")}>'
+            width = f' width="{node.width}"' if node.width else ""  # {width=…}; the stylesheet keeps it ≤ 100 %
+            return f'<img src="{attr(self.url(node.src))}" alt="{attr(node.alt or "")}"{title}{width}{self._cls("img")}>'
         if isinstance(node, LineBreak):
             return "<br>"
         if isinstance(node, RawHtml):

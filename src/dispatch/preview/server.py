@@ -211,33 +211,42 @@ class PreviewServer:
         return f"http://{host}:{port}/"
 
     def start(self) -> "PreviewServer":
-        """Serve and watch in background threads; returns ``self``."""
+        """Serve and watch in background threads; returns ``self`` once the file watches are in
+        place (:func:`dispatch.authoring.file_changes`)."""
         serve = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="dispatch-preview-http", daemon=True)
         serve.start()
         self._threads.append(serve)
+        ready = []
         for paths, recursive in self.site.watch_paths():
-            t = threading.Thread(target=self._watch, args=(paths, recursive), name="dispatch-preview-watch", daemon=True)
+            ready.append(threading.Event())
+            t = threading.Thread(target=self._watch, args=(paths, recursive, ready[-1]), name="dispatch-preview-watch",
+                                 daemon=True)
             t.start()
             self._threads.append(t)
+        for event in ready:  # a save made once start() returned is never missed
+            event.wait(10)
         return self
 
-    def _watch(self, paths: list[Path], recursive: bool) -> None:
-        import watchfiles
+    def _watch(self, paths: list[Path], recursive: bool, ready: threading.Event) -> None:
+        from ..authoring import file_changes
 
         site = self.site
         try:
-            for changes in watchfiles.watch(*paths, watch_filter=lambda _c, p: site.relevant(Path(p)),
-                                            debounce=self.debounce_ms, step=30, stop_event=self._stop,
-                                            recursive=recursive, raise_interrupt=False, rust_timeout=1000):
-                changed = sorted({p for _c, p in changes})
-                site.changed([Path(p) for p in changed])
+            for changed in file_changes(paths, recursive=recursive, wanted=site.relevant, stop=self._stop,
+                                        debounce_ms=self.debounce_ms):
+                if not changed:  # watching from now on
+                    ready.set()
+                    continue
+                site.changed(changed)
                 self.hub.bump()
                 if self.on_change:
-                    self.on_change(changed)
+                    self.on_change([str(p) for p in changed])
         except Exception as exc:  # noqa: BLE001 - a watcher that dies must say so, not vanish
             if self.on_change and not self._stop.is_set():
                 self.on_change([f"(file watching stopped: {exc})"])
+        finally:
+            ready.set()
 
     def stop(self) -> None:
         """Stop watching and serving, close every SSE stream; waits for the threads."""

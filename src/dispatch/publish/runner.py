@@ -4,9 +4,14 @@ For each channel, in ``dispatch.toml`` order (one failing channel never stops th
 
 1. *plan*: the channel's items from the issue as rendered now, compared with the state file.
    Nothing recorded (or nothing that went out): the plan is recorded with a client key per
-   item. Items already out whose content changed: refused, unless ``--force``, which keeps
-   what is out as it is (the old entries are kept under ``superseded``) and publishes the
-   edited issue as new items (a new thread, a new draft). Every item done: "nothing to do".
+   item. Only items that never went out changed (a thread stopped part-way, then edited): the
+   run resumes, the rest planned from the issue as it is now. Items already out whose content
+   changed: refused, unless ``--force``, which re-posts what changed and nothing else: the
+   leading items out and unchanged are kept, the first changed one and all after it go out
+   anew (a thread goes on from its last unchanged post, so nothing is posted twice; post 1
+   changed, or a count ``i/N`` that changed, means a new thread); what they replace stays on
+   the server, named in the run's note, its entries kept under ``superseded``. Every item
+   done: "nothing to do".
 2. *reconcile*: each ``in_flight`` entry (a request went out and no answer was recorded) is
    looked up on the server (:meth:`~dispatch.publish.channel.Channel.find`); found, it is
    done; not found, it is sent again with the same client key.
@@ -120,17 +125,55 @@ def reconcile_plan(channel: Channel, items: list[Item], cs: ChannelState | None,
     revised = channel.revise(items, cs)  # e.g. an email draft not sent yet: updated in place
     if revised:
         return cs, None, revised
+    same_place = (cs.kind, cs.endpoint.rstrip("/"), cs.account) == \
+        (channel.kind, config.endpoint.rstrip("/"), config.account)
+    kept = _unchanged_prefix(items, cs.entries) if same_place else 0
+    out_at = [i for i, e in enumerate(cs.entries) if e.status in (DONE, IN_FLIGHT)]
+    if same_place and all(i < kept for i in out_at):
+        # Only what never went out changed (a thread stopped part-way, then edited): resume it,
+        # the rest planned from the issue as it is now; nothing out is touched or repeated.
+        cs.entries = cs.entries[:kept] + _replan(channel, items[kept:], cs.entries[kept:])
+        return cs, None, (f"{_plural(len(out_at), noun)} already out unchanged; the rest follows the edited issue"
+                          if any(e.status != DONE for e in cs.entries[kept:]) else None)
     out = sum(e.status == DONE for e in cs.entries)
     where = _first_url(live)
     what_out = f"{out} of {_plural(len(cs.entries), noun)} already published" + (f" ({where})" if where else "")
     if not force:
-        return cs, (f"{'; '.join(changes)} since it went out ({what_out}); re-run with --force to leave those as "
-                    f"they are and publish the edited issue as new {noun}s"), None
+        keep = f"keep the first {_plural(kept, noun)} (unchanged) and " if kept else "leave those as they are and "
+        return cs, (f"{'; '.join(changes)} since it went out ({what_out}); re-run with --force to {keep}publish "
+                    f"the edited issue's {'changed ' if kept else ''}{noun}s as new ones"), None
+    left = ", ".join(f"{e.key.replace('-', ' ')} ({e.remote_url or e.remote_id})" if e.status == DONE else
+                     f"{e.key.replace('-', ' ')} (if it arrived: its request went unanswered)"
+                     for e in cs.entries[kept:] if e.status in (DONE, IN_FLIGHT))
+    if kept:  # the thread goes on from its last unchanged post: nothing unchanged is posted twice
+        note = (f"--force: {_plural(kept, noun)} out and unchanged kept; {noun}s {kept + 1}–{len(items)} go out "
+                f"anew, replying to {noun} {kept}; left on the server as they were: {left}; delete them there if "
+                "they should go")
+        cs.superseded = [*cs.superseded, cs.entries[kept:]]
+        cs.entries = cs.entries[:kept] + plan_entries(channel, items[kept:])
+        return cs, None, note
     note = (f"--force: {what_out} stay as they are; the edited issue goes out as {_plural(len(items), 'new ' + noun)}"
             + (" in a new thread" if channel.chained and len(items) > 1 else ""))
     fresh.entries = plan_entries(channel, items)
     fresh.superseded = [*cs.superseded, cs.entries]
     return fresh, None, note
+
+
+def _unchanged_prefix(items: list[Item], entries: list[Entry]) -> int:
+    """How many leading ``items`` are what ``entries`` recorded (same key, same content hash)."""
+    n = 0
+    for item, entry in zip(items, entries):
+        if entry.key != item.key or entry.hash != content_hash(item.content):
+            break
+        n += 1
+    return n
+
+
+def _replan(channel: Channel, items: list[Item], entries: list[Entry]) -> list[Entry]:
+    """Entries for ``items``, none of which went out: an unchanged one keeps its entry (its
+    client key, attempts, last error), a changed or new one is planned afresh."""
+    old = {(e.key, e.hash): e for e in entries if e.status not in (DONE, IN_FLIGHT)}
+    return [old.get((new.key, new.hash), new) for new in plan_entries(channel, items)]
 
 
 def dry_run(channel: Channel, items: list[Item], cs: ChannelState | None, *, force: bool) -> Outcome:
