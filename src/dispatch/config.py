@@ -261,7 +261,8 @@ class Settings:
     test_subject_prefix: str = _doc("[TEST] ", "Put before the subject of a `dispatch send-test` message.")
     retina_images: bool = _doc(
         False, "Send local images wider than twice the email column (1088 px) as a copy resized to 1088 px "
-               "wide (sharp on 2x screens, fewer bytes); the originals are kept and used by the web pages."
+               "wide (sharp on 2x screens, fewer bytes), which `build` publishes beside the page; the originals "
+               "are kept and used by the web pages."
     )
     remote_image_width: int = _doc(
         544, "Width in px given to a remote image whose size is not written in the issue "
