@@ -111,7 +111,7 @@ def test_preview_in_a_browser(browser, preview):  # noqa: F811 - the imported fi
       return r && {date: r.cells[0].textContent.trim(), title: r.cells[1].querySelector('a').textContent,
                    status: r.cells[2].textContent.trim(), warnings: r.cells[3].textContent.trim()};""")
     assert row == {"date": "22 May 2026", "title": "The Moonshot Moment", "status": "published",
-                   "warnings": "1 warning"}
+                   "warnings": "0 warnings"}  # the example is clean (check --strict passes)
     assert _shot(driver, "preview-index.png").stat().st_size > 10_000
 
     # the issue page: every channel, the live-reload stream connected

@@ -411,4 +411,4 @@ def test_warnings_of_drafts_left_out_collapse_to_one_line(tmp_path):
     warned = [line for line in result.output.splitlines() if line.startswith("warning: ")]
     assert warned == [f"warning: {folder}: 1 draft left out of the build, with {len(placeholders)} warnings; "
                       f"'dispatch check {folder}' shows them"], result.output
-    assert "1 published, 1 drafts" in result.output
+    assert "1 published, 1 draft, " in result.output

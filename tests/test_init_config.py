@@ -94,6 +94,33 @@ def test_config_prints_toml_that_loads_back_to_the_same_settings(tmp_path):
     assert "  # default" not in again.stdout and "# Absolute URL" not in again.stdout
 
 
+def test_config_list_is_toml_that_loads_back_to_the_settings_in_effect(tmp_path):
+    # the example newsletter: values set in its file, the default noted beside them
+    proc = run("config", "--list", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "retina_images = false" in lines and "thread.counter = true" in lines and "feed.hubs = []" in lines
+    assert 'site_name = "The Aotearoa AI Briefing"  # default: "Dispatch"' in lines
+    assert not [line for line in lines if "False" in line or "True" in line or "()" in line.split("#")[0]]
+    data = tomllib.loads(proc.stdout)
+    assert data["thread"]["platforms"] == ["x", "bluesky", "mastodon"] and data["limits"]["issue_bytes"] == 1048576
+    pasted = tmp_path / "pasted"
+    pasted.mkdir()
+    (pasted / "dispatch.toml").write_text(proc.stdout, encoding="utf-8")
+
+    def comparable(s):
+        return dataclasses.replace(s, root=Path("."), path=None, publish={})
+
+    assert comparable(load_settings(pasted)) == comparable(load_settings(ROOT))
+    # no file: the defaults, which load back as the defaults
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    listed = run("config", "--list", cwd=bare)
+    assert "No dispatch.toml: the defaults." in listed.stdout and "# default:" not in listed.stdout
+    (bare / "dispatch.toml").write_text(listed.stdout, encoding="utf-8")
+    assert comparable(load_settings(bare)) == comparable(load_settings(tmp_path / "nowhere"))
+
+
 def test_config_without_a_file_says_so(tmp_path):
     proc = run("config", "--brief", cwd=tmp_path)
     assert proc.returncode == 0

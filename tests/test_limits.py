@@ -240,8 +240,9 @@ def test_limits_are_documented_settings(tmp_path):
     assert settings.limits.nesting == 5 and settings.limits.markdown_seconds == 2.5
     assert settings.limits.issue_bytes == LimitSettings().issue_bytes == 1_048_576
     result = CliRunner().invoke(main, ["config", "--list"])
-    for name in ("limits.issue_bytes", "limits.nesting", "limits.grapheme_chars", "limits.markdown_seconds"):
-        assert name in result.output
+    for line in ("limits.issue_bytes = 1048576", "limits.nesting = 40", "limits.grapheme_chars = 100",
+                 "limits.markdown_seconds = 5.0"):
+        assert line in result.output.splitlines()
 
 
 def test_url_finding_is_linear_on_a_long_dotted_word():

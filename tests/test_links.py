@@ -158,3 +158,72 @@ def test_per_host_politeness(link_server, tmp_path):
     results = check_links(urls, timeout=2, cache=LinkCache(tmp_path / "c.json"), interval=0.2, per_host=2)
     assert all(results[u].status == 200 for u in urls)
     assert time.monotonic() - start >= 0.6
+
+
+def _resolver(monkeypatch, names: dict[str, int | str]):
+    """Resolve host names as ``names`` says (an address, or a getaddrinfo error number), like
+    a resolver that is offline (every name EAI_NONAME, as Linux and macOS answer without a
+    network) or one that knows some names; IP literals resolve as usual. Only loopback is
+    ever connected to."""
+    real = socket.getaddrinfo
+
+    def fake(host, *args, **kwargs):
+        answer = names.get(host, names.get("*", host))
+        if isinstance(answer, int):
+            raise socket.gaierror(answer, {socket.EAI_NONAME: "Name or service not known",
+                                           socket.EAI_AGAIN: "Temporary failure in name resolution"}[answer])
+        return real(answer, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def _named_issue(folder: Path, port: int) -> Path:
+    (folder / "dispatch.toml").write_text('base_url = "https://n.example/"\n', encoding="utf-8")
+    issue = folder / "named.md"
+    issue.write_text("---\ntitle: Named\ndate: 2026-01-01\n---\n"                    # 1-4
+                     f"[RISC-V](http://riscv.test:{port}/ok) and [gone](http://riscv.test:{port}/missing).\n\n"  # 5
+                     f"[Nowhere](http://nowhere.test:{port}/) and [flaky](http://flaky.test:{port}/ok).\n",     # 7
+                     encoding="utf-8")
+    return issue
+
+
+def _check_links_cli(issue: Path, tmp_path: Path, *args: str):
+    from click.testing import CliRunner
+
+    from dispatch.cli import main
+
+    return CliRunner().invoke(main, ["check", "--links", "--link-timeout", str(TIMEOUT), *args, str(issue)],
+                              env={"DISPATCH_LINK_CACHE": str(tmp_path / "links.json"), "DISPATCH_PROGRESS": "0"})
+
+
+def test_offline_links_are_unknown_and_said_once(tmp_path, link_server, monkeypatch):
+    _resolver(monkeypatch, {"*": socket.EAI_NONAME})  # no name resolves: what an offline machine answers
+    issue = _named_issue(tmp_path, int(link_server.rsplit(":", 1)[1]))
+    got = _check_links_cli(issue, tmp_path)
+    assert got.exit_code == 0, got.output  # nothing is broken: not an error
+    warnings = [line for line in got.stderr.splitlines() if "could not" in line or "broken link" in line]
+    assert warnings == ["warning: could not reach the network (e.g. riscv.test: no such host (DNS)): 4 links not "
+                        "checked, reported as unknown; run 'dispatch check --links' again when online"]
+    assert "broken" not in got.stderr
+    assert f"{issue}: 4 links: 0 fine, 0 redirected, 4 unknown, 0 broken" in got.stdout.splitlines()
+    assert _check_links_cli(issue, tmp_path, "--strict").exit_code == 1  # a warning, for --strict
+    assert not (tmp_path / "links.json").exists() or json.loads((tmp_path / "links.json").read_text()) == {}
+
+
+def test_online_a_missing_host_is_still_broken_and_a_dns_hiccup_unknown(tmp_path, link_server, monkeypatch):
+    _resolver(monkeypatch, {"riscv.test": "127.0.0.1", "nowhere.test": socket.EAI_NONAME,
+                            "flaky.test": socket.EAI_AGAIN})
+    issue = _named_issue(tmp_path, int(link_server.rsplit(":", 1)[1]))
+    got = _check_links_cli(issue, tmp_path, "--format", "json")
+    assert got.exit_code == 2, got.output
+    data = json.loads(got.stdout)
+    found = sorted((d["code"], d["line"], d["message"]) for d in data["diagnostics"] if "link" in d["code"]
+                   or "network" in d["code"])
+    port = link_server.rsplit(":", 1)[1]
+    assert found == [
+        ("broken-link", 5, f"broken link http://riscv.test:{port}/missing (HTTP 404); fix or remove it"),
+        ("broken-link", 7, f"broken link http://nowhere.test:{port}/ (no such host (DNS)); fix or remove it"),
+        ("link-unknown", 7, f"could not check http://flaky.test:{port}/ok (DNS lookup failed (temporary failure "
+                            "in name resolution)); try again later"),
+    ]
+    assert data["issues"][0]["links"] == {"ok": 1, "redirect": 0, "unknown": 1, "broken": 2, "cached": 0}

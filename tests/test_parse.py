@@ -41,7 +41,9 @@ def test_example_components(issue):
     lens = issue.component("lens").data
     assert (lens.region, lens.title) == ("NZ", "The Open-Source Opportunity")
     sources = issue.component("sources").data
-    assert [s.name for s in sources.items] == ["TechCrunch", "Bloomberg", "CNTechPost", "SiliconCircle"]
+    assert [(s.name, s.url) for s in sources.items] == [("TechCrunch", "https://techcrunch.com/"),
+                                                        ("Bloomberg", "https://www.bloomberg.com/"),
+                                                        ("CnTechPost", "https://cntechpost.com/")]
     assert issue.bottom_line.startswith("Moonshot AI's $2B raise at a $20B valuation")
 
 

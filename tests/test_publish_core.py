@@ -198,8 +198,9 @@ def test_config_lists_the_channels_secrets_never_their_values(site, monkeypatch)
     monkeypatch.chdir(site)
     result = CliRunner().invoke(main, ["config", "--list"], env={"DISPATCH_HOOK_SECRET": SECRET})
     assert result.exit_code == 0
-    assert "$DISPATCH_<NAME>_TOKEN = (environment variable)" in result.output
-    assert "$DISPATCH_HOOK_SECRET (set)\n    [publish.hook]: the endpoint's signing secret" in result.output
+    assert "# $DISPATCH_<NAME>_TOKEN (an environment variable): for a [publish.<name>] of kind mastodon" \
+        in result.output
+    assert "#   $DISPATCH_HOOK_SECRET (set): [publish.hook]: the endpoint's signing secret" in result.output
     assert SECRET not in result.output
     toml = CliRunner().invoke(main, ["config"], env={"DISPATCH_HOOK_SECRET": SECRET})
     assert "# secret from $DISPATCH_HOOK_SECRET (set): the endpoint's signing secret" in toml.output

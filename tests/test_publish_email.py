@@ -449,9 +449,9 @@ def test_config_lists_the_email_secrets(tmp_path, buttondown, listmonk, monkeypa
     result = CliRunner().invoke(main, ["config", "--list"], env={"DISPATCH_BD_API_KEY": BD_KEY})
     assert result.exit_code == 0
     for secret, kind in (("API_KEY", "buttondown"), ("ADMIN_KEY", "ghost"), ("TOKEN", "listmonk")):
-        assert f"$DISPATCH_<NAME>_{secret} = (environment variable)\n    for a [publish.<name>] of kind {kind}:" \
+        assert f"# $DISPATCH_<NAME>_{secret} (an environment variable): for a [publish.<name>] of kind {kind}" \
             in result.output
-    assert "$DISPATCH_BD_API_KEY (set)\n    [publish.bd]: the newsletter's API key" in result.output
+    assert "#   $DISPATCH_BD_API_KEY (set): [publish.bd]: the newsletter's API key" in result.output
     assert "$DISPATCH_GH_ADMIN_KEY (not set)" in result.output and "$DISPATCH_LM_TOKEN (not set)" in result.output
     assert BD_KEY not in result.output
 

@@ -565,13 +565,19 @@ def test_render_ends_without_teardown_and_every_other_ending_is_pythons(tmp_path
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                               env={**os.environ, "DISPATCH_CACHE_DIR": str(tmp_path / "cache")})
 
-    done = run("render", str(EXAMPLE), "--out", str(tmp_path / "out"))
+    # the example with one source left without a URL, so the run has a warning to print
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "dispatch.toml").write_bytes((ROOT / "dispatch.toml").read_bytes())
+    warned = news / EXAMPLE.name
+    warned.write_text(EXAMPLE.read_text(encoding="utf-8").rstrip("\n") + "\n- Reuters\n", encoding="utf-8")
+    done = run("render", str(warned), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert "atexit ran" not in done.stdout
     lines = done.stdout.splitlines()
     assert [line.split()[0].rsplit("/", 1)[1] for line in lines] == \
         ["email.html", "email.txt", "entry.xml", "thread.json", "thread.txt"]
-    assert "warning:" in done.stderr  # the example's sources without URLs
+    assert "warning:" in done.stderr and "'Reuters'" in done.stderr  # printed before the fast exit
     assert (tmp_path / "out" / "moonshot-moment" / "thread.txt").stat().st_size > 0
     failed = run("render", str(tmp_path / "missing.md"))
     assert failed.returncode == 2 and "no such file" in failed.stderr

@@ -15,6 +15,7 @@ from .config import Settings
 from .errors import DispatchError, SourceError
 from .output import write_file
 from .frontmatter import fallback_slug
+from .gitignore import GitignoreResult, ensure_gitignore
 from .scaffold import CONFIG_TEMPLATE, SCAFFOLD
 from .textutil import slugify
 
@@ -48,12 +49,14 @@ def new_issue(title: str, folder: Path, settings: Settings, now: datetime | None
 @dataclass
 class InitResult:
     """What ``dispatch init`` wrote: ``config`` (the ``dispatch.toml``), ``draft`` (the first
-    issue), ``timezone`` and ``language`` as detected or given."""
+    issue), ``timezone`` and ``language`` as detected or given, ``gitignore`` (what
+    :func:`dispatch.gitignore.ensure_gitignore` did; ``None`` when it could not write)."""
 
     config: Path
     draft: Path
     timezone: str
     language: str
+    gitignore: "GitignoreResult | None" = None
 
 
 def system_timezone() -> str:
@@ -131,8 +134,10 @@ def init_argument_errors(*, timezone: str = "", language: str = "", base_url: st
 def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", timezone: str = "",
                     language: str = "", platform: str = "generic", title: str = "Our first issue",
                     now: datetime | None = None) -> InitResult:
-    """Start a newsletter in ``folder``: a commented ``dispatch.toml`` and ``issues/`` with a
-    first draft (:func:`new_issue`). Nothing existing is overwritten.
+    """Start a newsletter in ``folder``: a commented ``dispatch.toml``, ``issues/`` with a
+    first draft (:func:`new_issue`) and a ``.gitignore`` keeping the build cache (drafts' full
+    text), ``dist/`` and ``public/`` out of git (an existing one only gets the lines it
+    lacks). Nothing existing is overwritten.
 
     Args:
         folder: where to create it (made when missing).
@@ -181,7 +186,11 @@ def init_newsletter(folder: Path, *, site_name: str = "", base_url: str = "", ti
         raise
     issues = folder / "issues"
     draft = new_issue(title, issues, settings, now=now)
-    return InitResult(config, draft, timezone, language)
+    try:
+        ignored = ensure_gitignore(folder)
+    except OSError:
+        ignored = None
+    return InitResult(config, draft, timezone, language, ignored)
 
 
 @dataclass
@@ -238,6 +247,8 @@ def check_issue(path: Path, settings: Settings, report: CheckReport | None = Non
     if single:
         from .diagnostics import Diagnostic
         from .source import not_an_issue
+
+        report.diagnostics.extend(_cache_diagnostics(settings))
 
         reason = not_an_issue(path, source_format=settings.source.format, max_bytes=settings.limits.issue_bytes)
         if reason:
@@ -313,6 +324,7 @@ def check_folder(folder: Path, settings: Settings, now: datetime | None = None) 
                           f"{folder}'", folder)
     now = now or datetime.now(settings.tz)
     report = CheckReport()
+    report.diagnostics.extend(_cache_diagnostics(settings))
     report.diagnostics.extend(Diagnostic("warning", "not-an-issue", f"skipped: {reason}", str(path))
                               for path, reason in found.skipped)
     parsed = []
@@ -328,8 +340,19 @@ def check_folder(folder: Path, settings: Settings, now: datetime | None = None) 
     report.diagnostics.extend(folder_diagnostics(parsed, now))
     states = [s.get("status") for s in report.issues]
     report.lines.append(f"{folder}: {_count(len(paths), 'issue')}: {states.count('published')} published, "
-                        f"{states.count('scheduled')} scheduled, {states.count('draft')} drafts")
+                        f"{states.count('scheduled')} scheduled, {_count(states.count('draft'), 'draft')}")
     return report
+
+
+def _cache_diagnostics(settings: Settings) -> list:
+    """A ``cache-not-ignored`` warning when git would push the build cache (drafts' full text):
+    :func:`dispatch.gitignore.cache_git_warning`."""
+    from .diagnostics import Diagnostic
+    from .gitignore import cache_git_warning, settings_cache
+
+    cache = settings_cache(settings)
+    warning = cache_git_warning(cache)
+    return [Diagnostic("warning", "cache-not-ignored", warning, str(cache))] if warning else []
 
 
 def _count(n: int, noun: str) -> str:

@@ -144,8 +144,9 @@ def import_cmd(briefing: Path, out: str) -> None:
 @click.option("--platform", "platform", type=click.Choice(_PLATFORMS), default="generic", show_default=True,
               help="The sending platform the email is prepared for.")
 def init(folder: Path, site_name: str, base_url: str, timezone: str, language: str, platform: str) -> None:
-    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml and issues/
-    with a first draft. Nothing existing is overwritten."""
+    """Start a newsletter in FOLDER (default: here): a commented dispatch.toml, issues/
+    with a first draft, and a .gitignore for the cache (your drafts), dist/ and public/ (an
+    existing .gitignore only gets the lines it lacks). Nothing existing is overwritten."""
     from .authoring import init_newsletter
 
     try:
@@ -157,6 +158,13 @@ def init(folder: Path, site_name: str, base_url: str, timezone: str, language: s
     click.echo(f"created {_shorten(done.config)}  (time zone {done.timezone}, language {done.language}, "
                f"platform {platform})")
     click.echo(f"created {_shorten(done.draft)}  (your first draft)")
+    ignored = done.gitignore
+    if ignored is None:
+        click.echo(f"warning: could not write {_shorten(folder / '.gitignore')}; keep .dispatch-cache/ (drafts), "
+                   "dist/ and public/ out of git yourself", err=True)
+    elif ignored.created or ignored.added:
+        click.echo(f"{'created' if ignored.created else 'updated'} {_shorten(ignored.path)}  "
+                   f"(git leaves out {', '.join(ignored.added)}: the cache holds your drafts)")
     draft = done.draft.relative_to(folder).as_posix()
     here = _shorten(folder)
     click.echo("\nNext:\n"
@@ -165,7 +173,8 @@ def init(folder: Path, site_name: str, base_url: str, timezone: str, language: s
                f"  2. dispatch preview                  # live preview in your browser while you write {draft}\n"
                "  3. dispatch check issues --strict    # every warning, for you or CI\n"
                f"  4. dispatch render {draft}\n"
-               "  5. set 'draft: false', then: dispatch build issues --out public")
+               "  5. set 'draft: false', then: dispatch build issues --out public\n"
+               "  (.gitignore keeps dist/, public/ and .dispatch-cache/, which holds your drafts, out of git)")
 
 
 @main.command()
@@ -328,7 +337,7 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
     """Build the archive of ISSUES_DIR (default: issues/): feed.xml, atom.xml, feed.json,
     tag feeds, one page per issue with its local images, and an index. Drafts and future
     issues are left out; files a previous build wrote and this one does not are removed."""
-    from .archive import build_archive, describe_due, parse_now
+    from .archive import build_archive, build_summary, describe_due, parse_now
     from .config import load_settings
 
     try:
@@ -341,17 +350,19 @@ def build(issues_dir: Path, out: Path, now: str | None, config: Path | None, bas
         _fail(exc)
         return
     _defaults_notice(settings, issues_dir)
+    from .gitignore import cache_git_warning, settings_cache
+
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    cache_folder = settings_cache(settings, cache)
+    git_warning = cache_git_warning(cache_folder)
+    if git_warning:
+        click.echo(f"warning: {cache_folder}: {git_warning}", err=True)
     for rel in report.changed:
         click.echo(f"changed  {out / rel}")
     for rel in report.removed:
         click.echo(f"removed  {out / rel}")
-    broken = f", {len(report.errors)} unreadable ({len(report.kept)} kept as last published" + \
-        (f", {len(report.withdrawn)} withdrawn as drafts)" if report.withdrawn else ")") if report.errors else ""
-    kept = f" ({len(report.kept)} of them as last published: their files do not read)" if report.kept else ""
-    click.echo(f"{len(report.published)} published{kept}, {report.drafts} drafts, {report.parsed} parsed, "
-               f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
+    click.echo(build_summary(report))
     click.echo(describe_due(report))
     if not no_ping and base_url is None:
         from .publish.websub import ping_hubs
@@ -412,40 +423,25 @@ def publish(issue: Path, to: str | None, dry_run: bool, schedule: str | None, fo
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="dispatch.toml to read (default: the nearest one above the current folder).")
 @click.option("--brief", is_flag=True, help="Values only, without each setting's meaning.")
-@click.option("--list", "as_list", is_flag=True, help="List every setting with its default and meaning instead.")
+@click.option("--list", "as_list", is_flag=True,
+              help="List every setting, its meaning and value (TOML, one dotted key a line, the default where it differs).")
 def config_cmd(config: Path | None, brief: bool, as_list: bool) -> None:
     """Print the settings in effect as TOML you can paste back into dispatch.toml (values the
     file does not set are marked '# default'), saying which file was read."""
-    from .config import describe, load_settings
-    from .settings_toml import settings_toml
+    from .config import load_settings
+    from .settings_toml import settings_reference, settings_toml
 
-    if as_list:
-        for name, default, doc in describe():
-            click.echo(f"{name} = {default}\n    {doc}")
-        _channel_secrets()
-        return
     try:
         settings = load_settings(Path.cwd(), config_path=config)
     except DispatchError as exc:
         _fail(exc)
         return
+    if as_list:
+        click.echo(settings_reference(settings), nl=False)
+        return
     click.echo(settings_toml(settings, docs=not brief), nl=False)
     click.echo(f"dispatch: read {settings.path}" if settings.path else
                "dispatch: no dispatch.toml here or above; these are the defaults ('dispatch init' writes one)", err=True)
-
-
-def _channel_secrets() -> None:
-    """The environment variables this newsletter's [publish.*] channels read: set or not."""
-    import os
-
-    from .config import channel_secrets, load_settings
-
-    try:
-        rows = channel_secrets(load_settings(Path.cwd()))
-    except DispatchError:
-        return
-    for var, channel, doc in rows:
-        click.echo(f"${var} ({'set' if os.environ.get(var) else 'not set'})\n    [publish.{channel}]: {doc}")
 
 
 @main.command()

@@ -175,6 +175,12 @@ class FeedSettings:
         "WebSub hub URLs (W3C WebSub): the feeds advertise them with rel=\"hub\" links and "
         "`dispatch build` pings each one when a feed changed, so readers update at once.",
     )
+    author_email: str = _doc(
+        "",
+        "An email address to publish as the author's in the feeds (Atom <author><email>, RSS "
+        "<author>), in entry.xml, atom.xml, feed.xml and every tag feed: public, opt-in. Empty: the "
+        "feeds name the author without an address (the sender address 'email' is never used).",
+    )
 
 
 @dataclass(frozen=True)
@@ -231,7 +237,8 @@ class Settings:
         "Absolute URL the web archive is published at; an issue's permalink is base_url + slug + '/'.",
     )
     author: str = _doc("", "Default author name for issues without an 'author' key.")
-    email: str = _doc("", "The sender address (From:) and the feed author's email.")
+    email: str = _doc("", "The sender address: From: of message.eml and `dispatch send-test`. Private: never "
+                          "written into a feed or page (a public feed author address is [feed] author_email).")
     timezone: str = _doc("UTC", "IANA time zone for dates written without one (e.g. Pacific/Auckland).")
     language: str = _doc("en", "Default BCP 47 language tag for issues without a 'lang' key.")
     layout: str = _doc("default", "Layout folder name under layouts/ (yours first, then the built-in one).")
@@ -535,8 +542,11 @@ def channel_secrets(settings: Settings) -> list[tuple[str, str, str]]:
             for secret, doc in KINDS[channel.kind].secrets.items()]
 
 
-def describe() -> list[tuple[str, str, str]]:
-    """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config``."""
+def describe() -> list[tuple[str, Any, str]]:
+    """Return ``(dotted name, default, doc)`` for every option, for ``dispatch config --list``:
+    ``default`` is the Python default value (a tuple, a mapping…; written as TOML by
+    :func:`dispatch.settings_toml.settings_reference`), or ``None`` for the rows naming an
+    environment variable a publish kind reads its secret from (``$DISPATCH_<NAME>_TOKEN``)."""
     rows: list[tuple[str, str, str]] = []
 
     def walk(cls: type, prefix: str) -> None:
@@ -550,13 +560,12 @@ def describe() -> list[tuple[str, str, str]]:
                 walk(f.metadata["table_of"], prefix + f.name + ".<name>.")
                 continue
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            rows.append((prefix + f.name, repr(default), f.metadata.get("doc", "")))
+            rows.append((prefix + f.name, default, f.metadata.get("doc", "")))
 
     walk(Settings, "")
     from .publish.kinds import KINDS
 
     for kind, spec in KINDS.items():
         for secret, doc in spec.secrets.items():
-            rows.append((f"$DISPATCH_<NAME>_{secret}", "(environment variable)",
-                         f"for a [publish.<name>] of kind {kind}: {doc}"))
+            rows.append((f"$DISPATCH_<NAME>_{secret}", None, f"for a [publish.<name>] of kind {kind}: {doc}"))
     return rows

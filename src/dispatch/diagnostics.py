@@ -116,14 +116,14 @@ def refuse_placeholders(issue: "Issue") -> None:
     ``dispatch new``'s placeholder text (a subscriber would read "The lead: what happened…").
 
     Raises:
-        SourceError: at the first placeholder line, saying how many lines hold one.
+        RefusedError: at the first placeholder line, saying how many lines hold one.
     """
-    from .errors import SourceError
+    from .errors import RefusedError
 
     found = placeholder_lines(issue)
     if found:
         more = f" (and {len(found) - 1} more line(s))" if len(found) > 1 else ""
-        raise SourceError(f"still holds the placeholder text {found[0][1]!r} {PLACEHOLDER_NOTE}{more}; "
+        raise RefusedError(f"still holds the placeholder text {found[0][1]!r} {PLACEHOLDER_NOTE}{more}; "
                           "write the issue, or mark it 'draft: true' to keep it out of the archive",
                           issue.path, found[0][0])
 
@@ -175,6 +175,9 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
                 f"the email has no unsubscribe link (platform '{email.platform.name}'); set unsubscribe_url in "
                 "dispatch.toml or the platform your list is sent from (platform = \"buttondown\"…)",
                 str(settings.path or issue.path), _config_line(settings, "unsubscribe_url")))
+        if not settings.postal_address.strip() and email.platform.form != "content":
+            out.append(_postal_warning(settings, email.platform.name))
+    out += _signature_warnings(issue, settings)
     if threads is not None:
         from .channels.thread import mention_warnings
 
@@ -198,6 +201,30 @@ def settings_diagnostics(settings: "Settings") -> list[Diagnostic]:
                        f"base_url is still the placeholder {DEFAULT_BASE_URL}{why}: the email's images, "
                        "'View online' link, canonical URL and feeds point there; set it to your site's address",
                        where, _config_line(settings, "base_url"))]
+
+
+def _postal_warning(settings: "Settings", platform: str) -> Diagnostic:
+    """``postal-address``: bulk email must show the sender's valid physical postal address
+    (CAN-SPAM, 15 U.S.C. 7704(a)(5)(A)(iii)); every platform but Substack (which adds its own
+    footer, address included) sends what dispatch writes. Told once a run (same path and line)."""
+    from .config import CONFIG_NAME
+
+    return Diagnostic("warning", "postal-address",
+                      f"no postal_address: email sent in bulk through '{platform}' must show the sender's postal "
+                      "address (CAN-SPAM); set postal_address = \"PO Box 1234, Wellington 6140, New Zealand\" in "
+                      "dispatch.toml (a PO box will do)", str(settings.path or CONFIG_NAME))
+
+
+def _signature_warnings(issue: "Issue", settings: "Settings") -> list[Diagnostic]:
+    """``my-take-author``: a My Take column with nobody to sign it
+    (:func:`dispatch.components.my_take.signer`)."""
+    from .components.my_take import signer
+
+    return [Diagnostic("warning", "my-take-author",
+                       "the My Take column has no author to sign it, so it goes out unsigned; set author = \"Name\" "
+                       "in dispatch.toml, 'author: Name' in the front matter, or {.my_take by=\"Name\"} on its heading",
+                       str(issue.path), section.line)
+            for section in issue.components("my_take") if not signer(issue, settings, section.data.by)]
 
 
 def _config_line(settings: "Settings", key: str) -> int:
@@ -238,9 +265,9 @@ def _source_url_warnings(issue: "Issue") -> list[Diagnostic]:
                    for item in section.data.items if not item.url]
         if missing:
             names = ", ".join(f"{name!r} (line {line})" for line, name in missing)
-            noun = "source has" if len(missing) == 1 else f"{len(missing)} sources have"
+            noun, them = ("a source has", "it") if len(missing) == 1 else (f"{len(missing)} sources have", "them")
             out.append(Diagnostic("warning", "source-url",
-                                  f"{noun} no URL, so readers cannot check them: {names}; "
+                                  f"{noun} no URL, so readers cannot check {them}: {names}; "
                                   "write '- [Name](https://…)'", str(issue.path), missing[0][0]))
     return out
 

@@ -42,6 +42,12 @@ class SourceError(DispatchError):
     """An issue file cannot be read or parsed: front matter, dates, components."""
 
 
+class RefusedError(SourceError):
+    """An issue that reads but that ``build`` refuses to publish as it is: it still holds
+    ``dispatch new``'s placeholder text, or its id or slug is another issue's. The build
+    summary counts these apart from the issues that cannot be read."""
+
+
 class SourceErrors(SourceError):
     """Several problems found in one issue file in one pass (e.g. a bad date *and* a bad
     ``draft``), so the writer fixes them all at once. ``errors`` holds each, in line order;

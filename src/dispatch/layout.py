@@ -118,6 +118,9 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     from .media import attachment_blocks
 
     env.globals["attachment_blocks"] = attachment_blocks  # the audio/video as link paragraphs
+    from .components.my_take import signer
+
+    env.globals["signer"] = signer  # who signs a My Take column ("" when nobody is known)
     return env
 
 

@@ -8,8 +8,13 @@ reported with their chain. A URL that answered (any status) is remembered for a 
 user's cache folder (``platformdirs.user_cache_dir("dispatch")/links.json``; never the
 published folder); one that did not answer (timeout, refused, reset) is asked again next time.
 
-Verdicts: 2xx fine; a redirect ending in 2xx a warning (update the link); 429 or a timeout a
-warning (could not tell); any other 4xx or 5xx, or no answer at all, broken (an error).
+Verdicts: 2xx fine; a redirect ending in 2xx a warning (update the link); 429, a timeout or
+a temporary DNS failure a warning (could not tell); any other 4xx or 5xx, or no answer at all,
+broken (an error). When no link asked in a run got past DNS and routing (every one "no such
+host", a temporary DNS failure or "network unreachable": the machine is offline), nothing is
+broken: each of them is ``unknown`` and :func:`check_report_links` says once that the network
+could not be reached (:func:`network_unreachable`). A host that does not exist is still broken
+as soon as any other host of the run resolved.
 """
 
 from __future__ import annotations
@@ -41,6 +46,13 @@ HOST_INTERVAL = 0.2
 TIMEOUT = 10.0
 #: Statuses after which HEAD is retried as GET (servers that do not implement HEAD properly).
 HEAD_REFUSED = {400, 403, 405, 501}
+#: :attr:`LinkResult.error` texts of a failure before any server was reached: the name did not
+#: resolve (EAI_NONAME; also what an offline macOS or Linux resolver answers), the resolver
+#: could not answer (EAI_AGAIN), or there is no route (ENETUNREACH).
+NO_SUCH_HOST = "no such host (DNS)"
+DNS_TRY_AGAIN = "DNS lookup failed (temporary failure in name resolution)"
+NET_UNREACHABLE = "network unreachable"
+UNREACHED = (NO_SUCH_HOST, DNS_TRY_AGAIN, NET_UNREACHABLE)
 USER_AGENT = "dispatch-link-check/1 (+https://pypi.org/project/dispatch/)"
 
 
@@ -57,6 +69,7 @@ class LinkResult:
         method: ``HEAD`` or ``GET`` (the one whose answer counts).
         checked_at: Unix time of the check.
         cached: read from the cache, not asked this run.
+        offline: not judged: no host of the run could be reached (:func:`network_unreachable`).
     """
 
     url: str
@@ -67,12 +80,15 @@ class LinkResult:
     method: str = "HEAD"
     checked_at: float = 0.0
     cached: bool = False
+    offline: bool = False
 
     @property
     def verdict(self) -> str:
-        """``ok``, ``redirect``, ``unknown`` (timeout, 429) or ``broken``."""
+        """``ok``, ``redirect``, ``unknown`` (timeout, 429, a temporary DNS failure, or the
+        network could not be reached) or ``broken``."""
         if self.status is None:
-            return "unknown" if self.error.startswith("timed out") else "broken"
+            unknown = self.offline or self.error.startswith("timed out") or self.error == DNS_TRY_AGAIN
+            return "unknown" if unknown else "broken"
         if self.status == 429:
             return "unknown"
         if self.status >= 400:
@@ -230,8 +246,13 @@ def _connection_error(exc: Exception) -> str:
     text = str(exc).lower()
     if "reset" in text or "connection aborted" in text or "remotedisconnected" in text:
         return "connection reset by the server"
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "no such host (DNS)"
+    if "temporary failure in name resolution" in text:
+        return DNS_TRY_AGAIN
+    if ("name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text
+            or "no address associated" in text):
+        return NO_SUCH_HOST
+    if "network is unreachable" in text:
+        return NET_UNREACHABLE
     if "refused" in text:
         return "connection refused"
     if "ssl" in text or "certificate" in text:
@@ -287,7 +308,19 @@ def check_links(urls: Iterable[str], *, timeout: float = TIMEOUT, workers: int =
     finally:
         session.close()
         cache.save()
+    if network_unreachable(results.values()):
+        for result in results.values():
+            result.offline = not result.cached
     return results
+
+
+def network_unreachable(results: Iterable[LinkResult]) -> bool:
+    """Whether the machine could not reach the network this run: at least one URL was asked
+    (not read from the cache) and every one asked failed before reaching a server (an
+    :data:`UNREACHED` error: no name resolved, no route). One host answering, or failing
+    later (refused, reset, timed out, TLS), shows the network works."""
+    asked = [r for r in results if not r.cached]
+    return bool(asked) and all(r.status is None and r.error in UNREACHED for r in asked)
 
 
 def link_diagnostics(refs: Iterable[LinkRef], results: dict[str, LinkResult]) -> list[Diagnostic]:
@@ -296,7 +329,7 @@ def link_diagnostics(refs: Iterable[LinkRef], results: dict[str, LinkResult]) ->
     out = []
     for ref in refs:
         r = results.get(ref.url)
-        if r is None or r.verdict == "ok":
+        if r is None or r.verdict == "ok" or r.offline:  # offline: one line for the run (check_report_links)
             continue
         if r.verdict == "broken":
             why = f"HTTP {r.status}" if r.status is not None else r.error
@@ -312,6 +345,10 @@ def link_diagnostics(refs: Iterable[LinkRef], results: dict[str, LinkResult]) ->
             out.append(Diagnostic("warning", "link-unknown", f"could not check {ref.url} ({why}); try again later",
                                   ref.path, ref.line))
     return out
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _via(r: LinkResult) -> str:
@@ -341,6 +378,14 @@ def check_report_links(report, settings, *, timeout: float = TIMEOUT, cache: Lin
         per_issue[summary["path"]] = found
         refs.extend(found)
     results = check_links([r.url for r in refs], timeout=timeout, cache=cache)
+    unreached = [r for r in results.values() if r.offline]
+    if unreached:
+        first = next(results[ref.url] for ref in refs if results[ref.url].offline)  # in source order
+        report.diagnostics.append(Diagnostic(
+            "warning", "network-unreachable",
+            f"could not reach the network (e.g. {urlsplit(first.url).hostname}: {first.error}): "
+            f"{_plural(len(unreached), 'link')} not checked, reported as unknown; run 'dispatch check --links' "
+            "again when online"))
     report.diagnostics.extend(link_diagnostics(refs, results))
     for summary in report.issues:
         found = per_issue.get(summary["path"], [])
@@ -348,7 +393,7 @@ def check_report_links(report, settings, *, timeout: float = TIMEOUT, cache: Lin
         summary["links"] = {v: verdicts.count(v) for v in ("ok", "redirect", "unknown", "broken")}
         summary["links"]["cached"] = sum(1 for r in found if results.get(r.url) and results[r.url].cached)
         broken = sum(1 for v in verdicts if v == "broken")
-        report.lines.append(f"{summary['path']}: {len(found)} links checked: {verdicts.count('ok')} fine, "
+        report.lines.append(f"{summary['path']}: {_plural(len(found), 'link')}: {verdicts.count('ok')} fine, "
                             f"{verdicts.count('redirect')} redirected, {verdicts.count('unknown')} unknown, "
                             f"{broken} broken")
     return results

@@ -87,9 +87,11 @@ timezone = {timezone}
 # The language of the issues (BCP 47), for the email, the web pages and the feeds.
 language = {language}
 
-# Who the email is from and who wrote it (the feeds' author).
+# Who the email is from (From: of message.eml and send-test; never published) and
+# who writes it (named in the feeds and pages).
 # email = "newsletter@example.com"
 # author = "Your Name"
+# A public address for the feeds' author is opt-in: author_email under [feed].
 
 # The sending platform the email is prepared for: generic, mailchimp, buttondown,
 # listmonk, ghost or substack (its unsubscribe merge tag and HTML form).

@@ -1,7 +1,9 @@
 """``dispatch config``: the settings in effect written back as TOML (TOML v1.0.0, values
 written by tomli-w), each key under a comment with its meaning, the ones the file does not set
 marked ``# default``. The output parses back to the same :class:`~dispatch.config.Settings`
-(pasted into ``dispatch.toml`` it changes nothing)."""
+(pasted into ``dispatch.toml`` it changes nothing). ``dispatch config --list``
+(:func:`settings_reference`): every setting with its default, one dotted key a line, also
+valid TOML that loads as the defaults."""
 
 from __future__ import annotations
 
@@ -114,3 +116,51 @@ def _secret_comments(settings: Settings, name: str) -> list[str]:
 def _is_table(f: dataclasses.Field) -> bool:
     return bool(f.metadata.get("table_of")) or (
         f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(f.default_factory))
+
+
+def settings_reference(settings: Settings | None = None) -> str:
+    """Every setting with its meaning, for ``dispatch config --list``: one TOML dotted key a
+    line (``thread.counter = true``, ``feed.hubs = []``) under a comment with its meaning,
+    holding the value in effect in ``settings`` (default: the defaults) and, where that is not
+    the default, ending in ``# default: <value>``. The text parses with :mod:`tomllib` and
+    loads as the same settings (``[publish.*]`` channels aside). What cannot be a value is a
+    comment: the keys of a ``[publish.<name>]`` table, the environment variables each publish
+    kind reads its secret from, and this newsletter's channels' ones
+    (:func:`dispatch.config.channel_secrets`: whether each is set, never its value).
+    """
+    import os
+
+    from .config import channel_secrets, describe
+
+    settings = settings if settings is not None else Settings()
+    secrets = channel_secrets(settings)
+    out = ["# Every setting of dispatch.toml with its meaning and the value in effect (valid TOML,",
+           "# dotted keys; inside a [table] write a key without its table's name). "
+           + (f"Read from {settings.path}." if settings.path else "No dispatch.toml: the defaults."), ""]
+    told_publish = False
+    for name, default, doc in describe():
+        if default is None:  # an environment variable
+            out.append(f"# {name} (an environment variable): {doc}")
+            out.append("")
+            continue
+        if ".<name>." in name and not told_publish:
+            told_publish = True
+            out.extend(_comment("[publish.NAME]: a channel for `dispatch publish`, one table per channel "
+                                "(none by default); its keys:"))
+        out.extend(_comment(doc))
+        if ".<name>." in name:
+            out.append("# " + name.replace(".<name>.", ".NAME.") + " = " + _value("v", default).split(" = ", 1)[1])
+        else:
+            value = settings
+            for part in name.split("."):
+                value = getattr(value, part)
+            line = (".".join(_value(part, 0).split(" = ")[0] for part in name.split(".")) + " = "
+                    + _value("v", value).split(" = ", 1)[1])
+            out.append(line if _plain(value) == _plain(default) else
+                       line + "  # default: " + _value("v", default).split(" = ", 1)[1])
+        out.append("")
+    if secrets:
+        out.append("# This newsletter's channels read (values never shown):")
+        out.extend(f"#   ${var} ({'set' if os.environ.get(var) else 'not set'}): [publish.{channel}]: {doc}"
+                   for var, channel, doc in secrets)
+    return "\n".join(out).rstrip("\n") + "\n"

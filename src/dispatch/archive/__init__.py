@@ -82,13 +82,13 @@ from .manifest import MANIFEST, manifest_bytes, read_manifest
 from .pages import render_pages
 from .plan import Plan, stale_files
 from .replace import Replacement, discard_work, recover
-from .report import BuildReport, OutputError, describe_due
+from .report import BuildReport, OutputError, build_summary, describe_due
 from .schedule import check_unique_ids, check_unique_slugs, entry_dates, parse_now, schedule
 from .sources import Sources
 from .tags import tag_key, tag_slug
 from .target import check_out_folder, check_targets, foreign_files, refuse_foreign
 
-__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "describe_due",
+__all__ = ["MANIFEST", "WORK_DIR", "BuildReport", "OutputError", "build_archive", "build_summary", "describe_due",
            "newsletter_root", "parse_now", "tag_key", "tag_slug", "with_base_url", "work_folder"]
 
 
@@ -217,11 +217,11 @@ def _steps(issues_dir: Path, out: Path, settings: Settings, now: datetime, repor
     sources = Sources(settings, now, cache, report, strict=strict, out=out, old_manifest=old_manifest,
                       stage=replacement.work / "stage", jobs=jobs)
     sources.collect(issues_dir)
-    errors = None if strict else report.errors
+    errors, refused = (None, None) if strict else (report.errors, report.refused)
     # 2. unique ids. 3. schedule, unique slugs.
-    check_unique_ids(sources.records, sources.paths, errors)
-    published = schedule(sources.records, now, out, report)
-    check_unique_slugs(published, sources.paths, errors)
+    check_unique_ids(sources.records, sources.paths, errors, refused)
+    published = schedule(sources.records, now, out, report, sources.kept)
+    check_unique_slugs(published, sources.paths, errors, refused)
     # 4. entry updated dates. 5. feeds. 6. pages, index, stylesheet. 7. local images; each
     #    output compared with the folder as it is produced, the changed ones staged (step 8).
     plan = Plan(out, replacement)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from feedgen.feed import FeedGenerator
 
-from ..channels.entry import EntryData, atom_with_enclosures, fill_entry, xml_safe
+from ..channels.entry import EntryData, atom_with_enclosures, feed_author, fill_entry, xml_safe
 from ..channels.web import FeedLink
 from ..config import Settings
 from ..model import Attachment
@@ -86,8 +86,7 @@ def _generator(info: FeedInfo, settings: Settings) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(info.id)
     fg.title(xml_safe(info.title))
-    fg.author({"name": xml_safe(settings.author or settings.site_name),
-               **({"email": settings.email} if settings.email else {})})
+    fg.author(feed_author(xml_safe(settings.author or settings.site_name), settings))
     fg.language(info.lang)
     fg.generator(GENERATOR)
     return fg

@@ -34,6 +34,9 @@ class BuildReport:
         warnings: ``path:line: message`` lines for the user.
         errors: ``path:line: message`` of each issue that could not be read (a build that
             keeps going, see ``strict``): the rest was built, these were left as published.
+        refused: the lines of ``errors`` about issues that read but are refused (placeholder
+            text left, an id or slug another issue has: :class:`~dispatch.errors.RefusedError`);
+            the others could not be read.
         kept: source keys of the broken issues whose previously published version stays.
         withdrawn: source keys of the broken issues whose previously published version was
             withdrawn because the file is still marked draft.
@@ -52,9 +55,29 @@ class BuildReport:
     ahead: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def _n(count: int, noun: str, plural: str = "") -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def build_summary(report: BuildReport) -> str:
+    """The build's one-line summary: ``3 published (1 of them as last published), 1 draft,
+    2 parsed, 4 changed, 9 unchanged, 1 refused, 1 unreadable in 0.42 s``. Issues that read
+    but were refused (:attr:`BuildReport.refused`: placeholder text, a duplicate id or slug)
+    are counted apart from those that cannot be read; counts of zero broken issues, kept or
+    withdrawn versions are left out."""
+    kept = f" ({len(report.kept)} of them as last published)" if report.kept else ""
+    refused = len(report.refused)
+    unreadable = len(report.errors) - refused
+    broken = "".join([f", {refused} refused" if refused else "", f", {unreadable} unreadable" if unreadable else "",
+                      f", {len(report.withdrawn)} withdrawn (marked draft)" if report.withdrawn else ""])
+    return (f"{len(report.published)} published{kept}, {_n(report.drafts, 'draft')}, {report.parsed} parsed, "
+            f"{len(report.changed)} changed, {report.unchanged} unchanged{broken} in {report.seconds:.2f} s")
 
 
 def describe_due(report: BuildReport) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import DispatchError, SourceError
+from ..errors import DispatchError, RefusedError, SourceError
 from ..limits import check_instant
 from .record import Record, key_line
 from .report import BuildReport
@@ -34,34 +34,40 @@ def parse_now(value: str | None) -> datetime:
     return check_instant(when, f"--now {value!r}").astimezone(timezone.utc).replace(microsecond=0)
 
 
-def check_unique_ids(records: dict[str, Record], paths: dict[str, Path], errors: list[str] | None = None) -> None:
+def check_unique_ids(records: dict[str, Record], paths: dict[str, Path], errors: list[str] | None = None,
+                     refused: list[str] | None = None) -> None:
     """Step 2: no two issues share an id (the second would replace the first in readers).
     With ``errors`` (a build that keeps going), the later issue is left out of ``records``
-    and its error added there instead.
+    and its error added there instead (and to ``refused``: the issue reads, it is refused).
 
     Raises:
-        SourceError: at the ``id`` line of the later issue (in path order), without ``errors``.
+        RefusedError: at the ``id`` line of the later issue (in path order), without ``errors``.
     """
     by_id: dict[str, str] = {}
     for key, rec in sorted(records.items()):
         if rec.id in by_id:
-            error = SourceError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
+            error = RefusedError(f"id {rec.id!r} is already used by {by_id[rec.id]}; every issue needs its own id",
                                 paths[key], key_line(paths[key], "id"))
             if errors is None:
                 raise error
             errors.append(str(error))
+            if refused is not None:
+                refused.append(str(error))
             del records[key]
             continue
         by_id[rec.id] = key
 
 
-def schedule(records: dict[str, Record], now: datetime, out: Path, report: BuildReport) -> list[Record]:
+def schedule(records: dict[str, Record], now: datetime, out: Path, report: BuildReport,
+             kept: set[str] | frozenset[str] = frozenset()) -> list[Record]:
     """Step 3: the published records (neither drafts nor dated after ``now``), newest first by
     ``(date, id)``. Sets the report's ``drafts``, ``next_due``, ``published`` and ``ahead``
-    (with a warning naming ``out`` when ``now`` is later than the clock)."""
+    (with a warning naming ``out`` when ``now`` is later than the clock). ``kept``: keys of
+    records kept from the cache for files that did not build this run; they are not counted
+    as drafts (the file may not be one any more: it is counted as refused or unreadable)."""
     published = [r for r in records.values() if not r.draft and r.when <= now]
     published.sort(key=lambda r: (r.when, r.id), reverse=True)
-    report.drafts = sum(1 for r in records.values() if r.draft)
+    report.drafts = sum(1 for key, r in records.items() if r.draft and key not in kept)
     upcoming = sorted((r for r in records.values() if not r.draft and r.when > now), key=lambda r: (r.when, r.id))
     if upcoming:
         report.next_due = (upcoming[0].title, upcoming[0].when)
@@ -79,23 +85,26 @@ def schedule(records: dict[str, Record], now: datetime, out: Path, report: Build
 RESERVED_SLUGS = {"tags": "the archive's tag pages (tags/index.html, tags/<tag>/)"}
 
 
-def check_unique_slugs(published: list[Record], paths: dict[str, Path], errors: list[str] | None = None) -> None:
+def check_unique_slugs(published: list[Record], paths: dict[str, Path], errors: list[str] | None = None,
+                       refused: list[str] | None = None) -> None:
     """Step 3: no two published issues share a slug (their pages would share a folder), and
     none takes one of :data:`RESERVED_SLUGS`.
     With ``errors`` (a build that keeps going), the older issue is left out of
-    ``published`` and its error added there instead.
+    ``published`` and its error added there instead (and to ``refused``).
 
     Raises:
-        SourceError: at the ``slug`` line of the older issue, without ``errors``.
+        RefusedError: at the ``slug`` line of the older issue, without ``errors``.
     """
     by_slug: dict[str, str] = dict(RESERVED_SLUGS)
     for rec in list(published):
         if rec.slug in by_slug:
-            error = SourceError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own "
+            error = RefusedError(f"slug {rec.slug!r} is already used by {by_slug[rec.slug]}; give this issue its own "
                                 "slug", paths[rec.source], key_line(paths[rec.source], "slug"))
             if errors is None:
                 raise error
             errors.append(str(error))
+            if refused is not None:
+                refused.append(str(error))
             published.remove(rec)
             continue
         by_slug[rec.slug] = rec.source

@@ -21,7 +21,7 @@ from ..diagnostics import holds_placeholders, issue_warnings, refuse_placeholder
 from ..attachments import canonical_url
 from ..channels.web import NAV_SLOT, render_page
 from ..config import Settings
-from ..errors import DispatchError, SourceError
+from ..errors import DispatchError, RefusedError, SourceError
 from ..frontmatter import parse_date
 from ..images import retina_assets
 from ..limits import read_issue_bytes
@@ -114,8 +114,9 @@ def _cache_body(folder: Path, sha: str, content: str) -> bool:
 def _job(args: tuple[str, str, bytes | None, str | None]):
     """Render one issue in a worker: ``(key, path, raw or None to read it, stage file or
     None)`` → ``("ok",
-    record, body or None)`` or ``("error", message, path, line)`` (a
-    :class:`~dispatch.errors.SourceError` does not survive pickling whole)."""
+    record, body or None)`` or ``("error", message, path, line, refused)`` (a
+    :class:`~dispatch.errors.SourceError` does not survive pickling whole; ``refused``: it was
+    a :class:`~dispatch.errors.RefusedError`)."""
     key, path, raw, stage = args
     try:
         if raw is None:
@@ -123,7 +124,7 @@ def _job(args: tuple[str, str, bytes | None, str | None]):
             raw = read_issue_bytes(Path(path), ctx.settings.root, ctx.settings.limits.issue_bytes)
         rec, content = _render(_worker["ctx"], Path(path), key, raw, Path(stage) if stage else None)
     except SourceError as exc:
-        return ("error", exc.message, str(exc.path) if exc.path else None, exc.line)
+        return ("error", exc.message, str(exc.path) if exc.path else None, exc.line, isinstance(exc, RefusedError))
     return ("ok", rec, content)
 
 
@@ -227,7 +228,8 @@ class Sources:
             result, stage = results.pop(key), stages[key]
             if result[0] == "error":
                 (self.stage / stage).unlink(missing_ok=True)
-                self._failed(key, SourceError(result[1], result[2], result[3]), self.cache.records.get(key),
+                error = (RefusedError if result[4] else SourceError)(result[1], result[2], result[3])
+                self._failed(key, error, self.cache.records.get(key),
                              self.paths[key])
                 continue
             _, rec, content = result
@@ -296,6 +298,8 @@ class Sources:
         if self.strict:
             raise exc
         self.report.errors.append(str(exc))
+        if isinstance(exc, RefusedError):
+            self.report.refused.append(str(exc))
         if cached is None:
             return
         public = not cached.draft and cached.when <= self.now

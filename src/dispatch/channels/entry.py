@@ -195,6 +195,14 @@ class EntryData:
         )
 
 
+def feed_author(name: str, settings: Settings) -> dict[str, str]:
+    """The author as feedgen takes it, ``{"name": name}`` plus ``"email"`` only when the writer
+    opted in with ``[feed] author_email``: the sender address (``email``) is private and never
+    goes into a feed (Atom ``<author><email>``, RFC 4287 §3.2.3; RSS ``<author>``)."""
+    email = settings.feed.author_email
+    return {"name": name, **({"email": email} if email else {})}
+
+
 def fill_entry(fe, entry: EntryData, settings: Settings, *, rss: bool = False) -> None:
     """Fill a feedgen ``FeedEntry`` from ``entry`` (shared by the entry document and the
     archive's feeds). ``rss=True`` puts the content in a CDATA ``content:encoded``; Atom gets
@@ -204,7 +212,7 @@ def fill_entry(fe, entry: EntryData, settings: Settings, *, rss: bool = False) -
     fe.link(href=entry.permalink, rel="alternate", type="text/html")
     fe.published(entry.published)
     fe.updated(entry.updated)
-    fe.author({"name": entry.author, **({"email": settings.email} if settings.email else {})})
+    fe.author(feed_author(entry.author, settings))
     if entry.summary:
         fe.summary(entry.summary)
     fe.content(entry.content_html, type="CDATA" if rss else "html")

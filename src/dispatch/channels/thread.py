@@ -13,7 +13,10 @@ paragraph that does not fit alone is cut at sentence ends (``. ! ? …`` then a 
 cut: URLs, mentions, hashtags, numbers such as ``5.50%`` and emoji sequences are atoms, and
 CJK text may break between ideographs but never before closing punctuation. Every post
 carries an ``i/N`` counter that is counted within the limit; packing repeats until N is
-stable (9 → 10 posts widens the counter). A word that cannot fit in a post even alone is a
+stable (9 → 10 posts widens the counter). A post never ends on a colon lead-in (a unit
+ending in ``:`` introduces the next one: they share a post, or the lead-in takes the start of
+what it introduces along; :func:`leads_in`), and a lead-in that introduces nothing is cut
+from its section's text. A word that cannot fit in a post even alone is a
 :class:`~dispatch.errors.RenderError` naming its source line.
 
 Bluesky posts shorten long URLs for display (``host/path...``, as the Bluesky app does) and
@@ -137,10 +140,42 @@ def thread_units(issue: Issue, settings: Settings) -> list[Unit]:
                 units.append(Unit(line, section.line, number, hard_break=hard, item=line.startswith(BULLET),
                                   end_line=ends.get(id(section), 0)))
                 hard = False
-    return units
+    return _drop_dangling_lead_ins(units)
 
 
 # --- cutting --------------------------------------------------------------------------------
+
+#: Characters that end a lead-in: a paragraph or item introducing what follows it.
+LEAD_IN_ENDS = (":", "：")
+
+
+def leads_in(unit: Unit, nxt: Unit) -> bool:
+    """Whether ``unit`` introduces ``nxt`` (it ends with a colon, ``:`` or the fullwidth
+    ``：``, and ``nxt`` follows it in the same section without a forced break), so a post
+    never ends on it (:func:`_pack`)."""
+    return unit.text.endswith(LEAD_IN_ENDS) and nxt.section == unit.section and not nxt.hard_break
+
+
+def _drop_dangling_lead_ins(units: list[Unit]) -> list[Unit]:
+    """Cut a lead-in that introduces nothing: a section's last unit ending with a colon loses
+    its last sentence (the lead-in), or goes when that is all it holds (a section with
+    nothing left is left out of the thread)."""
+    out: list[Unit] = []
+    for n, unit in enumerate(units):
+        last = n + 1 == len(units) or units[n + 1].section != unit.section or units[n + 1].hard_break
+        while last and unit is not None and unit.section and unit.text.endswith(LEAD_IN_ENDS):
+            pieces = sentence_pieces(unit.text)
+            if len(pieces) < 2:
+                unit = None
+                break
+            kept = "".join(sep + piece for sep, piece in pieces[:-1])
+            unit = Unit(kept, unit.line, unit.section, unit.hard_break, unit.item, unit.end_line)
+        if unit is not None:
+            out.append(unit)
+        elif out and out[-1].section == units[n].section and not units[n].hard_break:
+            # the unit before it may now be the section's last, and a lead-in itself
+            out.extend(_drop_dangling_lead_ins([out.pop()]))
+    return out
 
 _SENTENCE_BREAK = regex.compile(
     r"(?<=[.!?…][\"'”’)\]]*)\s+(?=[^\p{Ll}\s])"    # ". " before anything but a lower-case letter
@@ -330,6 +365,14 @@ class _Meter:
         self.head, self.tail = head, grown[cut:]
         return True
 
+    def state(self) -> tuple[str, Tally, str]:
+        """The post so far, for :meth:`restore`."""
+        return self.text, self.head, self.tail
+
+    def restore(self, state: tuple[str, Tally, str]) -> None:
+        """Go back to a :meth:`state` (undo what was added since)."""
+        self.text, self.head, self.tail = state
+
     def take(self) -> str:
         """The post's text; the meter starts a new, empty post."""
         text = self.text
@@ -339,6 +382,13 @@ class _Meter:
 
 def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit: int,
           path: str | Path) -> list[str]:
+    """Pack ``units`` into post texts (without counters), then the ``link`` post.
+
+    A unit that leads in to the next one (:func:`leads_in`: it ends with a colon, and the
+    next unit follows in the same post-run) never ends a post: the pair goes in the current
+    post when both fit, else both start the next post; when they do not fit together in one
+    post, what the lead-in introduces is cut after it (its first sentence, else its first
+    words) so the post holding the colon goes on past it."""
     posts: list[str] = []
     section = -1
 
@@ -347,27 +397,56 @@ def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit
         if text:
             posts.append(text)
 
-    for unit in units:
-        if unit.section != section or unit.hard_break:
+    def words(sentence: str, unit: Unit, first_sep: str | None = None) -> None:
+        for n, (wsep, word) in enumerate(_words(sentence)):
+            if meter.add(first_sep if n == 0 and first_sep is not None else wsep, word):
+                continue
             flush()
-            section = unit.section
-        if meter.add("\n" if unit.item else "\n\n", unit.text):
-            continue
-        flush()
-        if meter.add("", unit.text):
-            continue
-        for sep, sentence in _sentences(unit.text):
-            if meter.add(sep, sentence):
+            if not meter.add("", word):
+                raise _too_long(word, unit, platform, limit, path)
+
+    def place(unit: Unit, glued: bool = False) -> None:
+        """Add ``unit``; ``glued``: it follows a lead-in in this post, so it is cut, rather
+        than moved whole to the next post, when it does not fit."""
+        sep = "\n" if unit.item else "\n\n"
+        if meter.add(sep, unit.text):
+            return
+        if not glued:
+            flush()
+            if meter.add("", unit.text):
+                return
+        for n, (ssep, sentence) in enumerate(_sentences(unit.text)):
+            if glued and n == 0:
+                if not meter.add(sep, sentence):
+                    words(sentence, unit, sep)
+                continue
+            if meter.add(ssep, sentence):
                 continue
             flush()
             if meter.add("", sentence):
                 continue
-            for wsep, word in _words(sentence):
-                if meter.add(wsep, word):
-                    continue
-                flush()
-                if not meter.add("", word):
-                    raise _too_long(word, unit, platform, limit, path)
+            words(sentence, unit)
+
+    skip = False
+    for i, unit in enumerate(units):
+        if skip:
+            skip = False
+            continue
+        if unit.section != section or unit.hard_break:
+            flush()
+            section = unit.section
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if nxt is None or not leads_in(unit, nxt):
+            place(unit)
+            continue
+        skip = True
+        before = meter.state()
+        if meter.add("\n" if unit.item else "\n\n", unit.text) and meter.add("\n" if nxt.item else "\n\n", nxt.text):
+            continue
+        meter.restore(before)
+        flush()
+        place(unit)
+        place(nxt, glued=True)
     flush()
     if not meter.add("", link):
         raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)

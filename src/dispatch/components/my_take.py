@@ -1,6 +1,7 @@
 """My Take: the author's signed opinion, set apart from the reporting as a column
 ("🤔 My Take: The Narrative Is Shifting"). Signed with ``{.my_take by="Name"}``, else the
-issue's author, else the site's."""
+issue's author, else the newsletter's ``author`` (:func:`signer`); with none of them it goes
+out unsigned, with a ``my-take-author`` warning (never signed with the site's name)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ class MyTake:
     title: str
     blocks: tuple[Block, ...]
     by: str = ""
+
+
+def signer(issue, settings, by: str = "") -> str:
+    """Who signs a My Take column: ``by`` (its ``by=`` attribute), else the issue's
+    ``author``, else the newsletter's ``author`` setting; ``""`` when none is known. The
+    layout's templates call it as ``signer(issue, settings, data.by)``."""
+    return (by or issue.meta.author or settings.author or "").strip()
 
 
 class MyTakeComponent:

@@ -139,7 +139,7 @@ def index_page(site: PreviewSite, version: int) -> str:
 <section class="hero">
   <h1>Issues</h1>
   <p class="sub">{e(site.folder)} · {len(views)} issue{"" if len(views) == 1 else "s"} ·
-    {counts["published"]} published · {counts["scheduled"]} scheduled · {counts["draft"]} drafts</p>
+    {counts["published"]} published · {counts["scheduled"]} scheduled · {counts["draft"]} draft{"" if counts["draft"] == 1 else "s"}</p>
   <p class="sub small">{e(source)}</p>
 </section>
 <table class="issues">
