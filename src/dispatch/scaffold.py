@@ -98,6 +98,9 @@ language = {language}
 platform = {platform}
 # With the generic platform, your list's unsubscribe link (URL or merge tag):
 # unsubscribe_url = "https://example.com/unsubscribe"
+# Where readers subscribe, linked from every page of the web archive (else the public page
+# of a [publish.*] Buttondown, Ghost or listmonk channel; else no subscribe link):
+# subscribe_url = "https://example.com/subscribe"
 
 [thread]
 # The social threads cut from each issue, in order: x, bluesky, mastodon, threads, linkedin.
