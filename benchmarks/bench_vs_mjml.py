@@ -210,7 +210,7 @@ def cold_steps(issue: Path, runs: int, env: dict, out: Path) -> dict[str, float]
 def import_by_library(issue: Path, runs: int, env: dict, out: Path) -> tuple[dict[str, float], float]:
     """Self time of every module a cold ``python -m dispatch render`` imports, summed per
     top-level package (``dispatch`` per module), median ms over ``runs`` (``-X importtime``,
-    which adds overhead of its own), and the median sum."""
+    which adds overhead of its own), and the sum of those medians."""
     import collections
     import re
 
@@ -226,8 +226,8 @@ def import_by_library(issue: Path, runs: int, env: dict, out: Path) -> tuple[dic
                 row[".".join(parts[:2]) if parts[0] == "dispatch" else parts[0]] += int(m.group(1)) / 1000
         rows.append(row)
     names = set().union(*rows)
-    return ({n: statistics.median(r.get(n, 0.0) for r in rows) for n in names},
-            statistics.median(sum(r.values()) for r in rows))
+    medians = {n: statistics.median(r.get(n, 0.0) for r in rows) for n in names}
+    return medians, sum(medians.values())
 
 
 def print_breakdown(issue: Path, runs: int, env: dict, tmp: Path) -> None:

@@ -45,6 +45,24 @@ def test_cli_startup_imports_no_renderer_library():
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
+def _spy(watch: set[str]) -> str:
+    """Code that records, for each module of ``watch`` first imported from then on, the
+    files on the stack when it was, and defines ``imported_by(name, *folders)``: whether a
+    file under one of those folders (``premailer``, ``dateutil``…) imported it. A test asks
+    who imported a module, not whether it is loaded: another installed library may import it
+    for its own reasons, depending on its version."""
+    return ("import sys, traceback\n"
+            f"WATCH = set({sorted(watch)!r})\n"
+            "importers = {}\n"
+            "class Spy:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name in WATCH and name not in sys.modules:\n"
+            "            importers.setdefault(name, [f.filename for f in traceback.extract_stack()])\n"
+            "sys.meta_path.insert(0, Spy())\n"
+            "def imported_by(name, *folders):\n"
+            "    return name in sys.modules and any(f'/{d}/' in f for f in importers.get(name, ()) for d in folders)\n")
+
+
 def test_render_never_imports_what_only_fetches(tmp_path):
     """premailer and cssutils import requests, urllib.request and importlib.metadata but use
     them only to fetch a URL, which a render never does: a render leaves them unimported by
@@ -52,21 +70,14 @@ def test_render_never_imports_what_only_fetches(tmp_path):
     own reasons: Pygments before 2.21 does, from ``pygments.plugin``, when Python-Markdown's
     codehilite imports it), imports no HTTP or TLS module at all, and the libraries'
     references still reach the real modules when used."""
-    code = ("import sys, traceback\n"
-            "from dispatch.channels.email import FETCH_ONLY\n"
-            "WATCH = {*FETCH_ONLY, 'urllib3', 'http.client', 'ssl'}\n"
-            "importers = {}\n"
-            "class Spy:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name in WATCH and name not in sys.modules:\n"
-            "            importers.setdefault(name, [f.filename for f in traceback.extract_stack()])\n"
-            "sys.meta_path.insert(0, Spy())\n"
+    from dispatch.channels.email import FETCH_ONLY
+
+    code = (_spy({*FETCH_ONLY, "urllib3", "http.client", "ssl"}) +
             "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path)!r})\n"
             "network = [m for m in ('requests', 'urllib.request', 'urllib3', 'http.client', 'ssl') if m in sys.modules]\n"
             "assert not network, network\n"
-            "by_them = {m: s for m, s in importers.items() if m in sys.modules and any(\n"
-            "    ('/premailer/' in f or '/cssutils/' in f) for f in s)}\n"
+            "by_them = [m for m in WATCH if imported_by(m, 'premailer', 'cssutils')]\n"
             "assert not by_them, by_them\n"
             "sys.meta_path.pop(0)\n"
             "import premailer.premailer as p, cssutils._fetch as f, urllib\n"
@@ -285,6 +296,13 @@ _PATTERNS = r'''[
 ]'''
 
 
+def _compiled_then_kept(check: str, cache: Path, at_least: int) -> None:
+    """Run ``check`` (it prints how many entries were new to the compiled-code cache, then
+    saves) in two processes: the first compiles at least ``at_least``, the second none."""
+    assert int(_in_python(check, cache)) >= at_least
+    assert int(_in_python(check, cache)) == 0
+
+
 def _in_python(code: str, cache: Path) -> str:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "DISPATCH_CACHE_DIR": str(cache)})
@@ -306,10 +324,9 @@ def test_regex_cache_builds_the_stdlib_pattern_and_is_used_by_the_next_process(t
              "    re.purge()\n"
              "print(len(compilecache._new_patterns))\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
     cache = tmp_path / "cache"
-    assert int(_in_python(check, cache)) >= 8  # first process: compiled and recorded
+    _compiled_then_kept(check, cache, 8)
     files = list(cache.glob("compiled-*.marshal"))
     assert len(files) == 1
-    assert int(_in_python(check, cache)) == 0  # second: every pattern from the file, nothing new
     # a damaged file is ignored (CRC), and the patterns are compiled as without a cache
     files[0].write_bytes(files[0].read_bytes()[:60] + b"\x00garbage")
     assert int(_in_python(check, cache)) >= 8
@@ -345,9 +362,7 @@ def test_dataclass_methods_from_the_cache_are_the_ones_dataclasses_compiles(tmp_
              "assert hash(p) == hash(Point(1, 0, ('a',))) and Point(0) < p and Box().items == [] and Box() == Box()\n"
              "try:\n    p.x = 2\nexcept dataclasses.FrozenInstanceError:\n    pass\nelse:\n    raise AssertionError\n"
              "print(new)\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
-    cache = tmp_path / "cache"
-    assert int(_in_python(check, cache)) >= 8  # first process: compiled and kept
-    assert int(_in_python(check, cache)) == 0  # second: every method from the file
+    _compiled_then_kept(check, tmp_path / "cache", 8)
 
 
 def test_regex_module_patterns_from_the_cache_are_the_ones_it_compiles(tmp_path):
@@ -365,9 +380,7 @@ def test_regex_module_patterns_from_the_cache_are_the_ones_it_compiles(tmp_path)
              "    assert mine.findall(sample) == fresh.findall(sample) and mine.groupindex == fresh.groupindex\n"
              "    assert regex.compile(text, flags) is mine and bool(regex.search(text, sample, flags)) == bool(fresh.search(sample))\n"
              "print(len(compilecache._new_rx))\ncompilecache.SAVE_AT_LEAST = 1\ncompilecache.save()\n")
-    cache = tmp_path / "cache"
-    assert int(_in_python(check, cache)) >= 5
-    assert int(_in_python(check, cache)) == 0
+    _compiled_then_kept(check, tmp_path / "cache", 5)
 
 
 def test_a_run_with_a_few_new_patterns_does_not_rewrite_the_cache(tmp_path):
@@ -441,18 +454,27 @@ def test_only_one_shot_commands_run_without_the_collector(tmp_path):
 
 
 def test_feedgen_without_its_date_string_parser_until_one_is_needed(tmp_path):
-    """feedgen is imported with ``dateutil.parser`` deferred: a render never imports it;
-    feedgen reading a date string afterwards imports it then, and gets the real parser."""
-    code = ("import sys\nfrom dispatch.render import render_issue\n"
+    """feedgen is imported with ``dateutil.parser`` (and ``dateutil.tz``'s zone-file
+    helpers, and off Windows ``dateutil.tz.win``) left out: a render imports none of them;
+    afterwards zones load, ``tzwin`` is what it is without the trick, and feedgen reading a
+    date string imports the real parser."""
+    clean = _in_python("import dateutil.tz, sys\nprint(dateutil.tz.tzwin)\n", tmp_path / "cache")
+    code = (_spy({"dateutil.parser", "importlib.resources", "calendar", "ctypes"}) +
+            "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
-            "assert 'dateutil.parser' not in sys.modules\n"
+            "by_them = [m for m in WATCH if imported_by(m, 'dateutil', 'feedgen')]\n"
+            "assert not by_them or by_them == ['ctypes'] and sys.platform == 'win32', by_them\n"
+            "import dateutil.tz\n"
+            "tzwin = dateutil.tz.tzwin\n"
+            "nz = dateutil.tz.gettz('Pacific/Auckland')\n"
+            "assert nz is not None and nz.utcoffset(__import__('datetime').datetime(2026, 5, 22)).total_seconds() == 12 * 3600\n"
             "from feedgen.feed import FeedGenerator\n"
             "fg = FeedGenerator(); fg.updated('2026-05-22T07:00:00+12:00')\n"
             "assert fg.updated().isoformat() == '2026-05-22T07:00:00+12:00'\n"
             "import dateutil.parser, dateutil\n"
             "assert sys.modules['dateutil.parser'] is dateutil.parser and dateutil.parser.parse('2026-05-22').day == 22\n"
-            "print('ok')")
-    assert _in_python(code, tmp_path / "cache").strip() == "ok"
+            "print(tzwin)")
+    assert _in_python(code, tmp_path / "cache") == clean
 
 
 _HIGHLIGHT = ("import markdown\n"
@@ -466,9 +488,10 @@ def test_fenced_code_without_pygments_and_codehilite_still_highlights(tmp_path):
     render imports neither; afterwards the same process highlights a fenced block with
     codehilite exactly as a process that never saw dispatch (``hl_lines`` included)."""
     plain = _in_python(_HIGHLIGHT, tmp_path / "cache")
-    code = ("import sys\nfrom dispatch.render import render_issue\n"
+    code = (_spy({"pygments", "markdown.extensions.codehilite"}) +
+            "from dispatch.render import render_issue\n"
             f"render_issue({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r})\n"
-            "assert not [m for m in sys.modules if m.startswith(('pygments', 'markdown.extensions.codehilite'))]\n"
+            "assert 'markdown.extensions.codehilite' not in sys.modules and not imported_by('pygments', 'markdown')\n"
             "import markdown.extensions.fenced_code as fc\n"
             "assert not isinstance(object(), fc.CodeHiliteExtension) and fc.parse_hl_lines('1 3') == [1, 3]\n"
             + _HIGHLIGHT)

@@ -27,19 +27,26 @@ class Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
-def import_deferring(module: str, deferred: tuple[str, ...]) -> types.ModuleType:
+def import_deferring(module: str, deferred: tuple[str, ...], absent: tuple[str, ...] = ()) -> types.ModuleType:
     """Import ``module`` (dotted name) with each module of ``deferred`` (dotted names) that
     is not imported yet standing in as a :class:`Deferred` while it is imported.
 
     A deferred module's parent package is imported for real first (it must be cheap: it is
-    the one the stand-in is set on). Returns the imported module; an already imported one is
-    returned as it is.
+    the one the stand-in is set on). Each module of ``absent`` is one that cannot be
+    imported here anyway (the caller says so, e.g. a Windows-only module elsewhere): while
+    ``module`` is imported, importing it fails at once (``None`` in ``sys.modules``, the
+    import system's "not importable") instead of failing after importing what it imports
+    first; afterwards it is importable (and fails) as before. Returns the imported module;
+    an already imported one is returned as it is.
 
     Raises:
         ImportError: as ``import module`` would.
     """
     if module in sys.modules:
         return sys.modules[module]
+    blocked = [name for name in absent if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None
     stand_ins: dict[str, Deferred] = {}
     for name in deferred:
         if name in sys.modules:
@@ -55,6 +62,9 @@ def import_deferring(module: str, deferred: tuple[str, ...]) -> types.ModuleType
     finally:
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
 
 

@@ -146,9 +146,12 @@ def _date_data_file(name: str) -> Path | None:
 
     from .usercache import cache_dir
 
+    def data_file(locale: str) -> Path:
+        resolve = getattr(localedata, "resolve_locale_filename", None)  # Babel 2.12+
+        return Path(resolve(locale)) if resolve else Path(localedata._dirname) / f"{locale}.dat"
+
     try:
-        files = [Path(localedata._dirname).parent / "global.dat", Path(localedata.resolve_locale_filename(name)),
-                 Path(localedata.resolve_locale_filename("root"))]
+        files = [Path(localedata._dirname).parent / "global.dat", data_file(name), data_file("root")]
         stamp = [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
     except (OSError, AttributeError, ValueError):
         return None

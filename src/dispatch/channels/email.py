@@ -558,8 +558,10 @@ def _inliner() -> type:
     which dispatch never changes.
     """
     premailer = _premailer()
-    pp, ms = sys.modules["premailer.premailer"], sys.modules["premailer.merge_style"]
-    own_pairs = ms.csstext_to_pairs
+    pp, ms = sys.modules.get("premailer.premailer"), sys.modules.get("premailer.merge_style")
+    # the names the cache stands in for, as premailer 3.x has them; another layout: no cache
+    patchable = all(hasattr(m, n) for m, n in ((pp, "csstext_to_pairs"), (ms, "csstext_to_pairs"), (pp, "cssutils")))
+    own_pairs = ms.csstext_to_pairs if patchable else None
 
     read: dict[tuple, tuple[list, list]] = {}
     # cssutils has no version attribute (only package metadata, which costs an import), and
@@ -611,7 +613,7 @@ def _inliner() -> type:
 
     # premailer's own function reads its lock as ``csstext_to_pairs._lock`` from its module,
     # where ``declarations`` stands while a transform runs
-    declarations._lock = getattr(own_pairs, "_lock", threading.RLock())
+    declarations._lock = getattr(own_pairs, "_lock", None) or threading.RLock()
 
     class Inliner(premailer.Premailer):
         @staticmethod
@@ -619,6 +621,10 @@ def _inliner() -> type:
         def cached_declarations():
             """premailer's ``csstext_to_pairs`` and ``cssutils`` as :func:`_inliner` says,
             for the ``with`` block; then the declarations new to the cache are stored."""
+            if not patchable:
+                _cssutils()  # premailer parses every style itself: real cssutils, its log quieted
+                yield
+                return
             with _PATCH:
                 saved = pp.csstext_to_pairs, ms.csstext_to_pairs, pp.cssutils
                 pp.csstext_to_pairs = ms.csstext_to_pairs = declarations

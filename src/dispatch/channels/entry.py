@@ -10,6 +10,7 @@ serialisation).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,9 +23,15 @@ from ..model import Attachment, Issue, RawHtml
 from .html import HtmlRenderer, absolute_url
 
 #: feedgen imports ``dateutil.parser`` at the top to read date strings; dispatch gives it
-#: datetimes, so the parser (and decimal, calendar, relativedelta under it) waits until
-#: someone does (:func:`dispatch.deferred.import_deferring`).
-FeedGenerator = import_deferring("feedgen.feed", ("dateutil.parser",)).FeedGenerator
+#: datetimes, so the parser (and decimal, relativedelta under it) waits until someone does
+#: (:func:`dispatch.deferred.import_deferring`). So do what ``dateutil.tz`` imports for
+#: reading zone files and tzdata (``calendar``, ``importlib.resources``), which feedgen's
+#: ``tzutc()`` never does; and off Windows, ``dateutil.tz.win`` (which imports ctypes, then
+#: fails on ``winreg``) fails at once, leaving ``tzwin`` ``None`` as it would.
+FeedGenerator = import_deferring(
+    "feedgen.feed", ("dateutil.parser", "importlib.resources", "calendar"),
+    absent=() if sys.platform == "win32" else ("dateutil.tz.win",),
+).FeedGenerator
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: What XML 1.0 §2.2 Char leaves out (controls but tab, LF and CR; surrogates; U+FFFE and
