@@ -164,9 +164,6 @@ def test_labels_per_language_and_overrides(tmp_path):
     (root / "layouts" / "default" / "labels.toml").write_text('[en]\nview_online = "Read it on the web"\n'
                                                               '[pt]\nunsubscribe = "Cancelar inscrição"\n',
                                                               encoding="utf-8")
-    from dispatch.i18n import _tables
-
-    _tables.cache_clear()
     mine = labels(root, "default", "pt-BR")
     assert mine["unsubscribe"] == "Cancelar inscrição" and mine["view_online"] == "Read it on the web"
     assert mine["links"] == "Links"  # a key the newsletter's file leaves out comes from the layout's
@@ -176,11 +173,10 @@ def test_labels_per_language_and_overrides(tmp_path):
     issue = issue_at(tmp_path, "Hello.", settings=settings)
     html = render_email(issue, dataclasses.replace(settings, unsubscribe_url="https://n.example/u")).html
     assert ">Leave</a>" in html and ">Read it on the web</a>" in html
+    # an edited labels.toml is read again (watch, preview: one process)
     (root / "layouts" / "default" / "labels.toml").write_text('[en]\nunsubscrbe = "x"\n', encoding="utf-8")
-    _tables.cache_clear()
     with pytest.raises(Exception, match="unknown label 'unsubscrbe'"):
         labels(root, "default", "en")
-    _tables.cache_clear()
 
 
 # --- branding -----------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .memo import LRU
 
 CONFIG_NAME = "dispatch.toml"
 DEFAULT_BASE_URL = "https://example.com/"
@@ -338,6 +339,15 @@ def load_settings(start: Path | None = None, *, config_path: Path | None = None)
         raise ConfigError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration: {exc.strerror}", path) from None
+    return _SETTINGS.compute((str(path), text), lambda: _settings(path, text))
+
+
+#: Settings read, by the file's path and text (``watch`` and ``preview`` read dispatch.toml on
+#: every change; an edited file is another key). Settings are frozen.
+_SETTINGS = LRU(16, "settings")
+
+
+def _settings(path: Path, text: str) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

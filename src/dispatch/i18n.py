@@ -222,8 +222,19 @@ LABEL_KEYS = {
 
 def _read_labels(path: Path) -> dict[str, dict[str, str]]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"cannot read the layout's labels: {exc}", path) from None
+    return _parse_labels(path, raw)
+
+
+@lru_cache(maxsize=32)
+def _parse_labels(path: Path, raw: bytes) -> dict[str, dict[str, str]]:
+    """The tables of a labels.toml holding ``raw`` (kept by its content: the file is read
+    on every render, so an edited labels.toml is seen by ``watch`` and ``preview``)."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RenderError(f"cannot read the layout's labels: {exc}", path) from None
     out: dict[str, dict[str, str]] = {}
     for lang, table in data.items():
@@ -236,7 +247,6 @@ def _read_labels(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-@lru_cache(maxsize=32)
 def _tables(dirs: tuple[Path, ...]) -> tuple[dict[str, dict[str, str]], ...]:
     return tuple(_read_labels(d / "labels.toml") for d in dirs if (d / "labels.toml").is_file())
 

@@ -22,6 +22,7 @@ import jinja2
 import jinja2.bccache
 
 from .errors import DispatchError, RenderError
+from .memo import LRU
 from .usercache import cache_dir
 
 PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
@@ -44,16 +45,26 @@ def layout_dirs(root: Path, name: str) -> list[Path]:
         RenderError: no layout called ``name`` exists anywhere.
     """
     builtin = builtin_layouts()
-    candidates = [root / "layouts" / name, builtin / name, root / "layouts" / "default", builtin / "default"]
+    candidates = (root / "layouts" / name, builtin / name, root / "layouts" / "default", builtin / "default")
+    present = tuple(folder for folder in candidates if folder.is_dir())
+    return list(_DIRS.compute(present, lambda: _distinct(present, name)))
+
+
+#: The distinct folders of each set of existing candidates (resolving them costs a system
+#: call per path component; a render looks its layout up once per channel).
+_DIRS = LRU(32, "layout folders")
+
+
+def _distinct(present: tuple[Path, ...], name: str) -> tuple[Path, ...]:
     seen: list[Path] = []
-    for folder in candidates:
-        if folder.is_dir() and folder.resolve() not in [s.resolve() for s in seen]:
+    for folder in present:
+        if folder.resolve() not in [s.resolve() for s in seen]:
             seen.append(folder)
     if not any(f.name == name for f in seen):
         raise RenderError(
             f"no layout '{name}': create layouts/{name}/ or set layout = \"default\" in dispatch.toml"
         )
-    return seen
+    return tuple(seen)
 
 
 def _autoescape(template_name: str | None) -> bool:

@@ -63,7 +63,8 @@ def write_folder(target: Path, files: dict[str, bytes], *, replaceable: Iterable
     try:
         for name, data in files.items():
             path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if "/" in name:
+                path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         os.chmod(tmp, 0o755)
         old = None

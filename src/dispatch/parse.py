@@ -15,7 +15,9 @@ import dataclasses
 import hashlib
 import html
 import re
+import threading
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -43,11 +45,12 @@ from .markdown_inline import install as install_prefiltered_inline
 from .limits import (MarkdownTooSlow, check_body, escape_unmatched_brackets, markdown_budget, read_issue_bytes,
                      slow_line)
 from .mdlists import ListSyntaxExtension
+from .memo import LRU
 from .model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
     FrontMatter, Issue, LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Section, Strong, Table, Text,
 )
-from .source import MARK_RE, RawSection, SourceFile, scan_lines, read_source
+from .source import MARK_CLOSE, MARK_OPEN, MARK_RE, RawSection, SourceFile, scan_lines, read_source
 from .textutil import URL_RE, plain_text, slugify
 
 #: fenced_code without codehilite's Pygments import (:func:`dispatch.deferred.fenced_code_extension`)
@@ -202,15 +205,13 @@ def _parse_body(path: Path, src: SourceFile, meta: FrontMatter, raw: bytes, regi
     except SourceError as exc:  # a plain-text briefing's Markdown has lines of its own
         exc.line = src.file_line(exc.line or 1)
         raise
-    md = md.reset() if md is not None else new_markdown()
-    md.captured_root = ET.Element("div")  # type: ignore[attr-defined]  # what an empty body converts to
+    md = md.reset() if md is not None else _thread_markdown()
+    walker = dict(folder=path.parent, root=settings.root, base_url=settings.base_url)
     try:
         with markdown_budget(md, limits.markdown_seconds):
-            try:
-                md.convert(escape_unmatched_brackets(_protect_merge_tags(src.body)))
-            except _Captured:
-                pass
-        issue = _assemble(path, src, meta, registry, md, settings)
+            body = _read_body(md, escape_unmatched_brackets(_protect_merge_tags(src.body)), len(src.sections),
+                              limits.nesting, walker)
+        issue = _assemble(path, src, meta, registry, body, settings)
         issue.__dict__["_source_lines"] = raw.decode("utf-8", "replace").splitlines()  # not read again
         return issue
     except MarkdownTooSlow as exc:
@@ -273,29 +274,161 @@ def _protect_merge_tags(body: str) -> str:
     return _MAILCHIMP_TAG.sub(r"\\*|\1|\\*", body)
 
 
-def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, md: markdown.Markdown,
-              settings: Settings) -> Issue:
-    """Cut the finished tree into lead and sections and type the components; every component
-    that cannot be parsed is one error, all raised together."""
-    root: ET.Element = md.captured_root  # type: ignore[attr-defined]
-    walker = _Walker(md, settings.limits.nesting, folder=path.parent, root=settings.root, base_url=settings.base_url)
-    lead: list[Block] = []
-    drafts: list[tuple[RawSection, tuple[Inline, ...], list[Block]]] = []
+_local = threading.local()
+
+
+def _thread_markdown() -> markdown.Markdown:
+    """This thread's Markdown instance (:func:`new_markdown`, made once per thread and reset
+    before each use): the preview server renders in several threads."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = new_markdown()
+        return md
+    return md.reset()
+
+
+@dataclass
+class _Body:
+    """An issue body read into model blocks: ``lead``, ``drafts`` (section index, heading
+    inlines, body blocks), ``footnotes``, and what the walk noted, in order: ``kept``
+    (``<…>`` kept as text), ``removed`` (active HTML), ``images`` (``(src, message)``)."""
+
+    lead: list[Block] = field(default_factory=list)
+    drafts: list[tuple[int, tuple[Inline, ...], list[Block]]] = field(default_factory=list)
     footnotes: Footnotes | None = None
-    current = lead
+    kept: list[KeptAsText] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)
+    image_notes: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+
+#: What makes a part of a body read differently alone than inside the whole body: a
+#: footnote (numbered across the issue, its notes collected at the end), a link reference
+#: definition (``[id]: url``, usable from any section), or a line opening with ``<`` (a raw
+#: HTML block may run on over a heading).
+_NOT_ALONE = re.compile(r"\[\^|^[ \t]*\[[^\]\n]*\]:|^[ \t]*<", re.M)
+#: Section-sized parts of bodies, read (Python-Markdown, then the walk into the model):
+#: (text, nesting limit, the walk's folder, root and base URL) → (heading inlines or None,
+#: blocks, kept, removed, images, image notes). Whole sections are model values, so a re-render after an
+#: edit reads only the section the edit is in. A part with an image is not kept: whether
+#: the image can be published is read from the file system.
+_PIECES = LRU(512, "parse: body parts")
+
+
+def _read_body(md: markdown.Markdown, body: str, sections: int, nesting: int, where: dict) -> _Body:
+    """Read ``body`` (headings marked, :mod:`dispatch.source`) into model blocks; ``where``
+    holds the :class:`_Walker`'s ``folder``, ``root`` and ``base_url``.
+
+    The body is cut before each section heading and each part is read on its own (and kept,
+    by its text, in :data:`_PIECES`) when that reads exactly as the whole body does: no part
+    uses what another defines (:data:`_NOT_ALONE`), every heading opens a block (a blank
+    line before it), and every part turns out to be its heading and its blocks. Otherwise
+    the whole body is read at once."""
+    parts = _parts(body, sections)
+    if parts is not None:
+        out = _Body()
+        place = (nesting, str(where["folder"]), str(where["root"]), where["base_url"])
+        for index, text in enumerate(parts):
+            key = (MARK_RE.sub(f"{MARK_OPEN}0{MARK_CLOSE}", text, 1) if index else text, place)
+            found = _PIECES.get(key)
+            if found is None:
+                found = _read_part(md, key[0], index > 0, nesting, where)
+                if found is None:
+                    break
+                if not found[-1]:
+                    _PIECES.put(key, found[:-1])
+            heading, blocks, kept, removed, images, notes = found[:6]
+            if index:
+                out.drafts.append((index - 1, heading, list(blocks)))
+            else:
+                out.lead = list(blocks)
+            out.kept.extend(kept)
+            out.removed.extend(removed)
+            out.images.extend(images)
+            out.image_notes.extend(notes)
+        else:
+            return out
+        md.reset()
+    root = _convert(md, body)
+    walker = _Walker(md, nesting, **where)
+    out = _Body(kept=walker.kept, removed=walker.removed, images=walker.images, image_notes=walker.image_notes)
+    current = out.lead
     for elem in root:
         index = _section_index(elem)
-        if index is not None and index < len(src.sections):
-            raw = src.sections[index]
+        if index is not None and index < sections:
             heading = tuple(walker.inlines(elem))
-            body: list[Block] = []
-            drafts.append((raw, heading, body))
-            current = body
+            current = []
+            out.drafts.append((index, heading, current))
             continue
         if elem.tag == "div" and "footnote" in (elem.get("class") or "").split():
-            footnotes = walker.footnotes(elem)
+            out.footnotes = walker.footnotes(elem)
             continue
         current.extend(walker.blocks([elem]))
+    return out
+
+
+def _convert(md: markdown.Markdown, text: str) -> ET.Element:
+    """The finished tree of ``text`` (an empty ``div`` for a blank text), without the
+    serialising that ``Markdown.convert`` would do after it (:class:`_Captured`)."""
+    md.captured_root = ET.Element("div")  # type: ignore[attr-defined]  # what an empty text converts to
+    try:
+        md.convert(text)
+    except _Captured:
+        pass
+    return md.captured_root  # type: ignore[attr-defined]
+
+
+def _parts(body: str, sections: int) -> list[str] | None:
+    """``body`` cut before each of its ``sections`` marked headings (the text before the first
+    one first), or ``None`` when its parts may not be read alone (see :func:`_read_body`)."""
+    if not sections or _NOT_ALONE.search(body):
+        return None
+    lines = body.split("\n")
+    cuts = []
+    for i, line in enumerate(lines):
+        if MARK_OPEN in line:
+            m = MARK_RE.search(line)
+            if (not m or int(m.group(1)) != len(cuts) or not line.startswith("#")
+                    or (i and lines[i - 1].strip())):
+                return None
+            cuts.append(i)
+    if len(cuts) != sections:
+        return None
+    bounds = [0, *cuts, len(lines)]
+    return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _read_part(md: markdown.Markdown, text: str, section: bool, nesting: int, where: dict):
+    """One part of a body read alone: ``(heading inlines or None, blocks, kept, removed,
+    images, image notes, whether the walk read the file system)``, or ``None`` when it is not what a part
+    must be (a section part: its heading, then blocks)."""
+    md.reset()
+    if not text.strip():
+        return None if section else (None, (), (), (), (), (), False)
+    root = _convert(md, text)
+    walker = _Walker(md, nesting, **where)
+    elems = list(root)
+    heading = None
+    if section:
+        if not elems or _section_index(elems[0]) != 0:
+            return None
+        heading = tuple(walker.inlines(elems.pop(0)))
+    blocks: list[Block] = []
+    for elem in elems:
+        if _section_index(elem) is not None or (elem.tag == "div" and "footnote" in (elem.get("class") or "").split()):
+            return None
+        blocks.extend(walker.blocks([elem]))
+    return (heading, tuple(blocks), tuple(walker.kept), tuple(walker.removed), tuple(walker.images),
+            tuple(walker.image_notes), walker.read_files)
+
+
+def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry, read: _Body,
+              settings: Settings) -> Issue:
+    """Type the components of the sections read and put the issue together; every component
+    that cannot be parsed is one error, all raised together."""
+    lead = read.lead
+    footnotes = read.footnotes
+    drafts = [(src.sections[index], heading, body) for index, heading, body in read.drafts]
 
     sections: list[Section] = []
     anchors: set[str] = set()
@@ -314,7 +447,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     if not lead and not drafts:
         found.append(SourceError("the issue has no body; write the briefing below the front matter", path,
                                  src.body_line))
-    image_errors, image_notes = _image_notes(path, src, walker.image_notes)
+    image_errors, image_notes = _image_notes(path, src, read.image_notes)
     found.extend(image_errors)
     if found:
         raise found[0] if len(found) == 1 else SourceErrors(found)
@@ -331,11 +464,11 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         permalink=settings.permalink(meta.slug),
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
         warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
-        + tuple(_located_warnings(src, [(k.html, k.warning()) for k in walker.kept]))
+        + tuple(_located_warnings(src, [(k.html, k.warning()) for k in read.kept]))
         + tuple(image_notes)
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
-        coded_warnings=tuple(("image", w) for w in [*cover_warnings, *_located_warnings(src, walker.images)])
-        + tuple(("active-html", w) for w in _located_warnings(src, [(r.needle, r.warning()) for r in walker.removed])),
+        coded_warnings=tuple(("image", w) for w in [*cover_warnings, *_located_warnings(src, read.images)])
+        + tuple(("active-html", w) for w in _located_warnings(src, [(r.needle, r.warning()) for r in read.removed])),
     )
 
 
@@ -411,6 +544,7 @@ class _Walker:
         self.kept: list[KeptAsText] = []  # '<…>' kept as text (inlinehtml), in order
         self.image_notes: list[tuple[str, str, str, bool]] = []  # (src, attrs block, message, is error)
         self.removed: list[Removed] = []  # active HTML removed (activehtml), in order
+        self.read_files = False  # whether the walk looked at the file system (images)
         self.depth = 0
 
     def image(self, elem: ET.Element) -> Image:
@@ -508,6 +642,7 @@ class _Walker:
         (``/logo.png``) is kept, with a warning that dispatch does not publish it."""
         if self.folder is None or self.root is None:
             return True
+        self.read_files = True  # what follows looks at the file system
         refused = unpublishable(src, self.folder, self.root)
         if refused is not None:
             why, fix = refused

@@ -18,6 +18,7 @@ sections and keys then carry the lines of the plain-text file.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import stat
@@ -30,6 +31,7 @@ import yaml
 
 from .errors import SourceError
 from .limits import FRONT_MATTER_VALUES, read_issue_bytes
+from .memo import LRU
 from .textutil import has_front_matter
 
 if TYPE_CHECKING:
@@ -397,7 +399,24 @@ def _front_matter(lines: list[str], path: Path) -> RawFrontMatter:
 
 def _yaml(block: str, path: Path, errors: dict[str, SourceError]) -> tuple[dict[str, Any], dict[str, int]]:
     """``(values, key lines)`` of a YAML front-matter block; a key whose value cannot be
-    constructed goes into ``errors`` instead (its line kept), so the others are still read."""
+    constructed goes into ``errors`` instead (its line kept), so the others are still read.
+
+    A block read without an error is kept by its text (PyYAML's composer is pure Python);
+    the caller gets copies (the values are cleaned in place)."""
+    found = _YAML.get((block, str(path)))
+    if found is None:
+        found = _read_yaml(block, path, errors)
+        if errors:
+            return found
+        _YAML.put((block, str(path)), found)
+    return copy.deepcopy(found[0]), dict(found[1])
+
+
+#: YAML front matter read without an error, by its text (see :func:`_yaml`).
+_YAML = LRU(64, "front matter")
+
+
+def _read_yaml(block: str, path: Path, errors: dict[str, SourceError]) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 import regex
 from wcwidth import wcswidth, wcwidth
 
+from .memo import LRU
 
 _GRAPHEME = regex.compile(r"\X")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}»”’]")
@@ -133,6 +134,18 @@ def wrap(text: str, columns: int = 78, *, indent: str = "", subsequent: str | No
     on a line of its own. ``indent`` starts the first line, ``subsequent`` (default: as many
     spaces as ``indent`` is wide) every other line. Returns lines without newlines.
     """
+    key = (text, columns, indent, subsequent)
+    found = _WRAPPED.get(key)
+    if found is None:
+        found = _WRAPPED.put(key, tuple(_wrap(text, columns, indent, subsequent)))
+    return list(found)
+
+
+#: Texts wrapped (:func:`wrap` is a function of its arguments alone).
+_WRAPPED = LRU(2048, "wrapped texts")
+
+
+def _wrap(text: str, columns: int, indent: str, subsequent: str | None) -> list[str]:
     if subsequent is None:
         subsequent = " " * width(indent)
     words = _tokens(text)

@@ -43,6 +43,7 @@ from ..errors import RenderError
 from ..i18n import labels as layout_labels, long_date, text_direction
 from ..images import BOX_PX, COLUMN_PX, Size, attr_size, natural_size, retina_source
 from ..layout import environment, render, section_templates
+from ..memo import LRU
 from ..usercache import cache_dir
 from ..model import HtmlBlock, Image, Issue, RawHtml, Table
 from ..platforms import MERGE_TAG, PLATFORMS, Platform
@@ -91,21 +92,27 @@ class EmailHtmlRenderer(HtmlRenderer):
     """
 
     def __init__(self, url, *, folder: Path, remote_width: int = COLUMN_PX, retina: bool = False,
-                 column: int = COLUMN_PX, _shared: dict | None = None):
-        super().__init__(url=url, classes={"table": "md-table"})
+                 column: int = COLUMN_PX, url_key=None, _shared: dict | None = None):
+        super().__init__(url=url, classes={"table": "md-table"}, url_key=url_key)
         self.folder = folder
         self.remote_width = remote_width
         self.retina = retina
         self.column = column
         self.retina_files: dict[str, Path] = {} if _shared is None else _shared
+        base = super().cache_key()
+        self._email_key = None if base is None else (base, str(folder), remote_width, retina, column)
         if column == COLUMN_PX:
             self.boxed = EmailHtmlRenderer(url, folder=folder, remote_width=remote_width, retina=retina,
-                                           column=BOX_PX, _shared=self.retina_files)
+                                           column=BOX_PX, url_key=url_key, _shared=self.retina_files)
+
+    def cache_key(self):
+        return self._email_key
 
     def size(self, src: str, width: str | None = None, height: str | None = None) -> Size:
         """The size to write for image ``src``, fitted to the column: the written
         ``width``/``height`` attributes (a missing height in the real image's proportion),
         else the real size of a local or ``data:`` image, else the remote default width."""
+        self.uncached()  # read from the image file
         real = natural_size(src, self.folder)
         written = attr_size(width, height)
         if written:
@@ -117,6 +124,8 @@ class EmailHtmlRenderer(HtmlRenderer):
         return found.fit(self.column)
 
     def _src(self, src: str) -> str:
+        if self.retina:
+            self.uncached()  # read from the image file
         found = retina_source(src, self.folder) if self.retina else None
         if found is None:
             return src
@@ -236,7 +245,7 @@ def render_email(
     preset = PLATFORMS[name]
     env = environment(settings.root, settings.layout)
     base = issue.permalink
-    h = EmailHtmlRenderer(lambda u: absolute_url(u, base), folder=issue.path.parent,
+    h = EmailHtmlRenderer(lambda u: absolute_url(u, base), url_key=("absolute_url", base), folder=issue.path.parent,
                           remote_width=settings.remote_image_width, retina=settings.retina_images)
     unsubscribe = preset.unsubscribe or (settings.unsubscribe_url if preset.name == "generic" else "")
     view_online = preset.view_online or issue.permalink
@@ -457,7 +466,10 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
 
     source = MERGE_TAG.sub(protect, source)
     try:
-        html = mjml.mjml2html(source, fonts={}, disable_comments=False)
+        try:
+            html = mjml.mjml2html(_mark_fragments(source), fonts={}, disable_comments=False)
+        except ValueError:  # the error as the unmarked source gives it (positions, excerpt)
+            html = mjml.mjml2html(source, fonts={}, disable_comments=False)
     except ValueError as exc:
         where = re.search(r"position (\d+):(\d+)", str(exc))
         near = ""
@@ -471,7 +483,7 @@ def compile_mjml(source: str, inline_css: str, params: dict[str, str] | None = N
     html = _ADJACENT_MSO.sub("", html)
     if direction == "rtl":
         html = html.replace("text-align:left;direction:rtl;", "text-align:right;direction:rtl;")
-    html = inline(html, inline_css)
+    html = inline_document(html, inline_css)
     if params:
         html = _add_params_to_hrefs(html, params, keep)
     html = _IMG_TAG.sub(lambda m: m.group(0) if _HAS_ALT.search(m.group(0)) else '<img alt=""' + m.group(0)[4:], html)
@@ -665,26 +677,161 @@ def _inliner() -> type:
     return Inliner
 
 
+#: Comments marking the content of each ``mj-text`` and ``mj-table`` from the MJML through
+#: MRML (which keeps comments) to :func:`inline_document`.
+FRAGMENT_OPEN, FRAGMENT_CLOSE = "<!--dispatch:f-->", "<!--dispatch:/f-->"
+_MJ_CONTENT = re.compile(r"""(<mj-(text|table)\b(?:[^>"']|"[^"]*"|'[^']*')*(?<!/)>)(.*?)(</mj-\2\s*>)""", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_PLACE = re.compile(r"<!--dispatch:f:(\d+)-->")
+_SHEET_TAG = re.compile(r"<style\b[^>]*>", re.I)
+
+
+def _mark_fragments(mjml_source: str) -> str:
+    """``mjml_source`` with the content of every ``mj-text``/``mj-table`` (not inside a
+    comment, holding no marker of its own) between :data:`FRAGMENT_OPEN` and
+    :data:`FRAGMENT_CLOSE`."""
+    if "<!--dispatch:" in mjml_source:
+        return mjml_source
+    comments = [m.span() for m in _COMMENT.finditer(mjml_source)]
+
+    def mark(m: re.Match[str]) -> str:
+        if any(a < m.end() and m.start() < b for a, b in comments) or "<mj-" in m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{FRAGMENT_OPEN}{m.group(3)}{FRAGMENT_CLOSE}{m.group(4)}"
+
+    return _MJ_CONTENT.sub(mark, mjml_source)
+
+
+#: Documents inlined, by their skeleton (the document with each fragment a placeholder) and
+#: the sheet: (the inlined skeleton, each placeholder's ancestors).
+_SKELETONS = LRU(8, "email: inlined skeletons")
+#: Skeletons seen once (inlined whole then), by the skeleton and the sheet.
+_SEEN = LRU(16, "email: skeletons seen")
+#: Fragments inlined, by their text, their ancestors and the sheet.
+_FRAGMENTS = LRU(512, "email: inlined fragments")
+#: Whether a sheet's rules depend on an element and its ancestors alone, by the sheet.
+_LOCAL = LRU(16, "email: sheets inlined by fragment")
+
+
+def inline_document(html: str, css: str) -> str:
+    """:func:`inline` for a whole document whose fragments are marked (:func:`_mark_fragments`),
+    the markers removed; byte for byte what :func:`inline` gives the unmarked document.
+
+    premailer's work is kept per fragment: the skeleton (the document with each fragment
+    replaced by a placeholder) and each fragment (inside its ancestors' start tags, which is
+    all a selector can see) are inlined apart and kept by their text, so a re-render after an
+    edit inlines only the fragments the edit changed; the first time a skeleton is seen, the
+    document is inlined at once (a single render pays nothing for this). That holds when what an element gets
+    depends on it and its ancestors alone: no rule premailer inlines has a sibling
+    combinator (``+``, ``~``), a pseudo-class (``:first-child``) or an attribute selector
+    (premailer's own ``style`` changes), the document holds no sheet premailer would read
+    (every ``<style>`` is ``data-premailer="ignore"``), and each fragment is balanced (its
+    elements close inside it). Otherwise the whole document is inlined at once."""
+    pieces = _split_fragments(html)
+    if pieces is None or not _LOCAL.compute(css, lambda: _local_rules(css)):
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+    fragments = pieces[1::2]
+    if any('data-premailer="ignore"' not in tag for tag in _SHEET_TAG.findall(html)):
+        # a sheet premailer would read from the document itself: its rules reach every fragment
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+    skeleton = "".join(piece if i % 2 == 0 else f"<!--dispatch:f:{i // 2}-->" for i, piece in enumerate(pieces))
+    if _SKELETONS.get((skeleton, css)) is None and not _SEEN.get((skeleton, css)):
+        # the first sight of a skeleton: one run costs less than one per fragment (a render
+        # that is not followed by another, such as `dispatch render`, pays nothing more)
+        _SEEN.put((skeleton, css), True)
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+    done, chains = _SKELETONS.compute((skeleton, css), lambda: _inline_skeleton(skeleton, css))
+    if len(chains) != len(fragments):
+        return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+    out = []
+    for fragment, chain in zip(fragments, chains):
+        found = _FRAGMENTS.compute((fragment, chain, css), lambda: _inline_fragment(fragment, chain, css))
+        if found is None:  # not balanced
+            return inline(html.replace(FRAGMENT_OPEN, "").replace(FRAGMENT_CLOSE, ""), css)
+        out.append(found)
+    return _PLACE.sub(lambda m: out[int(m.group(1))], done)
+
+
+def _split_fragments(html: str) -> list[str] | None:
+    """``html`` cut at the markers: text, fragment, text, fragment… text; ``None`` when it
+    has no fragment or its markers do not pair up."""
+    opened = html.split(FRAGMENT_OPEN)
+    if len(opened) == 1:
+        return None
+    pieces = [opened[0]]
+    for part in opened[1:]:
+        inside = part.split(FRAGMENT_CLOSE)
+        if len(inside) != 2:
+            return None
+        pieces += inside
+    return pieces
+
+
+def _local_rules(css: str) -> bool:
+    """Whether every rule premailer would inline from ``css`` selects by an element and its
+    ancestors alone (see :func:`inline_document`)."""
+    transformer = _inliner()("<html></html>", css_text=css, **_OPTIONS)
+    rules, _ = transformer._parse_style_rules(css, 0)
+    return not any(set(selector) & set(":+~[") for _, selector, _ in rules)
+
+
+def _inline_skeleton(skeleton: str, css: str) -> tuple[str, tuple]:
+    """The inlined skeleton, and for each placeholder (in order) its ancestors as
+    ``((tag, ((name, value), …)), …)``, outermost first."""
+    import lxml.etree
+
+    root = lxml.etree.fromstring(skeleton.strip(), lxml.etree.HTMLParser())
+    chains = []
+    for comment in root.iter(lxml.etree.Comment):
+        if _PLACE.fullmatch(f"<!--{comment.text}-->"):
+            chain = [(e.tag, tuple(e.attrib.items())) for e in comment.iterancestors()]
+            chains.append(tuple(reversed(chain)))
+    return inline(skeleton, css), tuple(chains)
+
+
+def _inline_fragment(fragment: str, chain: tuple, css: str) -> str | None:
+    """``fragment`` inlined inside the start tags of its ancestors ``chain``; ``None`` when it
+    is not balanced (the closing marker does not end up beside the opening one)."""
+    import lxml.etree
+
+    start = "".join(f"<{tag}" + "".join(f' {k}="{htmllib.escape(v, quote=True)}"' for k, v in attrs) + ">"
+                    for tag, attrs in chain)
+    end = "".join(f"</{tag}>" for tag, _ in reversed(chain))
+    doc = f"{start}{FRAGMENT_OPEN}{fragment}{FRAGMENT_CLOSE}{end}"
+    root = lxml.etree.fromstring(doc, lxml.etree.HTMLParser())
+    marks = [c for c in root.iter(lxml.etree.Comment) if c.text in ("dispatch:f", "dispatch:/f")]
+    if len(marks) != 2 or marks[0].getparent() is not marks[1].getparent() or \
+            [e.tag for e in reversed(list(marks[0].iterancestors()))] != [tag for tag, _ in chain]:
+        return None
+    out = inline(doc, css)
+    a, b = out.find(FRAGMENT_OPEN), out.rfind(FRAGMENT_CLOSE)
+    if a < 0 or b < a:
+        return None
+    return out[a + len(FRAGMENT_OPEN):b]
+
+
+#: premailer's options (notes/email.md).
+_OPTIONS = dict(
+    keep_style_tags=True,
+    strip_important=False,
+    allow_network=False,
+    remove_classes=False,
+    disable_validation=True,
+    exclude_pseudoclasses=True,
+    disable_leftover_css=True,
+    # "img { height: auto }" would become the invalid attribute height="auto"
+    # and MJML's width:100% on mj-image would replace its width="600" (what Outlook reads)
+    disable_basic_attributes=["height", "width"],
+)
+
+
 def inline(html: str, css: str, *, fragment: bool = False) -> str:
     """Inline ``css`` into ``html`` with premailer, configured as notes/email.md requires.
     ``fragment``: ``html`` is one element, not a document; the element is returned."""
     logging.getLogger("cssutils").setLevel(logging.CRITICAL)
     logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
     inliner = _inliner()
-    transformer = inliner(
-        html,
-        css_text=css,
-        keep_style_tags=True,
-        strip_important=False,
-        allow_network=False,
-        remove_classes=False,
-        disable_validation=True,
-        exclude_pseudoclasses=True,
-        disable_leftover_css=True,
-        # "img { height: auto }" would become the invalid attribute height="auto"
-        # and MJML's width:100% on mj-image would replace its width="600" (what Outlook reads)
-        disable_basic_attributes=["height", "width"],
-    )
+    transformer = inliner(html, css_text=css, **_OPTIONS)
     with inliner.cached_declarations():
         out = transformer.transform(pretty_print=False)
     if fragment:

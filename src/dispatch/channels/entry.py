@@ -51,7 +51,7 @@ class AbsoluteHtmlRenderer(HtmlRenderer):
     tags) included."""
 
     def __init__(self, base: str, **kw):
-        super().__init__(url=lambda u: absolute(u, base), **kw)
+        super().__init__(url=lambda u: absolute(u, base), url_key=("absolute", base), **kw)
         self.base = base
 
     def raw_block(self, html: str) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Callable, Iterable
+from typing import Callable, Hashable, Iterable
 from urllib.parse import urljoin
 
 from markupsafe import Markup
 
+from ..memo import LRU
 from ..platforms import MERGE_TAG
 from ..model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline,
@@ -93,6 +94,14 @@ def balance(html: str) -> str:
     return out
 
 
+def _same(url: str) -> str:
+    return url
+
+
+#: Rendered blocks (see :meth:`HtmlRenderer.block`).
+_BLOCKS = LRU(2048, "html: blocks")
+
+
 class HtmlRenderer:
     """Render model blocks to an HTML fragment string.
 
@@ -102,21 +111,35 @@ class HtmlRenderer:
         heading_offset: added to in-section heading levels (``###`` → ``h3`` by default).
         classes: optional CSS class per element kind (``"table"``, ``"quote"``…), for layouts
             that style by class.
+        url_key: a hashable value naming what ``url`` does (``("absolute_url", base)``), so
+            rendered blocks can be kept (:meth:`block`); ``None`` with a ``url`` of one's own
+            keeps nothing.
     """
 
     def __init__(
         self,
-        url: Callable[[str], str] = lambda u: u,
+        url: Callable[[str], str] | None = None,
         *,
         heading_offset: int = 0,
         classes: dict[str, str] | None = None,
         footnote_prefix: str = "fn",
+        url_key: Hashable = None,
     ):
-        self.url = url
+        self.url = url or _same
         self.heading_offset = heading_offset
         self.classes = classes or {}
         self.footnote_prefix = footnote_prefix
         self._raw = False
+        self._fresh = False  # set while a block's output depends on more than its value
+        if url is not None and url_key is None:
+            self._key = None
+        else:
+            self._key = (type(self), url_key, heading_offset, tuple(sorted(self.classes.items())), footnote_prefix)
+
+    def cache_key(self) -> Hashable:
+        """Everything but the block that a rendered block depends on (:meth:`block`), or
+        ``None`` when blocks are not kept. Subclasses with settings of their own add them."""
+        return self._key
 
     def _cls(self, kind: str) -> str:
         name = self.classes.get(kind)
@@ -141,6 +164,33 @@ class HtmlRenderer:
 
     # -- blocks ----------------------------------------------------------------
     def block(self, block: Block) -> str:
+        """One block as HTML.
+
+        Kept in :data:`_BLOCKS` by the renderer's :meth:`cache_key`, the block's value and
+        the raw-HTML state before it (with the state after it), so a re-render after an
+        edit renders again only the edited blocks; a block whose output read anything else
+        (an image file's size: :meth:`uncached`) is not kept."""
+        key = self.cache_key()
+        if key is None:
+            return self._block(block)
+        key = (key, block, self._raw)
+        found = _BLOCKS.get(key)
+        if found is not None:
+            self._raw = found[1]
+            return found[0]
+        outer, self._fresh = self._fresh, False
+        html = self._block(block)
+        if not self._fresh:
+            _BLOCKS.put(key, (html, self._raw))
+        self._fresh = outer or self._fresh
+        return html
+
+    def uncached(self) -> None:
+        """Say that the block being rendered depends on more than its value (a file read):
+        it is not kept."""
+        self._fresh = True
+
+    def _block(self, block: Block) -> str:
         if isinstance(block, Paragraph):
             return f"<p{self._cls('p')}>{self.inlines(block.children)}</p>"
         if isinstance(block, Heading):

@@ -23,6 +23,7 @@ import lxml.html
 
 from ..config import Settings
 from ..layout import environment, render, section_templates
+from ..memo import LRU
 from ..model import (
     Block, Code, CodeBlock, Emph, FootnoteRef, Footnotes, Heading, HtmlBlock, Image, Inline, Issue,
     LineBreak, Link, ListBlock, Paragraph, Quote, RawHtml, Rule, Strong, Table, Text,
@@ -135,7 +136,22 @@ class TextRenderer:
     # -- blocks ------------------------------------------------------------------
     def block(self, block: Block, indent: str = "") -> str:
         """One block as text lines (no trailing newline), each prefixed by ``indent`` and
-        wrapped to ``columns`` display columns; code is kept verbatim."""
+        wrapped to ``columns`` display columns; code is kept verbatim.
+
+        Kept in :data:`_BLOCKS` by everything the text comes from (the block's value,
+        ``indent``, ``columns``, ``base`` and the links numbered before it), with the links
+        it numbers, so a re-render after an edit typesets again only the edited blocks."""
+        key = (type(self), block, indent, self.columns, self.base, tuple(self.links))
+        found = _BLOCKS.get(key)
+        if found is None:
+            before = len(self.links)
+            text = self._block(block, indent)
+            found = _BLOCKS.put(key, (text, tuple(self.links[before:])))
+        else:
+            self.links.extend(found[1])
+        return found[0]
+
+    def _block(self, block: Block, indent: str) -> str:
         cols = self.columns
         if isinstance(block, Paragraph):
             return "\n".join(self._broken(block.children, indent, indent))
@@ -249,6 +265,10 @@ class TextRenderer:
 
     def _absolute(self, url: str) -> str:
         return absolute_url(url, self.base)
+
+
+#: Blocks typeset (see :meth:`TextRenderer.block`).
+_BLOCKS = LRU(1024, "text part: blocks")
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

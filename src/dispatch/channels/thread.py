@@ -40,6 +40,7 @@ from ..config import Settings
 from ..counters import PLATFORMS, Platform, Tally, find_urls, linkedin_escape, unique_links, utf8_bytes
 from ..errors import RenderError
 from ..layout import environment, render, section_templates
+from ..memo import LRU
 from ..model import Issue
 from ..textutil import grapheme_end, graphemes, plain_text
 
@@ -317,7 +318,7 @@ def split_thread(units: list[Unit], link: str, platform: Platform, limit: int, *
     for _ in range(12):
         reserve = measure(f" {n}/{n}") if counter else Tally()
         bodies = _pack(units, link, _Meter(measure, lambda t: platform.within(t + reserve, limit)),
-                       platform, limit, path)
+                       platform, limit, path, key=(platform, display, limit, reserve))
         if not counter or len(bodies) <= n:
             break
         n = len(bodies)
@@ -380,9 +381,38 @@ class _Meter:
         return text
 
 
+#: Each section's posts, by the section's texts and how posts are measured (``_pack``'s
+#: ``key``): a section starts a new post (and a lead-in glues only within its section), so
+#: the others' posts do not change when one is edited.
+_RUNS = LRU(1024, "thread: sections packed")
+
+
 def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit: int,
-          path: str | Path) -> list[str]:
-    """Pack ``units`` into post texts (without counters), then the ``link`` post.
+          path: str | Path, key: tuple | None = None) -> list[str]:
+    """The post texts of ``units`` (one section's run of units after another,
+    :func:`_pack_run`) and the ``link`` post. With ``key`` (everything measuring depends on),
+    each run's posts are kept by ``key`` and the run's texts."""
+    posts: list[str] = []
+    start = 0
+    for end in range(1, len(units) + 1):
+        if end < len(units) and units[end].section == units[start].section:
+            continue
+        run = units[start:end]
+        if key is None:
+            posts += _pack_run(run, meter, platform, limit, path)
+        else:
+            texts = tuple((u.text, u.item, u.hard_break) for u in run)
+            posts += _RUNS.compute((key, texts), lambda: tuple(_pack_run(run, meter, platform, limit, path)))
+        start = end
+    if not meter.add("", link):
+        raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
+    posts.append(meter.take())
+    return posts
+
+
+def _pack_run(units: list[Unit], meter: _Meter, platform: Platform, limit: int, path: str | Path) -> list[str]:
+    """Pack one section's ``units`` into post texts (without counters); the meter starts and
+    ends empty.
 
     A unit that leads in to the next one (:func:`leads_in`: it ends with a colon, and the
     next unit follows in the same post-run) never ends a post: the pair goes in the current
@@ -448,9 +478,6 @@ def _pack(units: list[Unit], link: str, meter: _Meter, platform: Platform, limit
         place(unit)
         place(nxt, glued=True)
     flush()
-    if not meter.add("", link):
-        raise _too_long(link, units[0] if units else Unit(link, 1, 0), platform, limit, path)
-    posts.append(meter.take())
     return posts
 
 
@@ -561,37 +588,63 @@ def render_threads(issue: Issue, settings: Settings) -> list[Thread]:
         RenderError: a word cannot fit in one post even alone (naming its source line), or a
             layout template is broken.
     """
-    units = thread_units(issue, settings)
+    units = tuple(thread_units(issue, settings))
     link = f"{issue.meta.title} {issue.permalink}"
     threads = []
     for name in settings.thread.platforms:
         platform = PLATFORMS[name]
         limit = settings.thread.limits.get(name, platform.limit)
-        display = bluesky_text if name == "bluesky" else None
-        texts = split_thread(units, link, platform, limit, counter=settings.thread.counter, path=issue.path,
-                             display=display)
-        posts = []
-        for i, text in enumerate(texts, 1):
-            facets: tuple[dict, ...] = ()
-            embed = None
-            commentary = ""
-            if name == "bluesky":
-                text, facets = bluesky_display(text)
-                if i == len(texts):
-                    embed = {
-                        "$type": "app.bsky.embed.external",
-                        "external": {
-                            "uri": issue.permalink,
-                            "title": issue.meta.title,
-                            "description": _clip(issue.summary, 300),
-                        },
-                    }
-            if name == "linkedin":
-                commentary = linkedin_escape(text)
-            posts.append(Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed,
-                              commentary))
-        threads.append(Thread(name, platform.label, limit, platform.unit, tuple(posts)))
+        # a thread is a function of these alone: an edit elsewhere in the issue (the lead,
+        # the email's layout) reuses it
+        key = (platform, limit, settings.thread.counter, units, link, str(issue.path), issue.permalink,
+               issue.meta.title, issue.summary if name == "bluesky" else "")
+        thread = _THREADS.get(key)
+        if thread is None:
+            thread = _THREADS.put(key, _thread(units, link, platform, limit, settings.thread.counter, issue))
+        threads.append(thread)
     return threads
+
+
+#: Threads cut, by everything they are cut from (see :func:`render_threads`).
+_THREADS = LRU(64, "threads")
+
+
+def _thread(units: tuple[Unit, ...], link: str, platform: Platform, limit: int, counter: bool,
+            issue: Issue) -> Thread:
+    """``units`` cut into one platform's :class:`Thread` (:func:`split_thread`), each post
+    measured and, for Bluesky, given its facets and (the last) the link card."""
+    name = platform.name
+    display = bluesky_text if name == "bluesky" else None
+    texts = split_thread(list(units), link, platform, limit, counter=counter, path=issue.path,
+                         display=display)
+    card = (issue.permalink, issue.meta.title, issue.summary) if name == "bluesky" else None
+    posts = []
+    for i, text in enumerate(texts, 1):
+        last = card if i == len(texts) else None
+        posts.append(_POSTS.compute((platform, text, last), lambda: _post(platform, text, last)))
+    return Thread(name, platform.label, limit, platform.unit, tuple(posts))
+
+
+#: Posts measured, by their platform, text and (the last Bluesky post) link card.
+_POSTS = LRU(512, "thread: posts")
+
+
+def _post(platform: Platform, text: str, card: tuple[str, str, str] | None) -> Post:
+    """One post of ``text`` measured on ``platform``; Bluesky's with its facets and, given
+    ``card`` (permalink, title, summary), the external link card."""
+    facets: tuple[dict, ...] = ()
+    embed = None
+    commentary = ""
+    if platform.name == "bluesky":
+        text, facets = bluesky_display(text)
+        if card is not None:
+            embed = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": card[0], "title": card[1], "description": _clip(card[2], 300)},
+            }
+    if platform.name == "linkedin":
+        commentary = linkedin_escape(text)
+    return Post(text, platform.count(text), utf8_bytes(text), unique_links(text), facets, embed, commentary)
 
 
 def _clip(text: str, graphemes_max: int) -> str:
@@ -603,6 +656,21 @@ def threads_json(threads: list[Thread], issue: Issue) -> str:
     """``thread.json``: for each platform its limit and unit, and each post's text, length,
     UTF-8 bytes and links; Bluesky posts add ``langs``, ``facets`` (and ``embed`` on the last
     post) in the shape of ``app.bsky.feed.post`` records; LinkedIn posts add ``commentary``."""
+    # threads are kept (render_threads) and never changed: the same objects, the same JSON
+    key = (tuple(map(id, threads)), issue.meta.id, issue.meta.title, issue.permalink, issue.meta.lang)
+    found = _JSON.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], threads)):
+        return found[1]
+    text = _threads_json(threads, issue)
+    _JSON.put(key, (tuple(threads), text))
+    return text
+
+
+#: ``thread.json`` texts, by the very thread objects they were made from (kept with them).
+_JSON = LRU(16, "thread.json")
+
+
+def _threads_json(threads: list[Thread], issue: Issue) -> str:
     def post(p: Post, platform: str) -> dict:
         data: dict = {"text": p.text, "length": p.length, "bytes": p.bytes, "links": p.links}
         if platform == "bluesky":
