@@ -37,7 +37,7 @@ def test_removed_from_every_channel_with_a_warning_per_removal(tmp_path):
     path = issues / "html.md"
     path.write_text(SOURCE, encoding="utf-8")
     report = render_issue(path, tmp_path / "dist", SETTINGS)
-    removed = [w for w in report.issue.warnings if "removed from every channel" in w]
+    removed = [str(d) for d in report.diagnostics if d.code == "active-html"]
     assert removed == [
         f"{path}:5: the <script> element ('<script>alert(1)</script>') removed from every channel: email clients "
         "strip scripts and the web page would run it",

@@ -68,3 +68,18 @@ def test_an_absolute_path_inside_the_folder_says_the_relative_one(tmp_path):
     assert [str(d) for d in report.diagnostics if d.code == "image"] == [
         f"{issue}:7: '{ok}' is an absolute path on this computer; it is not published, and no reader could see it, "
         "so it is left out of every channel (its alt text stands in); write it relative to the issue: 'img/ok.png'"]
+
+
+def test_a_cover_image_no_reader_could_see_is_left_out(tmp_path):
+    root, issue, _ = newsletter(tmp_path)
+    issue.write_text("---\ntitle: Pics\ndate: 2026-11-01\nimage: ../../outside.png\n---\nLead.\n", encoding="utf-8")
+    settings = load_settings(root)
+    report = render_issue(issue, tmp_path / "dist", settings)
+    assert [str(d) for d in report.diagnostics if d.code == "image"] == [
+        f"{issue}:4: '../../outside.png' is outside the newsletter folder ({root}); it is not published, and no "
+        "reader could see it, so the issue has no cover image; put the file in the newsletter folder (e.g. img/ "
+        "next to the issue) and write its path relative to the issue"]
+    assert "outside.png" not in (report.folder / "email.html").read_text(encoding="utf-8")
+    build_archive(root / "issues", tmp_path / "public", settings, now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    page = (tmp_path / "public" / "pics" / "index.html").read_text(encoding="utf-8")
+    assert "outside.png" not in page

@@ -71,6 +71,10 @@ def test_list_after_a_paragraph_and_three_space_nesting_in_every_channel(tmp_pat
     # what Python-Markdown already reads as meant stays byte for byte
     ("- a\n    - b\n        - c", ["- a", "    - b", "        - c"]),
     ("para\n\n    code\n    - not an item\n- a", ["para", "", "    code", "    - not an item", "", "- a"]),
+    # inside a block quote the quoted lines follow the same rules; a quote without them stays as written
+    ("> Intro\n> - a\n>\n> > deep\n> > - x", ["> Intro", ">", "> - a", ">", "> > deep", "> >", "> > - x"]),
+    (">  two spaces\n>- dash", [">  two spaces", ">", "> - dash"]),  # re-prefixed, spacing kept
+    ("> plain\n> quote", ["> plain", "> quote"]),
     ("Title\n-", ["Title", "-"]),  # a setext heading
     ("text\n- - -", ["text", "- - -"]),  # a rule
 ])

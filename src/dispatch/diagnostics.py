@@ -154,7 +154,8 @@ def issue_warnings(issue: "Issue", settings: "Settings", *, email: "EmailResult 
     out += settings_diagnostics(settings)
     if asset_warnings is None:
         asset_warnings = local_assets(issue, settings)[1]
-    out += [Diagnostic.from_line(w, "image") for w in (*issue.image_warnings, *asset_warnings)]
+    out += [Diagnostic.from_line(w, code) for code, w in issue.coded_warnings]
+    out += [Diagnostic.from_line(w, "image") for w in asset_warnings]
     out += _value_warnings(issue)
     out += placeholder_diagnostics(issue)
     out += _source_url_warnings(issue)

@@ -15,7 +15,8 @@ paragraph before them in every channel:
 it inserts the blank line such a list needs, and re-indents a line that belongs to an item by
 CommonMark's rule to the four spaces a level Python-Markdown wants. It also reads ``1)`` items
 (CommonMark's other ordered-list delimiter) as ``1.``, and starts a new list where a list of
-the other kind (bullets after numbers) follows with no blank line. A line Python-Markdown
+the other kind (bullets after numbers) follows with no blank line; inside a block quote
+(``> Intro\n> - point``) the same rules apply to the quoted lines. A line Python-Markdown
 already reads as intended is left as it is, so an issue without these forms renders byte for
 byte as before. It runs after fenced code and raw HTML blocks are stashed, so neither is
 touched; a top-level indented code block is followed and left alone.
@@ -37,6 +38,7 @@ _ITEM = re.compile(r"^( *)([-*+]|(\d{1,9})[.)])( +)(?=\S)")
 #: A thematic break (CommonMark §4.1) looks like a bullet item (``- - -``) and wins.
 _BREAK = re.compile(r"^ {0,3}([-*_])(?: *\1){2,} *$")
 _TAB = 4  # Python-Markdown's tab_length: the indent of one list level
+_QUOTE = re.compile(r"^ {0,3}> ?")
 
 
 @dataclass
@@ -55,7 +57,10 @@ def normalise_lists(lines: list[str]) -> list[str]:
     prev_blank = True
     prev_para = False  # the previous line is paragraph text (a list would be glued to it)
     in_code = False  # inside a top-level indented code block
-    for line in lines:
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if not line.strip():
             out.append(line)
             prev_blank, prev_para = True, False
@@ -66,6 +71,19 @@ def normalise_lists(lines: list[str]) -> list[str]:
             prev_blank = prev_para = False
             continue
         in_code = False
+        if _QUOTE.match(line) and (not stack or prev_blank and indent < stack[0].content):
+            # a block quote outside the lists: its lines are a document of their own
+            stack.clear()
+            end = i
+            while end < len(lines) and _QUOTE.match(lines[end]):
+                end += 1
+            run = lines[i - 1:end]
+            inner = [_QUOTE.sub("", q, count=1) for q in run]
+            done = normalise_lists(inner)
+            out.extend(run if done == inner else [f"> {q}" if q.strip() else ">" for q in done])
+            i = end
+            prev_blank = prev_para = False
+            continue
         m = _ITEM.match(line)
         if m and (_BREAK.match(line) or indent >= (stack[-1].content if stack else 0) + _TAB):
             m = None  # a rule, or deeper than an item can start: code or text

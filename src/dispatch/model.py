@@ -351,9 +351,11 @@ class Issue:
         source_hash: SHA-256 (hex) of the source bytes.
         warnings: ``path:line: message`` lines about what parsing cleaned up.
         attachments: audio/video attached in front matter (:class:`Attachment`).
-        image_warnings: ``path:line: message`` lines about images the parse left out, since no
-            reader could see them (outside the newsletter folder, an absolute path on this
-            computer), or that dispatch does not publish (a path on the site).
+        coded_warnings: ``(code, "path:line: message")`` pairs for what the parse left out
+            under a rule of its own: ``image`` (an image no reader could see: outside the
+            newsletter folder, an absolute path on this computer; or on a path of the site,
+            which dispatch does not publish) and ``active-html`` (scripts, event handlers,
+            ``javascript:`` URLs: :mod:`dispatch.activehtml`). The code is the diagnostic's.
     """
 
     path: Path
@@ -365,7 +367,7 @@ class Issue:
     source_hash: str
     warnings: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
-    image_warnings: tuple[str, ...] = ()
+    coded_warnings: tuple[tuple[str, str], ...] = ()
 
     def walk(self) -> "Iterator[Block | Inline]":
         """Every block and inline of the issue in source order, depth first (lead, sections,

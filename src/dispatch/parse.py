@@ -11,6 +11,7 @@ into typed component data.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import re
@@ -454,6 +455,7 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
     if found:
         raise found[0] if len(found) == 1 else SourceErrors(found)
 
+    meta, cover_warnings = _cover_image(meta, path, settings)
     attachments, attachment_warnings = read_attachments(meta, path, settings.permalink(meta.slug), settings.root)
     return Issue(
         attachments=attachments,
@@ -466,10 +468,27 @@ def _assemble(path: Path, src: SourceFile, meta: FrontMatter, registry: Registry
         source_hash=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
         warnings=tuple(src.warnings) + tuple(_merge_tag_warnings(src))
         + tuple(_located_warnings(src, [(k.html, k.warning()) for k in read.kept]))
-        + tuple(_located_warnings(src, [(r.needle, r.warning()) for r in read.removed])) + tuple(image_notes)
+        + tuple(image_notes)
         + tuple(attachment_warnings) + tuple(feature_key_warnings(meta, path)),
-        image_warnings=tuple(_located_warnings(src, read.images)),
+        coded_warnings=tuple(("image", w) for w in [*cover_warnings, *_located_warnings(src, read.images)])
+        + tuple(("active-html", w) for w in _located_warnings(src, [(r.needle, r.warning()) for r in read.removed])),
     )
+
+
+def _cover_image(meta: FrontMatter, path: Path, settings: Settings) -> tuple[FrontMatter, list[str]]:
+    """``meta`` without its cover ``image`` when no reader could see it (the rule of
+    :func:`dispatch.assets.unpublishable`: outside the newsletter folder, an absolute path on
+    this computer…), so neither the email's header nor the page's Open Graph image links a URL
+    that cannot exist; with the ``path:line`` warning saying so."""
+    cover = meta.extra.get("image")
+    refused = unpublishable(cover, path.parent, settings.root) if isinstance(cover, str) and cover.strip() else None
+    if refused is None:
+        return meta, []
+    why, fix = refused
+    extra = {k: v for k, v in meta.extra.items() if k != "image"}
+    return dataclasses.replace(meta, extra=extra), [
+        f"{path}:{meta.lines.get('image', 1)}: {cover.strip()!r} {why}; it is not published, and no reader could see "
+        f"it, so the issue has no cover image; {fix}"]
 
 
 def _located_warnings(src: SourceFile, found_in_order: list[tuple[str, str]]) -> list[str]:

@@ -138,7 +138,7 @@ def publish_issue(path: Path | str, settings=None, *, out: Path | str = "dist", 
     else:
         with PublishState.open(spath, issue.meta.id, issue.meta.slug) as state:
             outcomes = publish(channels, state, force=force, progress=progress)
-    warnings = list(issue.warnings)
+    warnings = list(issue.warnings) + [w for _, w in issue.coded_warnings]
     now = datetime.now(issue.meta.date.tzinfo)
     if issue.meta.date > now and ctx.schedule is None:
         warnings.append(f"{path}: the issue is dated {issue.meta.date.isoformat()}, after now: `dispatch build` "
