@@ -19,12 +19,20 @@ import types
 
 class Deferred(types.ModuleType):
     """Stands in for a module that an import names but that may never be used: the first
-    attribute read imports the real module (then in ``sys.modules``) and reads it there."""
+    attribute read imports the real module (then in ``sys.modules``) and reads it there.
+
+    ``siblings`` (dotted names) are the modules deferred with it: the real module is imported
+    with them deferred too (a library first used late — cssutils when premailer meets a
+    style it has no cached declarations for — still does not import its fetching modules)."""
+
+    def __init__(self, name: str, siblings: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        self._siblings = tuple(s for s in siblings if s != name)
 
     def __getattr__(self, name: str):
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
+        return getattr(import_deferring(self.__name__, self._siblings), name)
 
 
 def import_deferring(module: str, deferred: tuple[str, ...], absent: tuple[str, ...] = ()) -> types.ModuleType:
@@ -54,7 +62,7 @@ def import_deferring(module: str, deferred: tuple[str, ...], absent: tuple[str, 
         parent, _, child = name.rpartition(".")
         if parent:
             importlib.import_module(parent)
-        stand_ins[name] = sys.modules[name] = Deferred(name)
+        stand_ins[name] = sys.modules[name] = Deferred(name, deferred)
         if parent and child not in vars(sys.modules[parent]):  # vars: a package's __getattr__ may import
             setattr(sys.modules[parent], child, stand_ins[name])  # what ``import a.b`` leaves on ``a``
     try:
